@@ -1,0 +1,27 @@
+# trustsim: `make demo` sets everything up and runs the main job; `make test` runs the tests.
+# Both create .venv/ with the first Python >= 3.12 found (override: make PYTHON=/path/to/python3.12).
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+PYTHON ?= $(shell sh .ci/find-python)
+
+.PHONY: demo test test-fast clean-venv
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: no Python >= 3.12 found (looked on PATH and in ~/.pyenv/versions); install one or pass PYTHON=..." >&2; exit 1; }
+	@echo "using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/trustsim run --preset mixed --steps 200 --seed 1
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Subcommands of the ``trustsim`` command, one module each."""

@@ -1,0 +1,396 @@
+"""TrustModel: citizens and officers on a torus, Epstein's core plus trust, incidents,
+officer stress and budgeted policies. Agent state is arrays; every phase is vectorised.
+
+The schedule of one step is :meth:`TrustModel.step`; each phase is a short method below
+it, and each behavioural rule is a function of :mod:`sim.rules` called as ``self.rules.X``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import rules as default_rules
+from sim.grid import EMPTY, Torus, random_matching
+from sim.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
+from sim.measures import measure_row, trust_map
+from sim.params import ParamError, Params, unknown_name_message
+from sim.policy import allocate
+from sim.population import Officers, draw_citizens
+from sim.presets import get_preset
+
+STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty")
+HOOK_POINTS = ("step_start", "after_core", "step_end")
+
+
+class TrustModel(mesa.Model):
+    """One run. ``TrustModel(preset="proximity", rng=7, width=60).run(200).results``.
+
+    Args:
+        preset: a preset name (see ``sim.PRESETS``); its interventions are scheduled too.
+        rng: integer seed (Mesa's convention). Every random stream derives from it.
+        params: a full :class:`Params` instead of preset + overrides.
+        interventions: extra interventions (``Intervention``, dicts or ``(step, {p: v})``).
+        rules: ``{rule name: function}`` replacing rules of :mod:`sim.rules`.
+        hooks: ``{point: [function(model), ...]}`` run at ``HOOK_POINTS`` of each step.
+        **overrides: parameter values overriding the preset's.
+    """
+
+    def __init__(self, preset: str | None = None, *, rng: int | None = None, params: Params | None = None,
+                 interventions=(), rules: dict | None = None, hooks: dict | None = None, **overrides):
+        if rng is None:
+            rng = int(np.random.SeedSequence().entropy % 2**63)
+        if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+            raise ParamError([f"rng: expected a non-negative integer seed, got {rng!r}"])
+        super().__init__(rng=int(rng))
+        self.seed = int(rng)
+        self.p = params.replace(**overrides) if params is not None else Params.build(preset, **overrides)
+        self.rules = self._rule_set(rules or {})
+        self.hooks = self._hook_set(hooks or {})
+        children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(s) for name, s in zip(STREAMS, children)}
+
+        self.grid = Torus(self.p.width, self.p.height)
+        self.occ = np.full(self.grid.size, EMPTY, np.int64)
+        self.citizens = draw_citizens(self.streams["population"], self.p, self.grid.size)
+        self.occ[self.citizens.cell] = np.arange(len(self.citizens))
+        self.officers = Officers.hired(np.empty(0, np.int64))
+        self.awareness = 0.0
+        self.incident_map = np.zeros(self.grid.size, np.int64)
+        self._apply_allocation()
+
+        planned = list(get_preset(preset).interventions) if preset and params is None else []
+        self.interventions = [Intervention.coerce(i) for i in [*planned, *interventions]]
+        self._pending = []  # Mesa holds weak references to event callbacks: keep them alive here
+        for iv in self.interventions:
+            self.schedule_intervention(iv)
+        self._rows: list[dict] = []
+        self._start_step_tallies()
+        self._rows.append(measure_row(self))
+
+    # ------------------------------------------------------------------ the schedule
+    def step(self):
+        """One step (a day). Phases in order; K > 1 activation batches repeat the core."""
+        self._run_hooks("step_start")
+        self._start_step_tallies()
+        self._release_from_jail()
+        self._officer_duty()                        # C4: stress -> absence
+        self._social_programmes()                   # C3: support, awareness
+        for citizens, officers in self._activation_batches():
+            self._move(citizens, officers)          # Epstein: random move within vision
+            self._decide(citizens)                  # Epstein: G - R P > T
+            self._arrest(officers)                  # Epstein: arrest an active in vision
+        self._run_hooks("after_core")
+        self._incidents_and_response()              # C2: incidents, reports, response
+        self._proximity_contacts()                  # C1: contacts by proximity officers
+        self._update_trust()                        # C1, C2: experiences, influence, memory
+        self._update_stress()                       # C4: confrontations, welfare
+        self._run_hooks("step_end")
+        self._rows.append(measure_row(self))
+
+    def run(self, steps: int) -> "TrustModel":
+        """Run ``steps`` more steps; returns the model so ``m.run(100).results`` works."""
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ParamError([f"steps: expected a non-negative integer, got {steps!r}"])
+        for _ in range(int(steps)):
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ phases
+    def _release_from_jail(self):
+        c = self.citizens
+        release = c.jailed & (c.jail_left == 0)
+        c.jail_left[c.jailed & ~release] -= 1
+        ids = np.flatnonzero(release)
+        if len(ids) and not self.p.jailed_keep_cell:
+            c.cell[ids] = self.grid.place_near(self.occ, ids, c.cell[ids], self.streams["movement"],
+                                               self.p.vision, self.p.geometry, self.p.move_tries)
+        c.jailed[ids] = False
+
+    def _officer_duty(self):
+        o, p, rng = self.officers, self.p, self.streams["duty"]
+        absent = rng.random(len(o)) < (self.rules.absence_probability(o.stress, p) if p.stress_on else 0.0)
+        busy = o.proximity & (rng.random(len(o)) < p.contact_time)
+        o.on_duty = ~absent
+        o.available = o.on_duty & ~busy
+
+    def _social_programmes(self):
+        c, p, a = self.citizens, self.p, self.allocation
+        supported = np.zeros(len(c), bool)
+        if a.support_recipients:
+            priority = self.rules.support_priority(c.hardship, self.streams["policy"].random(len(c)), p)
+            priority[c.jailed] = -np.inf
+            k = min(a.support_recipients, int((~c.jailed).sum()))
+            supported[np.argpartition(-priority, k - 1)[:k] if k else []] = True
+            self.tally.good[supported] += p.weight_help
+        c.hardship = self.rules.hardship_after_step(c.hardship, c.hardship0, supported, p)
+        self.awareness = float(self.rules.awareness_after_step(self.awareness, a.awareness_reach, p))
+        self.tally.supported = int(supported.sum())
+
+    def _activation_batches(self):
+        """K = 1: everyone at once (synchronous). K > 1: K random sub-batches of all agents."""
+        n_c, n_o, k = len(self.citizens), len(self.officers), self.p.activation_batches
+        if k == 1:
+            yield np.arange(n_c), np.arange(n_o)
+            return
+        order = self.streams["activation"].permutation(n_c + n_o)
+        for batch in np.array_split(order, k):
+            yield batch[batch < n_c], batch[batch >= n_c] - n_c
+
+    def _move(self, citizens, officers):
+        if not self.p.movement_on:
+            return
+        c, o, p, rng = self.citizens, self.officers, self.p, self.streams["movement"]
+        ids = citizens[~c.jailed[citizens]]
+        c.cell[ids] = self.grid.move(self.occ, ids, c.cell[ids], rng, p.vision, p.geometry, p.move_tries)
+
+        def within_beat(index, cell):
+            j = officers[index]
+            return ~o.proximity[j] | (self.grid.chebyshev(cell, o.beat[j]) <= p.beat_radius)
+
+        o.cell[officers] = self.grid.move(self.occ, officers + len(c), o.cell[officers], rng,
+                                          p.officer_vision, p.geometry, p.move_tries, within_beat)
+
+    def _decide(self, citizens):
+        c, p = self.citizens, self.p
+        ids = citizens[~c.jailed[citizens]]
+        cops = self._count_near(self.officers.cell[self.officers.on_duty], p.vision)[c.cell[ids]]
+        actives = 1 + self._count_near(self._active_cells(), p.vision)[c.cell[ids]] - c.active[ids]
+        g = self.rules.grievance(c.hardship[ids], self.legitimacy[ids])
+        prob = self.rules.arrest_probability(cops, actives, p)
+        c.active[ids] = self.rules.becomes_active(g, c.risk_aversion[ids], prob,
+                                                  self.rules.effective_threshold(self.awareness, p))
+
+    def _arrest(self, officers):
+        o, p = self.officers, self.p
+        active_cells = self._active_cells()
+        sees = self._count_near(active_cells, p.officer_vision)[o.cell[officers]] > 0
+        cops = officers[o.available[officers] & sees]
+        if not len(cops):
+            return
+        mask = np.zeros(self.grid.size, bool)
+        mask[active_cells] = True
+        who, cells = self.grid.pairs_within(o.cell[cops], p.officer_vision, p.geometry, mask)
+        cop_index, cells = random_matching(who, cells, self.streams["arrests"])
+        self._jail(self.occ[cells], cops[cop_index])
+
+    def _incidents_and_response(self):
+        if not self.p.incidents_on:
+            return
+        c, o, p, rng = self.citizens, self.officers, self.p, self.streams["incidents"]
+        free = np.flatnonzero(~c.jailed)
+        g = self.rules.grievance(c.hardship[free], self.legitimacy[free])
+        offenders = free[rng.random(len(free)) < self.rules.incident_probability(c.active[free], g, p)]
+        where = c.cell[offenders]
+        np.add.at(self.incident_map, where, 1)
+        # witnesses report with a chance rising with trust (C2)
+        incident, witness_cells = self.grid.pairs_within(where, p.witness_radius, p.geometry, self._free_citizen_mask())
+        witness = self.occ[witness_cells]
+        reports = rng.random(len(witness)) < self.rules.report_probability(self.legitimacy[witness], p)
+        reported = np.zeros(len(offenders), bool)
+        reported[incident[reports]] = True
+        # an available officer within response_radius answers each reported incident
+        ready = np.zeros(self.grid.size, bool)
+        ready[o.cell[o.available]] = True
+        calls = np.flatnonzero(reported)
+        call, officer_cells = self.grid.pairs_within(where[calls], p.response_radius, p.geometry, ready)
+        call, responder = random_matching(call, self.occ[officer_cells] - len(c), self.streams["arrests"])
+        answered = np.zeros(len(offenders), bool)
+        answered[calls[call]] = True
+        o.available[responder] = False
+        np.add.at(self.tally.confrontations, responder, 1)
+        caught = self.streams["arrests"].random(len(call)) < p.response_arrest_prob
+        self._jail(offenders[calls[call[caught]]], responder[caught])
+        self._send_to_scene(responder[~o.proximity[responder]], where[calls[call[~o.proximity[responder]]]])
+        # experiences: own report answered or ignored; incidents left unanswered nearby
+        reporter, their_incident = witness[reports], incident[reports]
+        np.add.at(self.tally.good, reporter[answered[their_incident]], p.weight_report)
+        np.add.at(self.tally.bad, reporter[~answered[their_incident]], p.weight_report)
+        np.add.at(self.tally.bad, witness[~answered[incident]], p.weight_unanswered)
+        self.tally.incidents, self.tally.reported = len(offenders), int(reported.sum())
+
+    def _proximity_contacts(self):
+        o, c, p = self.officers, self.citizens, self.p
+        near = o.proximity & o.on_duty
+        if not near.any():
+            return
+        ids = np.flatnonzero(~c.jailed)
+        n = self._count_near(o.cell[near], p.contact_radius)[c.cell[ids]]
+        q = self.grid.neighbourhood_sum(self.grid.layer(o.cell[near], self.quality[near]), p.contact_radius,
+                                        p.geometry)[c.cell[ids]]
+        rng = self.streams["contacts"]
+        contact = rng.random(len(ids)) < self.rules.contact_probability(n, p)
+        good = rng.random(len(ids)) < np.divide(q, n, out=np.zeros(len(ids)), where=n > 0)
+        self.tally.good[ids[contact & good]] += 1.0
+        self.tally.bad[ids[contact & ~good]] += 1.0
+        self.tally.contacts = int(contact.sum())
+
+    def _update_trust(self):
+        if not self.p.trust_on:
+            return
+        c, p, t = self.citizens, self.p, self.tally
+        if t.arrest_cells:
+            cells, harm = np.concatenate(t.arrest_cells), np.concatenate(t.arrest_harm)
+            k, seen = self.grid.pairs_within(cells, p.witness_radius, p.geometry, self._free_citizen_mask())
+            np.add.at(t.bad, self.occ[seen], p.weight_witness_arrest * harm[k])
+        c.trust = self.rules.trust_after_experiences(c.trust, t.good, t.bad, p)
+        if p.influence_on:
+            ids = np.flatnonzero(~c.jailed)
+            total = self.grid.neighbourhood_sum(self.grid.layer(c.cell[ids], c.trust[ids]), p.influence_radius,
+                                                p.geometry)[c.cell[ids]] - c.trust[ids]
+            count = self._count_near(c.cell[ids], p.influence_radius)[c.cell[ids]] - 1
+            has = count > 0
+            mean = total[has] / count[has]
+            c.trust[ids[has]] = self.rules.trust_after_influence(c.trust[ids[has]], mean, p)
+        c.trust = self.rules.trust_after_memory(c.trust, c.trust0, p)
+
+    def _update_stress(self):
+        if self.p.stress_on:
+            o = self.officers
+            o.stress = self.rules.stress_after_step(o.stress, self.tally.confrontations,
+                                                    self.allocation.welfare_level, self.p)
+
+    # ------------------------------------------------------------------ helpers
+    def _jail(self, citizen_ids, officer_ids):
+        """Arrest: a jail term, the arrested citizen's bad experience, a witnessed arrest."""
+        c, p = self.citizens, self.p
+        c.jailed[citizen_ids] = True
+        c.active[citizen_ids] = False
+        c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], len(citizen_ids), p)
+        if not p.jailed_keep_cell:
+            self.occ[c.cell[citizen_ids]] = EMPTY
+        np.add.at(self.tally.confrontations, officer_ids, 1)
+        self.tally.bad[citizen_ids] += p.weight_arrested
+        self.tally.arrest_cells.append(c.cell[citizen_ids])
+        self.tally.arrest_harm.append(1.0 - self.quality[officer_ids])
+        self.tally.arrests += len(citizen_ids)
+
+    def _send_to_scene(self, officer_ids, cells):
+        """Reactive officers who answered a call move next to the incident, if a cell is free."""
+        if not (self.p.movement_on and len(officer_ids)):
+            return
+        target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", self.p.move_tries)
+        go = target >= 0
+        ids, target = officer_ids[go], target[go]
+        self.occ[self.officers.cell[ids]] = EMPTY
+        self.occ[target] = ids + len(self.citizens)
+        self.officers.cell[ids] = target
+
+    def _count_near(self, cells, radius):
+        """Per cell: how many of ``cells`` lie within ``radius`` (centre included)."""
+        return self.grid.neighbourhood_sum(self.grid.layer(cells), radius, self.p.geometry)
+
+    def _active_cells(self):
+        c = self.citizens
+        return c.cell[c.active & ~c.jailed]
+
+    def _free_citizen_mask(self):
+        mask = np.zeros(self.grid.size, bool)
+        mask[self.citizens.cell[~self.citizens.jailed]] = True
+        return mask
+
+    def _start_step_tallies(self):
+        n_c, n_o = len(self.citizens), len(self.officers)
+        self.tally = SimpleNamespace(good=np.zeros(n_c), bad=np.zeros(n_c), confrontations=np.zeros(n_o),
+                                     arrest_cells=[], arrest_harm=[], arrests=0, incidents=0, reported=0,
+                                     contacts=0, supported=0)
+
+    def _run_hooks(self, point):
+        for hook in self.hooks[point]:
+            hook(self)
+
+    @property
+    def legitimacy(self) -> np.ndarray:
+        """L_i: each citizen's trust with trust on, else Epstein's global legitimacy."""
+        if self.p.trust_on:
+            return self.citizens.trust
+        return np.full(len(self.citizens), self.p.legitimacy)
+
+    @property
+    def quality(self) -> np.ndarray:
+        """Procedural quality of each officer (C4)."""
+        if self.p.stress_on:
+            return self.rules.officer_quality(self.officers.stress, self.p)
+        return np.full(len(self.officers), self.p.quality_base)
+
+    # ------------------------------------------------------------------ policy and interventions
+    def _apply_allocation(self):
+        """Hire or let go of officers and set their modes to match the budget allocation."""
+        self.allocation = a = allocate(self.p, self.grid.size, len(self.citizens))
+        o, rng, n_c = self.officers, self.streams["officers"], len(self.citizens)
+        if a.officers < len(o):
+            leave = rng.choice(len(o), size=len(o) - a.officers, replace=False)
+            self.occ[o.cell[leave]] = EMPTY
+            keep = np.ones(len(o), bool)
+            keep[leave] = False
+            o = o.keep(keep)
+        elif a.officers > len(o):
+            o = o.join(Officers.hired(self.grid.random_empty_cells(self.occ, a.officers - len(o), rng)))
+        was = o.proximity.copy()
+        o.proximity = np.arange(len(o)) < a.proximity
+        o.beat[o.proximity & ~was] = o.cell[o.proximity & ~was]
+        self.occ[o.cell] = n_c + np.arange(len(o))
+        self.officers = o
+
+    def set_params(self, **changes):
+        """Change parameters now (validated); re-allocates the budget."""
+        fixed = [f"{k}: cannot change during a run" for k in changes if k in FIXED_DURING_RUN]
+        if fixed:
+            raise ParamError(fixed)
+        self.p = self.p.replace(**changes)
+        self._apply_allocation()
+
+    def apply_intervention(self, iv: Intervention):
+        changes = iv.parameter_changes()
+        if changes:
+            self.set_params(**changes)
+        c = self.citizens
+        if "trust" in iv.shock:
+            c.trust = np.clip(c.trust + iv.shock["trust"], 0.0, 1.0)
+        if "hardship" in iv.shock:
+            c.hardship = np.clip(c.hardship + iv.shock["hardship"], 0.0, 1.0)
+            c.hardship0 = np.clip(c.hardship0 + iv.shock["hardship"], 0.0, 1.0)
+        assert set(iv.shock) <= set(SHOCK_KINDS)
+
+    def schedule_intervention(self, iv: Intervention):
+        """Apply ``iv`` just before step ``iv.step`` (Mesa's event list, at time step - 0.5)."""
+        iv = Intervention.coerce(iv)
+        if iv.step <= self.steps:
+            raise ParamError([f"intervention step {iv.step}: already past (model is at step {self.steps})"])
+        Params.build(**{**self.p.to_dict(), **iv.parameter_changes()})  # fail now, not mid-run
+        callback = partial(self.apply_intervention, iv)
+        self._pending.append(callback)
+        self.schedule_event(callback, at=iv.step - 0.5)
+
+    # ------------------------------------------------------------------ outputs
+    @property
+    def results(self) -> pd.DataFrame:
+        """The measures, one row per step (step 0 is the initial state)."""
+        return pd.DataFrame(self._rows)
+
+    @property
+    def maps(self) -> dict[str, np.ndarray]:
+        """(height, width) maps: current trust per occupied cell (NaN elsewhere) and
+        cumulative incidents per cell (hot spots)."""
+        shape = (self.p.height, self.p.width)
+        return {"trust": trust_map(self), "incidents": self.incident_map.reshape(shape).copy()}
+
+    # ------------------------------------------------------------------ set-up helpers
+    @staticmethod
+    def _rule_set(overrides: dict) -> SimpleNamespace:
+        unknown = [unknown_name_message(k, list(default_rules.RULE_NAMES), what="rule")
+                   for k in overrides if k not in default_rules.RULE_NAMES]
+        if unknown:
+            raise ParamError(unknown)
+        return SimpleNamespace(**{n: getattr(default_rules, n) for n in default_rules.RULE_NAMES}, **overrides)
+
+    @staticmethod
+    def _hook_set(hooks: dict) -> dict:
+        unknown = [unknown_name_message(k, list(HOOK_POINTS), what="hook point") for k in hooks if k not in HOOK_POINTS]
+        if unknown:
+            raise ParamError(unknown)
+        return {point: list(hooks.get(point, [])) for point in HOOK_POINTS}

@@ -1,0 +1,250 @@
+"""All model parameters as one validated object, with defaults, ranges and units.
+
+Every assumption of the model is a field of :class:`Params`. Each field carries its
+default, its allowed range (or choices), its unit and a one-line meaning; ``docs/ODD.md``
+gives the reasoning and sources. ``Params(**overrides)`` validates every field and raises
+one :class:`ParamError` listing all problems, with close matches for unknown names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ParamError(ValueError):
+    """A bad parameter name or value. ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+def _p(default, lo=None, hi=None, *, unit="", doc="", choices=None, group=""):
+    """Declare a parameter: default, inclusive range [lo, hi] or choices, unit, meaning."""
+    meta = {"lo": lo, "hi": hi, "unit": unit, "doc": doc, "choices": choices, "group": group}
+    return field(default=default, metadata=meta)
+
+
+GEOMETRIES = ("moore", "von_neumann", "euclidean")
+ARREST_RATIO_RULES = ("literal", "floor", "round")
+RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params:
+    """Parameters of :class:`sim.TrustModel`. Units: one step is one day; costs are in
+    officer-days (1 = the cost of one officer for one step)."""
+
+    # --- grid and population -------------------------------------------------------
+    width: int = _p(40, 5, 5000, unit="cells", doc="grid width (torus)", group="grid")
+    height: int = _p(40, 5, 5000, unit="cells", doc="grid height (torus)", group="grid")
+    citizen_density: float = _p(0.7, 0.0, 0.95, unit="per cell", doc="citizens per cell", group="grid")
+    officer_density: float = _p(0.04, 0.0, 0.5, unit="per cell",
+                                doc="officers per cell when budget_on is false (Epstein's cop density)", group="grid")
+    vision: int = _p(7, 1, 20, unit="cells", doc="citizens' vision radius", group="grid")
+    officer_vision: int = _p(7, 1, 20, unit="cells", doc="officers' vision radius", group="grid")
+    geometry: str = _p("euclidean", choices=GEOMETRIES, doc="vision shape: Moore square, von Neumann diamond, Euclidean disc", group="grid")
+    movement_on: bool = _p(True, doc="switch: agents move to a random empty cell in vision each step", group="grid")
+    move_tries: int = _p(10, 1, 50, unit="draws", doc="random cells in vision tried when looking for an empty one", group="grid")
+    activation_batches: int = _p(1, 1, 200, unit="batches",
+                                 doc="1 = synchronous update; K > 1 approximates random sequential order by K random sub-batches with counts refreshed between them", group="grid")
+
+    # --- Epstein's core --------------------------------------------------------------
+    legitimacy: float = _p(0.82, 0.0, 1.0, doc="global legitimacy L, used when trust_on is false", group="epstein")
+    threshold: float = _p(0.1, 0.0, 1.0, doc="activation threshold T: active when G - R*P > T", group="epstein")
+    arrest_k: float = _p(2.3, 0.0, 20.0, doc="k in P = 1 - exp(-k * ratio(C, A))", group="epstein")
+    arrest_ratio: str = _p("floor", choices=ARREST_RATIO_RULES,
+                           doc="ratio(C, A): C/A (literal), floor(C/A) (NetLogo), round(C/A) (Mesa example)", group="epstein")
+    max_jail_term: int = _p(30, 0, 10000, unit="steps", doc="J_max: jail term drawn from U{0..J_max}", group="epstein")
+    jailed_keep_cell: bool = _p(False, doc="jailed citizens keep occupying their cell (else they leave the grid)", group="epstein")
+
+    # --- endogenous trust (C1, C2) -----------------------------------------------------
+    trust_on: bool = _p(True, doc="switch: individual trust T_i replaces L in G_i = H_i (1 - T_i) and is moved by experience", group="trust")
+    trust_initial_mean: float = _p(0.8, 0.01, 0.99, doc="mean initial trust (Beta distribution)", group="trust")
+    trust_initial_sd: float = _p(0.1, 0.0, 0.45, doc="sd of initial trust", group="trust")
+    trust_step: float = _p(0.03, 0.0, 0.5, doc="alpha: trust gain of one good experience, T += alpha (1 - T)", group="trust")
+    negativity_bias: float = _p(4.0, 1.0, 14.0, unit="x",
+                                doc="how much more a bad experience moves trust than a good one (Skogan 2006: 4-14)", group="trust")
+    weight_arrested: float = _p(2.0, 0.0, 10.0, doc="weight of being arrested (a bad experience)", group="trust")
+    weight_witness_arrest: float = _p(0.3, 0.0, 10.0, doc="weight of witnessing an arrest, times (1 - officer quality)", group="trust")
+    weight_help: float = _p(1.0, 0.0, 10.0, doc="weight of receiving social support (a good experience)", group="trust")
+    weight_report: float = _p(1.0, 0.0, 10.0, doc="weight of one's report being answered (good) or ignored (bad)", group="trust")
+    weight_unanswered: float = _p(0.05, 0.0, 10.0, doc="weight of an unanswered incident nearby (bad)", group="trust")
+    trust_memory: float = _p(0.02, 0.0, 0.5, unit="per step", doc="rate at which trust relaxes to the citizen's initial level", group="trust")
+    influence_on: bool = _p(True, doc="switch: trust moves toward neighbours' mean trust", group="trust")
+    influence_rate: float = _p(0.02, 0.0, 1.0, unit="per step", doc="mu: T += mu (mean neighbour trust - T)", group="trust")
+    influence_radius: int = _p(2, 1, 10, unit="cells", doc="radius of social influence", group="trust")
+
+    # --- incidents, reporting and response (C2) ----------------------------------------------
+    incidents_on: bool = _p(True, doc="switch: incidents, reporting by witnesses and police response", group="incidents")
+    incident_prob_active: float = _p(0.3, 0.0, 1.0, unit="per step", doc="chance an active citizen causes an incident", group="incidents")
+    incident_rate_quiet: float = _p(0.002, 0.0, 0.1, unit="per step",
+                                    doc="chance a quiet free citizen causes an incident, times its grievance", group="incidents")
+    witness_radius: int = _p(1, 1, 10, unit="cells", doc="who sees an incident or an arrest", group="incidents")
+    report_base: float = _p(0.02, 0.0, 1.0, doc="reporting chance of a witness with zero trust", group="incidents")
+    report_trust_gain: float = _p(0.2, 0.0, 1.0, doc="extra reporting chance per unit of trust", group="incidents")
+    response_radius: int = _p(10, 1, 50, unit="cells", doc="an officer this close can answer a report", group="incidents")
+    response_arrest_prob: float = _p(0.5, 0.0, 1.0, doc="chance an answered report leads to the offender's arrest", group="incidents")
+
+    # --- officers: stress, quality, absence (C4) -------------------------------------------------
+    stress_on: bool = _p(True, doc="switch: officer stress, its effect on conduct and absence", group="officers")
+    quality_base: float = _p(0.8, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
+    stress_quality_loss: float = _p(0.6, 0.0, 1.0, doc="quality = quality_base (1 - loss * stress)", group="officers")
+    stress_per_confrontation: float = _p(0.03, 0.0, 0.5, doc="stress added per arrest or response", group="officers")
+    stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step", doc="stress shed each step", group="officers")
+    welfare_relief: float = _p(0.03, 0.0, 0.5, unit="per step", doc="extra stress shed at fully funded welfare", group="officers")
+    welfare_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days per officer", doc="welfare spend per officer for full relief", group="officers")
+    absence_max: float = _p(0.3, 0.0, 1.0, doc="chance of absence of a fully stressed officer (absence = absence_max * stress)", group="officers")
+
+    # --- policy: one budget per step (C3, C5) ----------------------------------------------------
+    budget_on: bool = _p(True, doc="switch: officers and programmes come from the budget (else officer_density, no programmes)", group="policy")
+    budget_per_cell: float = _p(0.04, 0.0, 0.5, unit="officer-days per cell per step", doc="total budget per step", group="policy")
+    share_officers: float = _p(1.0, 0.0, 1.0, doc="budget share for officers", group="policy")
+    share_support: float = _p(0.0, 0.0, 1.0, doc="budget share for citizens' social support", group="policy")
+    share_welfare: float = _p(0.0, 0.0, 1.0, doc="budget share for officers' welfare", group="policy")
+    share_awareness: float = _p(0.0, 0.0, 1.0, doc="budget share for awareness campaigns", group="policy")
+    proximity_fraction: float = _p(0.0, 0.0, 1.0, doc="fraction of officers in proximity mode", group="policy")
+    contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")
+    contact_radius: int = _p(2, 1, 10, unit="cells", doc="reach of a proximity officer's contacts", group="policy")
+    contact_rate: float = _p(0.1, 0.0, 1.0, unit="per step", doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
+    beat_radius: int = _p(5, 1, 100, unit="cells", doc="proximity officers stay this close to their beat", group="policy")
+    support_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days", doc="cost of supporting one citizen for one step", group="policy")
+    support_targeting: float = _p(1.0, 0.0, 1.0, doc="1 = support goes to the highest hardship, 0 = to random citizens", group="policy")
+    support_effect: float = _p(0.05, 0.0, 1.0, doc="relative hardship cut per step of support", group="policy")
+    hardship_relapse: float = _p(0.02, 0.0, 1.0, unit="per step", doc="rate hardship returns to the citizen's baseline", group="policy")
+    awareness_cost: float = _p(0.02, 0.001, 10.0, unit="officer-days", doc="cost of reaching one citizen once", group="policy")
+    awareness_gain: float = _p(0.1, 0.0, 1.0, doc="threshold increase at full awareness", group="policy")
+    awareness_decay: float = _p(0.05, 0.0, 1.0, unit="per step", doc="rate awareness fades", group="policy")
+
+    # --- costs (C5) ------------------------------------------------------------------------------
+    officer_cost: float = _p(1.0, 0.0, 100.0, unit="officer-days", doc="cost of one officer for one step (the unit)", group="costs")
+    jail_cost: float = _p(0.1, 0.0, 100.0, unit="officer-days", doc="cost of one citizen in jail for one step", group="costs")
+    incident_cost: float = _p(0.5, 0.0, 100.0, unit="officer-days", doc="social cost of one incident", group="costs")
+
+    def __post_init__(self):
+        problems = [msg for name in self.names() for msg in self._check(name, getattr(self, name))]
+        if self.citizen_density + (0 if self.budget_on else self.officer_density) >= 1.0:
+            problems.append("citizen_density + officer_density: expected a sum below 1 "
+                            f"(got {self.citizen_density + self.officer_density:g})")
+        if self.budget_on:
+            total = self.share_officers + self.share_support + self.share_welfare + self.share_awareness
+            if abs(total - 1.0) > 1e-6:
+                problems.append(f"share_officers + share_support + share_welfare + share_awareness: "
+                                f"expected a sum of 1 (got {total:g})")
+            if self.citizen_density + self.budget_per_cell * self.share_officers / max(self.officer_cost, 1e-12) >= 1.0 and self.officer_cost > 0:
+                problems.append("budget_per_cell * share_officers / officer_cost + citizen_density: expected below 1 "
+                                "(more agents than cells)")
+        if self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
+            problems.append("trust_initial_sd: expected sd^2 < mean (1 - mean) for a Beta distribution "
+                            f"(got sd {self.trust_initial_sd:g} with mean {self.trust_initial_mean:g})")
+        half = (min(self.width, self.height) - 1) // 2
+        for name in RADII:
+            if getattr(self, name) > half:
+                problems.append(f"{name}: expected at most {half} on a {self.width}x{self.height} grid "
+                                f"(a neighbourhood must not wrap onto itself), got {getattr(self, name)}")
+        if problems:
+            raise ParamError(problems)
+
+    # --- introspection ---------------------------------------------------------------------------
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def spec(cls, name: str) -> dict:
+        """Default, type, range/choices, unit and meaning of one parameter."""
+        f = cls._field(name)
+        return {"name": name, "default": f.default, "type": f.type, **f.metadata}
+
+    @classmethod
+    def _field(cls, name: str):
+        for f in dataclasses.fields(cls):
+            if f.name == name:
+                return f
+        raise ParamError([unknown_name_message(name, cls.names())])
+
+    @classmethod
+    def _check(cls, name: str, value: Any) -> list[str]:
+        s = cls.spec(name)
+        kind = s["type"]
+        if kind == "bool":
+            ok = isinstance(value, bool)
+        elif kind == "int":
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif kind == "float":
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            return [f"{name}: expected {_kind_words(kind)}, got {value!r}"]
+        if s["choices"] is not None and value not in s["choices"]:
+            close = difflib.get_close_matches(str(value), s["choices"], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            return [f"{name}: expected one of {', '.join(s['choices'])}, got {value!r}{hint}"]
+        lo, hi = s["lo"], s["hi"]
+        if lo is not None and not (lo <= value <= hi):
+            return [f"{name}: expected a value in [{lo:g}, {hi:g}]{' ' + s['unit'] if s['unit'] else ''}, got {value!r}"]
+        return []
+
+    # --- construction ----------------------------------------------------------------------------
+    @classmethod
+    def build(cls, preset: str | None = None, **overrides) -> "Params":
+        """Parameters of a preset (or the defaults) with keyword overrides, all validated."""
+        from sim.presets import preset_params
+
+        base = preset_params(preset) if preset else {}
+        unknown = [unknown_name_message(k, cls.names()) for k in overrides if k not in cls.names()]
+        if unknown:
+            raise ParamError(unknown)
+        return cls(**{**base, **overrides})
+
+    def replace(self, **changes) -> "Params":
+        """A validated copy with some fields changed."""
+        unknown = [unknown_name_message(k, self.names()) for k in changes if k not in self.names()]
+        if unknown:
+            raise ParamError(unknown)
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def differences(self, other: "Params | None" = None) -> dict:
+        """Fields whose value differs from ``other`` (default: the defaults)."""
+        other = other or Params()
+        return {k: v for k, v in self.to_dict().items() if getattr(other, k) != v}
+
+    @classmethod
+    def coerce(cls, name: str, text: str):
+        """Parse a command-line string into the type of parameter ``name``."""
+        kind = cls.spec(name)["type"]
+        try:
+            if kind == "bool":
+                low = text.strip().lower()
+                if low in ("true", "1", "yes", "on"):
+                    return True
+                if low in ("false", "0", "no", "off"):
+                    return False
+                raise ValueError
+            if kind == "int":
+                return int(text)
+            if kind == "float":
+                return float(text)
+            return text
+        except ValueError:
+            raise ParamError([f"{name}: expected {_kind_words(kind)}, got {text!r}"]) from None
+
+
+def _kind_words(kind: str) -> str:
+    return {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}[kind]
+
+
+def unknown_name_message(name: str, known: list[str], what: str = "parameter") -> str:
+    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    return f"{name}: unknown {what}{hint}"
+
+
+POLICY_FIELDS = ("share_officers", "share_support", "share_welfare", "share_awareness", "proximity_fraction")

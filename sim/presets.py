@@ -1,0 +1,95 @@
+"""Named presets: Epstein's (2002) Model I runs and the four budgeted policies.
+
+A preset is a set of parameter overrides plus, for Epstein's time-varying experiments,
+a list of interventions ``(step, {parameter: value})``. The Epstein presets switch every
+extension off, so the model is Epstein's Model I. The policy presets spend the same budget
+per step (``budget_per_cell``) and differ only in how they split it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sim.params import ParamError, unknown_name_message
+
+
+@dataclass(frozen=True)
+class Preset:
+    description: str
+    params: dict
+    interventions: tuple = field(default=())  # ((step, {param: value}), ...)
+
+
+# Every extension off: global legitimacy, no incidents, no stress, officers from officer_density.
+EPSTEIN_MODEL_I = dict(
+    width=40, height=40, citizen_density=0.7, officer_density=0.04, vision=7, officer_vision=7,
+    legitimacy=0.82, max_jail_term=30, threshold=0.1, arrest_k=2.3, geometry="euclidean", arrest_ratio="floor",
+    trust_on=False, influence_on=False, incidents_on=False, stress_on=False, budget_on=False,
+)
+
+
+def _salami_steps(start=0.9, end=0.6, first_step=50, every=10):
+    """Legitimacy eroded by 0.01 every ``every`` steps from ``start`` down to ``end``."""
+    n = round((start - end) / 0.01)
+    return tuple((first_step + every * (i + 1), {"legitimacy": round(start - 0.01 * (i + 1), 2)}) for i in range(n))
+
+
+def _withdrawal_steps(start=0.04, end=0.0, first_step=50, every=25, cut=0.004):
+    n = round((start - end) / cut)
+    return tuple((first_step + every * (i + 1), {"officer_density": round(start - cut * (i + 1), 4)}) for i in range(n))
+
+
+PRESETS: dict[str, Preset] = {
+    "epstein-run1": Preset(
+        "Epstein (2002) Model I, run 1 (figs. 1-2): local outbursts and deceptive behaviour; every extension off.",
+        dict(EPSTEIN_MODEL_I),
+    ),
+    "epstein-run2": Preset(
+        "Epstein (2002) Model I, run 2 (figs. 3-7): punctuated equilibrium over a long run; every extension off.",
+        dict(EPSTEIN_MODEL_I),
+    ),
+    "epstein-salami": Preset(
+        "Epstein (2002) fig. 9: legitimacy 0.9 eroded by 0.01 every 10 steps down to 0.6; every extension off.",
+        dict(EPSTEIN_MODEL_I, legitimacy=0.9),
+        _salami_steps(),
+    ),
+    "epstein-jump": Preset(
+        "Epstein (2002) fig. 10: legitimacy 0.9 dropped to 0.6 in one jump at step 77; every extension off.",
+        dict(EPSTEIN_MODEL_I, legitimacy=0.9),
+        ((77, {"legitimacy": 0.6}),),
+    ),
+    "epstein-cop-withdrawal": Preset(
+        "Epstein (2002) fig. 11: officer density 0.04 cut by 0.004 every 25 steps to zero; every extension off.",
+        dict(EPSTEIN_MODEL_I),
+        _withdrawal_steps(),
+    ),
+    "reactive": Preset(
+        "Reactive enforcement: the whole budget on officers who patrol, arrest and answer reports.",
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.0),
+    ),
+    "proximity": Preset(
+        "Proximity policing: the whole budget on officers, all in proximity mode (beats and contacts).",
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=1.0),
+    ),
+    "social-support": Preset(
+        "Social support: fewer reactive officers; the rest on citizens' support, officers' welfare and awareness.",
+        dict(share_officers=0.6, share_support=0.3, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.0),
+    ),
+    "mixed": Preset(
+        "Mixed: officers half in proximity mode, plus citizens' support, officers' welfare and awareness.",
+        dict(share_officers=0.75, share_support=0.15, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.5),
+    ),
+}
+
+POLICY_PRESETS = ("reactive", "proximity", "social-support", "mixed")
+
+
+def get_preset(name: str) -> Preset:
+    if name not in PRESETS:
+        raise ParamError([unknown_name_message(name, list(PRESETS), what="preset")
+                          + f"; known presets: {', '.join(PRESETS)}"])
+    return PRESETS[name]
+
+
+def preset_params(name: str) -> dict:
+    return dict(get_preset(name).params)

@@ -1,0 +1,135 @@
+"""The behavioural rules of trustsim, one small function each.
+
+Each rule takes and returns NumPy arrays (one entry per citizen or officer) and states
+its equation and the claim it models. The model calls them through ``model.rules``, so a
+plug-in (see ``docs/students.md``) can replace any of them with a function of the same
+signature. Parameters arrive as a :class:`sim.params.Params` named ``p``.
+
+Claims (MODEL.md): C1 closeness builds trust, C2 trust prevents crime, C3 social causes,
+C4 officers' welfare, C5 equal-budget effectiveness.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# --- Epstein's core (Epstein 2002, Model I) ---------------------------------------------
+
+
+def grievance(hardship, legitimacy):
+    """G = H (1 - L). With trust on, L is the citizen's own trust T_i (C2)."""
+    return hardship * (1.0 - legitimacy)
+
+
+def arrest_probability(cops, actives, p):
+    """P = 1 - exp(-k * ratio(C, A)), C officers and A actives (counting oneself) in vision.
+
+    ratio is C/A ("literal"), floor(C/A) (NetLogo Rebellion) or round(C/A) (Mesa example)."""
+    ratio = cops / actives
+    if p.arrest_ratio == "floor":
+        ratio = np.floor(ratio)
+    elif p.arrest_ratio == "round":
+        ratio = np.round(ratio)
+    return 1.0 - np.exp(-p.arrest_k * ratio)
+
+
+def becomes_active(grievance, risk_aversion, arrest_prob, threshold):
+    """Active when G - R * P > T (net risk N = R P); quiet otherwise."""
+    return grievance - risk_aversion * arrest_prob > threshold
+
+
+def jail_terms(rng, n, p):
+    """Jail term J ~ U{0, ..., J_max} steps."""
+    return rng.integers(0, p.max_jail_term, size=n, endpoint=True)
+
+
+# --- incidents and reporting (C2) ----------------------------------------------------------
+
+
+def incident_probability(active, grievance, p):
+    """Chance of causing an incident this step: p_active if active, else rate_quiet * G."""
+    return np.where(active, p.incident_prob_active, p.incident_rate_quiet * grievance)
+
+
+def report_probability(trust, p):
+    """A witness reports with r = base + gain * T (clipped to [0, 1]): trust -> cooperation (C2)."""
+    return np.clip(p.report_base + p.report_trust_gain * trust, 0.0, 1.0)
+
+
+# --- trust (C1, C2) ------------------------------------------------------------------------
+
+
+def trust_after_experiences(trust, good, bad, p):
+    """T' = T + g (1 - T) - b T with g = min(1, alpha * good), b = min(1, alpha * bias * bad).
+
+    ``good`` and ``bad`` are the weighted counts of this step's experiences. A bad
+    experience moves trust ``negativity_bias`` times as much as a good one (Skogan 2006).
+    T' stays in [0, 1] for any T in [0, 1]."""
+    g = np.minimum(1.0, p.trust_step * good)
+    b = np.minimum(1.0, p.trust_step * p.negativity_bias * bad)
+    return trust + g * (1.0 - trust) - b * trust
+
+
+def trust_after_influence(trust, neighbour_mean, p):
+    """Social influence: T' = T + mu (mean trust of neighbours - T)."""
+    return trust + p.influence_rate * (neighbour_mean - trust)
+
+
+def trust_after_memory(trust, baseline, p):
+    """Fading memory: T' = T + rho (T_0 - T), back toward the citizen's initial trust."""
+    return trust + p.trust_memory * (baseline - trust)
+
+
+def contact_probability(n_proximity_officers, p):
+    """A citizen near n proximity officers has a contact with 1 - (1 - rate * time)^n (C1)."""
+    return 1.0 - (1.0 - p.contact_rate * p.contact_time) ** n_proximity_officers
+
+
+# --- officers (C4) -------------------------------------------------------------------------
+
+
+def officer_quality(stress, p):
+    """Procedural quality q = q_0 (1 - loss * stress): stressed officers are harsher (C4)."""
+    return p.quality_base * (1.0 - p.stress_quality_loss * stress)
+
+
+def absence_probability(stress, p):
+    """Chance an officer is absent this step: absence_max * stress (C4)."""
+    return p.absence_max * stress
+
+
+def stress_after_step(stress, confrontations, welfare_level, p):
+    """s' = clip(s + c * confrontations - recovery - welfare_relief * welfare_level, 0, 1) (C4)."""
+    s = stress + p.stress_per_confrontation * confrontations - p.stress_recovery - p.welfare_relief * welfare_level
+    return np.clip(s, 0.0, 1.0)
+
+
+# --- social programmes (C3) ----------------------------------------------------------------
+
+
+def support_priority(hardship, noise, p):
+    """Who is supported first: targeting * H + (1 - targeting) * noise, highest first."""
+    return p.support_targeting * hardship + (1.0 - p.support_targeting) * noise
+
+
+def hardship_after_step(hardship, baseline, supported, p):
+    """H' = H + relapse (H_0 - H) - effect * H if supported: support lowers hardship,
+    which drifts back to the citizen's baseline without it (C3)."""
+    h = hardship + p.hardship_relapse * (baseline - hardship)
+    return np.where(supported, h - p.support_effect * h, h)
+
+
+def awareness_after_step(level, reach, p):
+    """a' = a + reach (1 - a) - decay a: campaigns raise awareness, which fades (C3)."""
+    return np.clip(level + reach * (1.0 - level) - p.awareness_decay * level, 0.0, 1.0)
+
+
+def effective_threshold(awareness, p):
+    """Awareness raises the activation threshold: T_eff = T + gain * a (C3)."""
+    return p.threshold + p.awareness_gain * awareness
+
+
+RULE_NAMES = tuple(
+    name for name, obj in list(globals().items())
+    if callable(obj) and getattr(obj, "__module__", None) == __name__ and not name.startswith("_")
+)
