@@ -1,5 +1,6 @@
 """The ``trustsim`` command. Each subcommand is a module of :mod:`sim.commands` with
-``add_parser(subparsers)``; its parser's ``func(args)`` does the work.
+``add_parser(subparsers)``; its parser's ``func(args)`` does the work. Modules are found
+automatically: adding a command is adding a module.
 
 User errors (bad arguments, bad parameters, bad files) print one line each, prefixed
 ``trustsim: error:``, and exit with code 2, without a traceback.
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
 from sim.errors import UserError
 from sim.params import ParamError
 
-COMMANDS = ("run",)
 
 
 class Parser(argparse.ArgumentParser):
@@ -25,8 +26,10 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(prog="trustsim", description="Agent-based simulation of community trust and security.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    for name in COMMANDS:
-        importlib.import_module(f"sim.commands.{name}").add_parser(sub)
+    import sim.commands
+
+    for info in sorted(pkgutil.iter_modules(sim.commands.__path__), key=lambda i: i.name):
+        importlib.import_module(f"sim.commands.{info.name}").add_parser(sub)
     return parser
 
 
