@@ -1,0 +1,133 @@
+"""Swappable executors for many independent runs (EMA-Workbench style).
+
+Every evaluator has one method, ``map_unordered(fn, tasks)``, which yields
+``(index, result_or_exception)`` pairs as the tasks finish (``index`` is the task's position
+in ``tasks``; an exception raised by ``fn`` is yielded, not raised, so the caller decides).
+Evaluators are context managers; leaving the ``with`` block releases their workers.
+
+    from sim.evaluators import make_evaluator
+    with make_evaluator(workers=None) as ev:          # None = all cores
+        for i, out in ev.map_unordered(run_spec, specs):
+            ...
+
+``fn`` must be a picklable top-level function and each task picklable, since the process
+pool sends them to other processes. Results must not depend on the evaluator: the order of
+completion varies, so callers put results back in task order (by ``index``).
+
+Implementations: :class:`SerialEvaluator` (in this process, in order) and
+:class:`ProcessPoolEvaluator` (``concurrent.futures`` with a ``forkserver`` context where
+available, else ``spawn``: never ``fork``, which is unsafe with threads). A Dask evaluator
+with the same interface can be added alongside.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from sim.errors import UserError
+
+
+def available_cores() -> int:
+    """Cores this process may use (respects CPU affinity where the OS supports it)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def check_workers(workers) -> int:
+    """``None`` -> all cores; otherwise a positive integer (else a one-line UserError)."""
+    if workers is None:
+        return available_cores()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise UserError(f"workers: expected a positive integer (or none for all cores), got {workers!r}")
+    return workers
+
+
+class Evaluator:
+    """Base class: the interface every evaluator provides."""
+
+    workers: int = 1
+
+    def map_unordered(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[int, object]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release workers (idempotent)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        return f"{type(self).__name__}(workers={self.workers})"
+
+
+class SerialEvaluator(Evaluator):
+    """Runs every task in this process, one after another, in task order."""
+
+    workers = 1
+
+    def map_unordered(self, fn, tasks):
+        for index, task in enumerate(tasks):
+            try:
+                result = fn(task)
+            except Exception as err:  # noqa: BLE001 -- handed to the caller, like the pool does
+                result = err
+            yield index, result
+
+
+def _start_method() -> str:
+    methods = multiprocessing.get_all_start_methods()
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+class ProcessPoolEvaluator(Evaluator):
+    """Runs tasks in a pool of worker processes (``workers=None``: all cores).
+
+    The pool starts on first use and is reused by later ``map_unordered`` calls until
+    :meth:`close`. Closing (or leaving the ``with`` block, also on Ctrl-C) cancels tasks
+    not yet started."""
+
+    def __init__(self, workers: int | None = None, start_method: str | None = None):
+        self.workers = check_workers(workers)
+        self.start_method = start_method or _start_method()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context(self.start_method)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        return self._pool
+
+    def map_unordered(self, fn, tasks):
+        pool = self._executor()
+        pending = {pool.submit(fn, task): index for index, task in enumerate(tasks)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    err = future.exception()
+                    yield index, (err if err is not None else future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def make_evaluator(workers: int | None = None) -> Evaluator:
+    """1 -> :class:`SerialEvaluator`; N > 1 -> :class:`ProcessPoolEvaluator` with N workers;
+    None -> all cores (serial on a one-core machine)."""
+    n = check_workers(workers)
+    return SerialEvaluator() if n == 1 else ProcessPoolEvaluator(n)
