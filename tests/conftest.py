@@ -1,0 +1,87 @@
+"""Shared fixtures of the core test suite: small models, rule recorders, a state checker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+from sim import rules as default_rules
+from sim.grid import EMPTY
+from sim.policy import allocate
+
+# A 20x20 torus: every radius must be at most (20 - 1) // 2 = 9.
+SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
+
+
+@pytest.fixture(scope="session")
+def make():
+    """``make(preset=None, rng=1, **overrides)``: a TrustModel on a small grid."""
+    def _make(preset=None, rng=1, **overrides):
+        return sim.TrustModel(preset=preset, rng=rng, **{**SMALL, **overrides})
+    return _make
+
+
+@pytest.fixture(scope="session")
+def recorder():
+    """``rules, calls = recorder("name", ...)``: rules that call sim.rules and log each call's
+    arguments and result (``calls["name"]`` is a list of ``(args, result)``)."""
+    def _recorder(*names):
+        calls = {n: [] for n in names}
+
+        def wrap(name):
+            rule = getattr(default_rules, name)
+
+            def logged(*args):
+                out = rule(*args)
+                calls[name].append(([np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args],
+                                    np.array(out, copy=True)))
+                return out
+            return logged
+        return {n: wrap(n) for n in names}, calls
+    return _recorder
+
+
+def consistency_problems(m) -> list[str]:
+    """Everything that must hold of a model's state between steps (empty list if all holds)."""
+    c, o, p = m.citizens, m.officers, m.p
+    n_c, n_o = len(c), len(o)
+    out = []
+    for name, x in (("trust", c.trust), ("hardship", c.hardship), ("hardship0", c.hardship0),
+                    ("risk_aversion", c.risk_aversion), ("stress", o.stress)):
+        if not (np.all(x >= 0.0) and np.all(x <= 1.0)):
+            out.append(f"{name} outside [0, 1]: {x.min()}..{x.max()}")
+    if n_c != int(round(p.citizen_density * p.width * p.height)):
+        out.append(f"citizens not conserved: {n_c}")
+    if np.any(c.active & c.jailed):
+        out.append("a jailed citizen is active")
+    if np.any(c.jail_left[c.jailed] < 0) or np.any(c.jail_left[c.jailed] > p.max_jail_term):
+        out.append("jail term outside [0, J_max]")
+    a = allocate(p, m.grid.size, n_c)
+    if n_o != a.officers:
+        out.append(f"officers {n_o} != allocation {a.officers}")
+    if int(o.proximity.sum()) != a.proximity:
+        out.append(f"proximity officers {int(o.proximity.sum())} != allocation {a.proximity}")
+    # occupancy: one agent per cell, and the occupancy array agrees with the agents' cells
+    on_grid = ~c.jailed | p.jailed_keep_cell
+    ids = np.concatenate([np.flatnonzero(on_grid), n_c + np.arange(n_o)])
+    cells = np.concatenate([c.cell[on_grid], o.cell])
+    if len(np.unique(cells)) != len(cells):
+        out.append("two agents share a cell")
+    if not np.array_equal(m.occ[cells], ids):
+        out.append("occupancy array disagrees with the agents' cells")
+    if int((m.occ != EMPTY).sum()) != len(cells):
+        out.append(f"occupancy holds {int((m.occ != EMPTY).sum())} agents, {len(cells)} are on the grid")
+    free_on_grid = int((m.occ[(m.occ >= 0) & (m.occ < n_c)] >= 0).sum()) - (int(c.jailed.sum()) if p.jailed_keep_cell else 0)
+    if free_on_grid + int(c.jailed.sum()) != n_c:
+        out.append(f"free on grid {free_on_grid} + jailed {int(c.jailed.sum())} != citizens {n_c}")
+    return out
+
+
+@pytest.fixture(scope="session")
+def check():
+    """``check(model)`` asserts the state invariants of :func:`consistency_problems`."""
+    def _check(m):
+        problems = consistency_problems(m)
+        assert not problems, f"step {m.steps}: " + "; ".join(problems)
+    return _check
