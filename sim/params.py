@@ -63,11 +63,11 @@ class Params:
 
     # --- endogenous trust (C1, C2) -----------------------------------------------------
     trust_on: bool = _p(True, doc="switch: individual trust T_i replaces L in G_i = H_i (1 - T_i) and is moved by experience", group="trust")
-    trust_initial_mean: float = _p(0.8, 0.01, 0.99, doc="mean initial trust (Beta distribution)", group="trust")
-    trust_initial_sd: float = _p(0.1, 0.0, 0.45, doc="sd of initial trust", group="trust")
-    trust_step: float = _p(0.03, 0.0, 0.5, doc="alpha: trust gain of one good experience, T += alpha (1 - T)", group="trust")
+    trust_initial_mean: float = _p(0.88, 0.01, 0.99, doc="mean initial trust (Beta distribution)", group="trust")
+    trust_initial_sd: float = _p(0.08, 0.0, 0.45, doc="sd of initial trust", group="trust")
+    trust_step: float = _p(0.1, 0.0, 2.0, doc="alpha: change of logit trust per good experience (bad: alpha * negativity_bias)", group="trust")
     negativity_bias: float = _p(4.0, 1.0, 14.0, unit="x",
-                                doc="how much more a bad experience moves trust than a good one (Skogan 2006: 4-14)", group="trust")
+                                doc="how much more a bad experience moves logit trust than a good one (Skogan 2006: 4-14)", group="trust")
     weight_arrested: float = _p(2.0, 0.0, 10.0, doc="weight of being arrested (a bad experience)", group="trust")
     weight_witness_arrest: float = _p(0.3, 0.0, 10.0, doc="weight of witnessing an arrest, times (1 - officer quality)", group="trust")
     weight_help: float = _p(1.0, 0.0, 10.0, doc="weight of receiving social support (a good experience)", group="trust")
@@ -91,7 +91,7 @@ class Params:
 
     # --- officers: stress, quality, absence (C4) -------------------------------------------------
     stress_on: bool = _p(True, doc="switch: officer stress, its effect on conduct and absence", group="officers")
-    quality_base: float = _p(0.8, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
+    quality_base: float = _p(0.85, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
     stress_quality_loss: float = _p(0.6, 0.0, 1.0, doc="quality = quality_base (1 - loss * stress)", group="officers")
     stress_per_confrontation: float = _p(0.03, 0.0, 0.5, doc="stress added per arrest or response", group="officers")
     stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step", doc="stress shed each step", group="officers")
@@ -109,7 +109,7 @@ class Params:
     proximity_fraction: float = _p(0.0, 0.0, 1.0, doc="fraction of officers in proximity mode", group="policy")
     contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")
     contact_radius: int = _p(2, 1, 10, unit="cells", doc="reach of a proximity officer's contacts", group="policy")
-    contact_rate: float = _p(0.1, 0.0, 1.0, unit="per step", doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
+    contact_rate: float = _p(0.5, 0.0, 1.0, unit="per step", doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
     beat_radius: int = _p(5, 1, 100, unit="cells", doc="proximity officers stay this close to their beat", group="policy")
     support_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days", doc="cost of supporting one citizen for one step", group="policy")
     support_targeting: float = _p(1.0, 0.0, 1.0, doc="1 = support goes to the highest hardship, 0 = to random citizens", group="policy")
@@ -121,8 +121,8 @@ class Params:
 
     # --- costs (C5) ------------------------------------------------------------------------------
     officer_cost: float = _p(1.0, 0.0, 100.0, unit="officer-days", doc="cost of one officer for one step (the unit)", group="costs")
-    jail_cost: float = _p(0.1, 0.0, 100.0, unit="officer-days", doc="cost of one citizen in jail for one step", group="costs")
-    incident_cost: float = _p(0.5, 0.0, 100.0, unit="officer-days", doc="social cost of one incident", group="costs")
+    jail_cost: float = _p(0.4, 0.0, 100.0, unit="officer-days", doc="cost of one citizen in jail for one step", group="costs")
+    incident_cost: float = _p(20.0, 0.0, 100.0, unit="officer-days", doc="social cost of one incident", group="costs")
 
     def __post_init__(self):
         problems = [msg for name in self.names() for msg in self._check(name, getattr(self, name))]

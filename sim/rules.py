@@ -60,14 +60,14 @@ def report_probability(trust, p):
 
 
 def trust_after_experiences(trust, good, bad, p):
-    """T' = T + g (1 - T) - b T with g = min(1, alpha * good), b = min(1, alpha * bias * bad).
+    """logit T' = logit T + alpha * good - alpha * bias * bad  (T' = 1 / (1 + exp(-logit T'))).
 
-    ``good`` and ``bad`` are the weighted counts of this step's experiences. A bad
-    experience moves trust ``negativity_bias`` times as much as a good one (Skogan 2006).
-    T' stays in [0, 1] for any T in [0, 1]."""
-    g = np.minimum(1.0, p.trust_step * good)
-    b = np.minimum(1.0, p.trust_step * p.negativity_bias * bad)
-    return trust + g * (1.0 - trust) - b * trust
+    ``good`` and ``bad`` are the weighted counts of this step's experiences. On the logit
+    scale a bad experience moves trust exactly ``negativity_bias`` times as much as a good
+    one (Skogan 2006); the change is largest at middling trust and T' stays in (0, 1)."""
+    t = np.clip(trust, 1e-9, 1 - 1e-9)
+    x = np.log(t / (1.0 - t)) + p.trust_step * (good - p.negativity_bias * bad)
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def trust_after_influence(trust, neighbour_mean, p):
