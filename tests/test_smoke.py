@@ -36,7 +36,7 @@ def test_cli_run_writes_timeseries_and_manifest(tmp_path):
     (["--preset", "nope"], "unknown preset"),
     (["--set", "vison=3"], "did you mean vision"),
     (["--set", "vision=abc"], "vision: expected an integer"),
-    (["--set", "trust_step=2"], "trust_step: expected a value in [0, 0.5]"),
+    (["--set", "trust_step=3"], "trust_step: expected a value in [0, 2]"),
     (["--steps", "-1"], "--steps"),
     (["--bogus"], "unrecognized arguments"),
 ])
