@@ -1,0 +1,132 @@
+"""The validation suite: named checks of trustsim against Epstein (2002) and empirical findings.
+
+    from sim.validation import run_validation
+    report = run_validation(quick=True, workers=2, out="results/validation")
+    report["ok"]          # every gating (Epstein) check passed
+
+Modules: :mod:`~sim.validation.core` (run specs, statistics, outbursts), :mod:`~sim.validation.epstein`
+(Epstein's Model I findings, gating), :mod:`~sim.validation.policy` (the policy layer against
+published shapes, reported), :mod:`~sim.validation.report` (validation.md/json/csv, section.html),
+:mod:`~sim.validation.config` (sizes of the quick and full suites).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+import time
+from pathlib import Path
+
+from sim.evaluators import make_evaluator
+from sim.output import check_new_folder, new_folder
+from sim.params import Params
+from sim.provenance import now_iso, provenance
+from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
+from sim.validation.core import Check, CheckResult, RunSpec, find_outbursts, simulate
+from sim.validation.epstein import epstein_checks
+from sim.validation.policy import policy_checks
+from sim.validation.report import write_all
+
+__all__ = ["run_validation", "build_checks", "Check", "CheckResult", "RunSpec", "SuiteConfig", "FULL", "QUICK",
+           "find_outbursts"]
+
+
+def build_checks(cfg: SuiteConfig) -> list[Check]:
+    return epstein_checks(cfg) + policy_checks(cfg)
+
+
+def _clean(obj):
+    """NaN and infinities -> None, so validation.json is strict JSON."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and not hasattr(obj, "__len__"):
+        return _clean(obj.item())
+    return obj
+
+
+def _progress_printer(total: int, stream=sys.stderr):
+    t0, last = time.perf_counter(), [-1e9]
+
+    def report(done: int):
+        now = time.perf_counter()
+        if done == total or now - last[0] >= 10:
+            last[0] = now
+            print(f"validate: {done}/{total} runs ({now - t0:.0f} s)", file=stream, flush=True)
+
+    return report
+
+
+def run_validation(quick: bool = False, workers: int | None = None, out: str | Path | None = None,
+                   progress=True, config: SuiteConfig | None = None, command: str | None = None) -> dict:
+    """Run the suite and write its report into the new folder ``out``.
+
+    Returns ``{"ok": bool, "results": [CheckResult], "meta": dict, "out": Path}``; ``ok`` is
+    true when every gating check passed."""
+    cfg = config or (QUICK if quick else FULL)
+    out = check_new_folder(Path(out) if out is not None else
+                           Path("results") / f"validation-{cfg.mode}-{time.strftime('%Y%m%d-%H%M%S')}")
+    started, t0 = now_iso(), time.perf_counter()
+    checks = build_checks(cfg)
+    wanted = {}
+    for c in checks:
+        for s in c.specs(cfg):
+            wanted.setdefault(s, None)
+    specs = sorted(wanted, key=lambda s: -s.cost)
+    runs, errors = {}, {}
+    tick = _progress_printer(len(specs)) if progress is True else (progress or (lambda done: None))
+    with make_evaluator(workers) as ev:
+        n_workers = ev.workers
+        for done, (i, res) in enumerate(ev.map_unordered(simulate, specs), start=1):
+            if isinstance(res, BaseException):
+                errors[specs[i]] = res
+            else:
+                runs[specs[i]] = res
+            tick(done)
+    sim_cpu = sum(r["seconds"] for r in runs.values())
+    results = {}
+    with new_folder(out) as tmp:
+        figdir = tmp / "figures"
+        figdir.mkdir()
+        for c in checks:
+            needed = c.specs(cfg)
+            failed = [s for s in needed if s in errors]
+            if failed:
+                results[c.name] = c.result(measured={}, headline=f"could not run: {errors[failed[0]]!r}",
+                                           passed=None, verdict="error", runs=len(needed))
+                continue
+            try:
+                results[c.name] = c.analyse(runs, cfg, figdir, results)
+            except Exception as err:  # noqa: BLE001 -- a broken check is reported, the others still run
+                results[c.name] = c.result(measured={}, headline=f"analysis failed: {err!r}", passed=None,
+                                           verdict="error")
+        wall = time.perf_counter() - t0
+        meta = {
+            "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",
+            "mode": cfg.mode, "workers": n_workers, "runs": len(specs), "failed_runs": len(errors),
+            "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
+            "config": {**dataclasses.asdict(cfg), "seeds_from": SEED0},
+            "default_params": Params().to_dict(), "provenance": provenance(),
+        }
+        ordered = list(results.values())
+        ok = all(r.passed is True for r in ordered if r.gating)
+        meta["ok"] = ok
+        write_all(tmp, [_CleanView(r) for r in ordered], _clean(meta))
+    return {"ok": ok, "results": ordered, "meta": meta, "out": out}
+
+
+class _CleanView:
+    """A CheckResult whose ``to_dict`` is strict-JSON clean; other attributes pass through."""
+
+    def __init__(self, r: CheckResult):
+        self._r = r
+
+    def __getattr__(self, name):
+        return getattr(self._r, name)
+
+    def to_dict(self):
+        return _clean(self._r.to_dict())

@@ -1,0 +1,61 @@
+"""How big the suite is: replicates, steps and grids for ``--quick`` and the full run.
+
+The pass criteria do not depend on the mode (they are stated in each check); only the
+numbers of replicates and steps do, so the quick suite has wider intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SEED0 = 1  # replicate r uses seed SEED0 + r in every condition (common random numbers)
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    mode: str
+    orders: tuple                 # activation_batches values compared: 1 = synchronous
+    run2_steps: int
+    run2_reps: dict               # {activation_batches: replicates}
+    jail_terms: tuple             # max_jail_term values
+    jail_reps: dict
+    salami_steps: int
+    salami_reps: dict
+    withdrawal_steps: int
+    withdrawal_reps: dict
+    policy_steps: int             # policy-layer runs; measured over the second half
+    policy_reps: int
+    elasticity_factors: tuple     # budget_per_cell = default * factor
+    elasticity_reps: int
+
+    def seeds(self, n: int) -> list[int]:
+        return [SEED0 + r for r in range(n)]
+
+
+FULL = SuiteConfig(
+    mode="full", orders=(1, 10),
+    run2_steps=3000, run2_reps={1: 10, 10: 10},
+    jail_terms=(15, 30, 45, 60), jail_reps={1: 6, 10: 6},
+    salami_steps=450, salami_reps={1: 10, 10: 10},
+    withdrawal_steps=400, withdrawal_reps={1: 10, 10: 10},
+    policy_steps=400, policy_reps=10,
+    elasticity_factors=(0.5, 0.707, 1.0, 1.414, 2.0), elasticity_reps=8,
+)
+
+QUICK = SuiteConfig(
+    mode="quick", orders=(1, 10),
+    run2_steps=1000, run2_reps={1: 3, 10: 2},
+    jail_terms=(15, 30, 60), jail_reps={1: 2, 10: 0},
+    salami_steps=400, salami_reps={1: 4, 10: 3},
+    withdrawal_steps=400, withdrawal_reps={1: 3, 10: 2},
+    policy_steps=300, policy_reps=4,
+    elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3,
+)
+
+
+def order_label(k: int) -> str:
+    return "synchronous" if k == 1 else f"{k} random sub-batches (random-sequential-like)"
+
+
+def order_tag(k: int) -> str:
+    return "sync" if k == 1 else f"k{k}"

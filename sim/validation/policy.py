@@ -1,0 +1,305 @@
+"""Checks of the policy layer at default parameters against published empirical shapes.
+
+These are reported with a verdict (agrees / disagrees) and never gate ``trustsim validate``:
+the model may legitimately disagree with a finding, and the report then says why. Defaults
+are read when the suite runs, so a recalibration of the defaults is validated as it stands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import rules
+from sim.params import Params
+from sim.population import initial_trust
+from sim.validation.core import Check, RunSpec, fmt_ci, mean_ci, new_figure, ols, save_figure
+
+GILL = ("Gill, C., Weisburd, D., Telep, C. W., Vitter, Z., & Bennett, T. (2014). Community-oriented policing to reduce "
+        "crime, disorder and fear and increase satisfaction and legitimacy among citizens: a systematic review. "
+        "Journal of Experimental Criminology 10(4), 399-428")
+SKOGAN = ("Skogan, W. G. (2006). Asymmetry in the impact of encounters with police. Policing & Society 16(2), 99-126")
+ELASTICITY = ("the range given in MODEL.md ('Empirical anchors'), from the econometric literature on police numbers "
+              "and crime (e.g. Levitt 1997, American Economic Review; Chalfin & McCrary 2018, Review of Economics "
+              "and Statistics)")
+
+SMALL_INCIDENT_EFFECT = 0.10          # |relative change in incidents| at most 10% = "small or no effect"
+SKOGAN_RANGE = (4.0, 14.0)
+ELASTICITY_RANGE = (-0.5, -0.3)
+TRUST_COLUMNS = ("trust_mean", "incident_rate", "officers")
+
+
+def window_means(series: dict, steps: int) -> dict:
+    """Means of each series over the second half of the run (steps > steps // 2)."""
+    return {k: float(np.nanmean(v[steps // 2 + 1:])) for k, v in series.items()}
+
+
+class GillProximity(Check):
+    name = "policy-proximity-vs-reactive"
+    title = "Proximity policing: trust up clearly, incidents barely moved"
+    group = "policy"
+    gating = False
+    published = ("Community-oriented policing has clear positive effects on citizens' satisfaction and perceived "
+                 "legitimacy of the police, and small or no effects on crime and fear of crime.")
+    source = GILL
+    criterion = (f"Paired by seed (common random numbers), over the second half of each run: agrees if the mean trust "
+                 f"under proximity minus under reactive has its 95% interval above zero AND the relative change in "
+                 f"the incident rate (proximity vs reactive) is at most {SMALL_INCIDENT_EFFECT:.0%} in size.")
+
+    def specs(self, cfg):
+        self.configuration = (f"presets proximity and reactive at default parameters (same budget, all on officers; "
+                              f"proximity_fraction 1 vs 0), {cfg.policy_steps} steps, {cfg.policy_reps} paired seeds; "
+                              f"measured over steps {cfg.policy_steps // 2 + 1}-{cfg.policy_steps}")
+        return [RunSpec.make(p, s, cfg.policy_steps, columns=TRUST_COLUMNS)
+                for p in ("reactive", "proximity") for s in cfg.seeds(cfg.policy_reps)]
+
+    def analyse(self, runs, cfg, figdir, results):
+        specs = self.specs(cfg)
+        n = len(specs) // 2
+        reac = [window_means(runs[s]["series"], cfg.policy_steps) for s in specs[:n]]
+        prox = [window_means(runs[s]["series"], cfg.policy_steps) for s in specs[n:]]
+        dtrust = mean_ci([p["trust_mean"] - r["trust_mean"] for r, p in zip(reac, prox)])
+        inc_r = float(np.mean([r["incident_rate"] for r in reac]))
+        inc_p = float(np.mean([p["incident_rate"] for p in prox]))
+        rel = mean_ci([(p["incident_rate"] - r["incident_rate"]) / r["incident_rate"]
+                       for r, p in zip(reac, prox) if r["incident_rate"] > 0])
+        rel_means = (inc_p - inc_r) / inc_r if inc_r > 0 else float("nan")
+        trust_ok = bool(np.isfinite(dtrust["lo"]) and dtrust["lo"] > 0)
+        small = bool(np.isfinite(rel_means) and abs(rel_means) <= SMALL_INCIDENT_EFFECT)
+        passed = trust_ok and small
+        if passed:
+            verdict = "agrees"
+        else:
+            verdict = "disagrees (" + "; ".join(
+                ([] if trust_ok else ["trust not clearly higher"])
+                + ([] if small else [f"incident effect {rel_means:+.0%}, not small"])) + ")"
+        t_r = float(np.mean([r["trust_mean"] for r in reac]))
+        t_p = float(np.mean([p["trust_mean"] for p in prox]))
+        details = [
+            f"- mean trust: reactive {t_r:.3f}, proximity {t_p:.3f}; paired difference {fmt_ci(dtrust, 3)}",
+            f"- incidents per 1,000 citizens per step: reactive {inc_r:.2f}, proximity {inc_p:.2f}; relative change "
+            f"{rel_means:+.1%} (ratio of means); paired relative change {fmt_ci(rel, 3)}",
+            f"- officers: reactive {np.mean([r['officers'] for r in reac]):.0f}, "
+            f"proximity {np.mean([p['officers'] for p in prox]):.0f}",
+        ]
+        fig, axes = new_figure(10, 3.6, ncols=2)
+        t = np.arange(cfg.policy_steps + 1)
+        for preset, sl, c in (("reactive", specs[:n], "C0"), ("proximity", specs[n:], "C2")):
+            axes[0].plot(t, np.mean([runs[s]["series"]["trust_mean"] for s in sl], axis=0), color=c, label=preset)
+            inc = np.mean([runs[s]["series"]["incident_rate"] for s in sl], axis=0)
+            k = 10
+            smooth = np.convolve(inc, np.ones(k) / k, mode="valid")
+            axes[1].plot(t[k - 1:], smooth, color=c, label=preset)
+        for ax in axes:
+            ax.axvspan(cfg.policy_steps // 2 + 1, cfg.policy_steps, color="k", alpha=0.06)
+            ax.legend(fontsize=8)
+        axes[0].set(xlabel="step", ylabel="mean trust", title="trust (mean over seeds; shaded: measured)")
+        axes[1].set(xlabel="step", ylabel="incidents per 1,000 citizens", title="incident rate (10-step mean)")
+        fig.suptitle(self.title, fontsize=10)
+        return self.result(
+            measured={"trust_reactive": t_r, "trust_proximity": t_p, "trust_difference": dtrust,
+                      "incident_rate_reactive": inc_r, "incident_rate_proximity": inc_p,
+                      "incident_relative_change": rel_means, "incident_relative_change_paired": rel},
+            headline=(f"trust {t_r:.3f} -> {t_p:.3f} (diff {fmt_ci(dtrust, 3)}); incidents {rel_means:+.1%}"),
+            passed=passed, verdict=verdict, details=details, discussion=self.discuss(trust_ok, small, dtrust, rel_means),
+            figure=save_figure(fig, figdir, self.name), runs=len(specs),
+            seconds=sum(runs[s]["seconds"] for s in specs))
+
+    @staticmethod
+    def discuss(trust_ok, small, dtrust, rel):
+        parts = []
+        if not trust_ok:
+            parts.append(
+                f"At default parameters proximity policing does not raise mean trust clearly (paired difference "
+                f"{fmt_ci(dtrust, 3)}), unlike the gains in satisfaction and legitimacy that Gill et al. (2014) "
+                "report. In trustsim a proximity officer's trust gain comes only from contacts "
+                "(contact_rate x contact_time per citizen within contact_radius, good with the officer's procedural "
+                "quality), and it is offset by the officer's time away from answering reports: unanswered reports "
+                "and incidents are bad experiences, weighted by negativity_bias. Which side wins depends on those "
+                "parameters, which the ODD should justify.")
+        if not small:
+            direction = "rise" if rel > 0 else "fall"
+            parts.append(
+                f"Incidents {direction} by {abs(rel):.0%} under proximity policing, more than the small or null crime "
+                "effect Gill et al. (2014) report. In trustsim, proximity officers spend contact_time of their time "
+                "on contacts and stay on their beat, so fewer are available to chase actives and answer reports; "
+                "the arrests and responses that reactive policing makes suppress activation (Epstein's deterrence) "
+                "more strongly than the trust gained lowers grievance. The empirical effect on crime is an "
+                "average over programmes that rarely took officers off response duty; the model's proximity preset "
+                "puts every officer on a beat, the extreme case.")
+        return "\n\n".join(parts)
+
+
+class SkoganAsymmetry(Check):
+    name = "policy-negativity-bias"
+    title = "Bad contacts move trust more than good ones"
+    group = "policy"
+    gating = False
+    published = ("The impact of a bad experience with the police on confidence is four to fourteen times as large as "
+                 "the impact of a good one.")
+    source = SKOGAN
+    criterion = (f"Through sim.rules.trust_after_experiences at default parameters: the ratio |change after one bad "
+                 f"experience| / |change after one good experience| (weight 1 each) agrees if it lies in "
+                 f"[{SKOGAN_RANGE[0]:g}, {SKOGAN_RANGE[1]:g}] at the default mean initial trust "
+                 "(trust_initial_mean).")
+
+    def __init__(self):
+        self.configuration = ("rules.trust_after_experiences with Params() defaults: one good (good=1, bad=0) vs one "
+                              "bad (good=0, bad=1) experience, as a function of the citizen's trust T; the initial "
+                              "trust distribution (Beta with trust_initial_mean, trust_initial_sd) gives the weights")
+
+    def analyse(self, runs, cfg, figdir, results):
+        p = Params()
+        grid = np.linspace(0.01, 0.99, 99)
+
+        def ratio(t):
+            t = np.asarray(t, float)
+            zero = np.zeros_like(t)
+            up = rules.trust_after_experiences(t, zero + 1.0, zero, p) - t
+            down = t - rules.trust_after_experiences(t, zero, zero + 1.0, p)
+            return np.divide(down, up, out=np.full_like(t, np.nan), where=up > 0)
+
+        t0 = p.trust_initial_mean
+        r0 = float(ratio([t0])[0])
+        pop = initial_trust(np.random.default_rng(0), 20000, p.trust_initial_mean, p.trust_initial_sd)
+        rpop = ratio(pop)
+        in_range = float(np.mean((rpop >= SKOGAN_RANGE[0]) & (rpop <= SKOGAN_RANGE[1])))
+        above = float(np.mean(rpop > SKOGAN_RANGE[1]))
+        below_one = float(np.mean(rpop < 1))
+        crossover = 1.0 / (1.0 + p.negativity_bias)
+        passed = bool(SKOGAN_RANGE[0] <= r0 <= SKOGAN_RANGE[1])
+        where = "agrees" if passed else ("disagrees (stronger asymmetry than published)" if r0 > SKOGAN_RANGE[1]
+                                         else "disagrees (weaker asymmetry than published)")
+        details = [
+            f"- defaults: trust_step {p.trust_step:g}, negativity_bias {p.negativity_bias:g}, "
+            f"trust_initial_mean {p.trust_initial_mean:g}, trust_initial_sd {p.trust_initial_sd:g}",
+            f"- ratio at the mean initial trust T = {t0:g}: {r0:.1f} (the rule gives bias x T / (1 - T))",
+            f"- ratio at T = 0.5: {float(ratio([0.5])[0]):.1f}; good and bad move trust equally at T = {crossover:.2f}; "
+            "below that a good experience moves trust more",
+            f"- initial population: {in_range:.0%} of citizens in [4, 14], {above:.0%} above 14, "
+            f"{below_one:.0%} below 1 (median ratio {np.median(rpop):.1f})",
+        ]
+        fig, axes = new_figure(7.5, 3.6)
+        ax = axes[0]
+        ax.plot(grid, ratio(grid), color="C3", label="bad / good trust change")
+        ax.axhspan(*SKOGAN_RANGE, color="k", alpha=0.08, label="Skogan (2006): 4-14x")
+        ax.axvline(t0, color="C0", ls="--", lw=1, label=f"mean initial trust {t0:g}")
+        ax.set(yscale="log", xlabel="trust T before the experience", ylabel="ratio (log scale)", title=self.title)
+        ax2 = ax.twinx()
+        ax2.hist(pop, bins=50, color="C0", alpha=0.2)
+        ax2.set_yticks([])
+        ax.legend(fontsize=8, loc="upper left")
+        return self.result(
+            measured={"ratio_at_initial_mean": r0, "ratio_at_half": float(ratio([0.5])[0]),
+                      "share_in_range": in_range, "share_above_range": above, "share_below_one": below_one,
+                      "crossover_trust": crossover, "negativity_bias": p.negativity_bias},
+            headline=f"{r0:.1f}x at T = {t0:g} ({in_range:.0%} of the initial population within 4-14x)",
+            passed=passed, verdict=where, details=details,
+            discussion=self.discuss(passed, r0, t0, p, crossover, in_range),
+            figure=save_figure(fig, figdir, self.name))
+
+    @staticmethod
+    def discuss(passed, r0, t0, p, crossover, in_range):
+        if passed:
+            return ""
+        return (f"trustsim's trust rule moves trust by alpha (1 - T) after a good experience and by alpha x bias x T "
+                f"after a bad one, so the asymmetry is not a constant: it is bias x T / (1 - T) = {r0:.1f} at the "
+                f"default mean initial trust {t0:g} (negativity_bias = {p.negativity_bias:g} is the asymmetry at "
+                f"T = 0.5 only), and it reverses below T = {crossover:.2f}. Skogan's 4-14x is an average over survey "
+                f"respondents; {in_range:.0%} of trustsim's initial population falls in that range. The "
+                "multiplicative form keeps trust within [0, 1] and makes trusting citizens more sensitive to a "
+                "disappointment, which is plausible, but the ODD should state that negativity_bias is the ratio at "
+                "T = 0.5, not the ratio the population experiences.")
+
+
+class PoliceElasticity(Check):
+    name = "policy-police-elasticity"
+    title = "Police elasticity of incidents (reactive preset)"
+    group = "policy"
+    gating = False
+    published = "The elasticity of crime with respect to police numbers is about -0.3 to -0.5."
+    source = ELASTICITY
+    criterion = (f"Least-squares slope of log(incident rate) on log(officers) over all runs, with its 95% interval: "
+                 f"agrees if the estimate lies in [{ELASTICITY_RANGE[0]:g}, {ELASTICITY_RANGE[1]:g}]; consistent if "
+                 "only the interval overlaps that range; disagrees if the interval misses it. Passes when the "
+                 "interval overlaps the range.")
+
+    def specs(self, cfg):
+        b = Params().budget_per_cell
+        self.budgets = [round(b * f, 6) for f in cfg.elasticity_factors]
+        self.configuration = (f"preset reactive at default parameters, budget_per_cell in {self.budgets} "
+                              f"(default {b:g} x {list(cfg.elasticity_factors)}; all of it buys officers), "
+                              f"{cfg.policy_steps} steps, {cfg.elasticity_reps} seeds each (common random numbers); "
+                              f"measured over steps {cfg.policy_steps // 2 + 1}-{cfg.policy_steps}")
+        return [RunSpec.make("reactive", s, cfg.policy_steps, columns=("incident_rate", "officers"), budget_per_cell=bud)
+                for bud in self.budgets for s in cfg.seeds(cfg.elasticity_reps)]
+
+    def analyse(self, runs, cfg, figdir, results):
+        specs = self.specs(cfg)
+        rows = [window_means(runs[s]["series"], cfg.policy_steps) for s in specs]
+        ok = [r for r in rows if r["incident_rate"] > 0 and r["officers"] > 0]
+        x = np.log([r["officers"] for r in ok])
+        y = np.log([r["incident_rate"] for r in ok])
+        fit = ols(x, y)
+        lo_r, hi_r = ELASTICITY_RANGE
+        inside = lo_r <= fit["slope"] <= hi_r
+        overlaps = bool(np.isfinite(fit["lo"]) and fit["lo"] <= hi_r and fit["hi"] >= lo_r)
+        verdict = "agrees" if inside and overlaps else ("consistent" if overlaps else "disagrees")
+        reps = cfg.elasticity_reps
+        by_budget = []
+        for i, bud in enumerate(self.budgets):
+            rr = rows[i * reps:(i + 1) * reps]
+            by_budget.append({"budget_per_cell": bud, "officers": float(np.mean([r["officers"] for r in rr])),
+                              "incident_rate": mean_ci([r["incident_rate"] for r in rr])})
+        details = [f"- budget_per_cell {b['budget_per_cell']:g}: {b['officers']:.0f} officers, incident rate "
+                   f"{fmt_ci(b['incident_rate'], 2)}" for b in by_budget]
+        details.append(f"- elasticity (log-log slope): {fit['slope']:.3f} [{fit['lo']:.3f}, {fit['hi']:.3f}] over "
+                       f"{fit['n']} runs ({len(rows) - len(ok)} runs without incidents dropped)")
+        fig, (ax,) = new_figure(7.5, 3.8)
+        ax.scatter(np.exp(x), np.exp(y), s=12, color="C0", alpha=0.6, label="runs")
+        if np.isfinite(fit["slope"]):
+            xx = np.linspace(x.min(), x.max(), 20)
+            ax.plot(np.exp(xx), np.exp(fit["intercept"] + fit["slope"] * xx), "C3-",
+                    label=f"fit: elasticity {fit['slope']:.2f}")
+            mid_x, mid_y = x.mean(), fit["intercept"] + fit["slope"] * x.mean()
+            for e in ELASTICITY_RANGE:
+                ax.plot(np.exp(xx), np.exp(mid_y + e * (xx - mid_x)), "k:", lw=0.9)
+            ax.plot([], [], "k:", label="elasticity -0.3 and -0.5")
+        ax.set(xscale="log", yscale="log", xlabel="officers", ylabel="incidents per 1,000 citizens per step",
+               title=self.title)
+        ax.legend(fontsize=8)
+        return self.result(
+            measured={"elasticity": fit, "by_budget": by_budget, "published_range": list(ELASTICITY_RANGE)},
+            headline=f"elasticity {fit['slope']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}] vs -0.3 to -0.5",
+            passed=overlaps, verdict=verdict, details=details,
+            discussion=self.discuss(verdict, fit),
+            figure=save_figure(fig, figdir, self.name), runs=len(specs),
+            seconds=sum(runs[s]["seconds"] for s in specs))
+
+    @staticmethod
+    def discuss(verdict, fit):
+        if verdict in ("agrees", "consistent"):
+            return ""
+        e = fit["slope"]
+        if e < ELASTICITY_RANGE[0]:
+            shape = (f"Incidents respond more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
+                     "-0.3 to -0.5 the econometric literature estimates. In the reactive preset, officers act "
+                     "through Epstein's deterrence (the estimated arrest probability depends on the officer-to-active "
+                     "ratio in vision, with floor(C/A) making it a step function) and through response to reports; "
+                     "both are local and saturate slowly, so officers remove activity directly. Real police "
+                     "elasticities are estimated on city-level crime, where most offending is not deterred by "
+                     "visible officers at all.")
+        elif e > ELASTICITY_RANGE[1] and e <= 0:
+            shape = (f"Incidents respond less to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 to "
+                     "-0.5 the econometric literature estimates. Most incidents come from quiet citizens with a "
+                     "grievance (incident_rate_quiet) and from outbursts that officers break up only after they start; "
+                     "neither is deterred by officers in proportion to their number.")
+        else:
+            shape = (f"More officers go with more incidents in trustsim (elasticity {e:.2f}), the opposite sign of the "
+                     "-0.3 to -0.5 the literature estimates: arrests and confrontations are bad experiences that lower "
+                     "trust (witnessed arrests weigh more with stressed officers), raising grievance and activation, "
+                     "and this outweighs deterrence at default parameters.")
+        return shape + " The estimate is local (budget x0.5 to x2 around the default) and the parameters were not tuned to it."
+
+
+def policy_checks(cfg) -> list[Check]:
+    return [GillProximity(), SkoganAsymmetry(), PoliceElasticity()]
