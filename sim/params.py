@@ -120,7 +120,7 @@ class Params:
     awareness_decay: float = _p(0.05, 0.0, 1.0, unit="per step", doc="rate awareness fades", group="policy")
 
     # --- costs (C5) ------------------------------------------------------------------------------
-    officer_cost: float = _p(1.0, 0.0, 100.0, unit="officer-days", doc="cost of one officer for one step (the unit)", group="costs")
+    officer_cost: float = _p(1.0, 0.01, 100.0, unit="officer-days", doc="cost of one officer for one step (the unit)", group="costs")
     jail_cost: float = _p(0.4, 0.0, 100.0, unit="officer-days", doc="cost of one citizen in jail for one step", group="costs")
     incident_cost: float = _p(20.0, 0.0, 100.0, unit="officer-days", doc="social cost of one incident", group="costs")
 
@@ -134,7 +134,7 @@ class Params:
             if abs(total - 1.0) > 1e-6:
                 problems.append(f"share_officers + share_support + share_welfare + share_awareness: "
                                 f"expected a sum of 1 (got {total:g})")
-            if self.citizen_density + self.budget_per_cell * self.share_officers / max(self.officer_cost, 1e-12) >= 1.0 and self.officer_cost > 0:
+            if self.citizen_density + self.budget_per_cell * self.share_officers / self.officer_cost >= 1.0:
                 problems.append("budget_per_cell * share_officers / officer_cost + citizen_density: expected below 1 "
                                 "(more agents than cells)")
         if self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
@@ -235,6 +235,20 @@ class Params:
             return text
         except ValueError:
             raise ParamError([f"{name}: expected {_kind_words(kind)}, got {text!r}"]) from None
+
+
+def _checked_init(init):
+    """Wrap the dataclass ``__init__`` so an unknown keyword is a ParamError with close matches."""
+    def __init__(self, **kwargs):
+        unknown = [unknown_name_message(k, Params.names()) for k in kwargs if k not in Params.names()]
+        if unknown:
+            raise ParamError(unknown)
+        init(self, **kwargs)
+    __init__.__doc__ = init.__doc__
+    return __init__
+
+
+Params.__init__ = _checked_init(Params.__init__)
 
 
 def _kind_words(kind: str) -> str:

@@ -32,7 +32,7 @@ def allocate(p, n_cells: int, n_citizens: int) -> Allocation:
         return Allocation(officers, int(round(p.proximity_fraction * officers)), 0, 0.0, 0.0,
                           officers * p.officer_cost, 0.0, 0.0)
     budget = p.budget_per_cell * n_cells
-    officers = int(np.floor(budget * p.share_officers / p.officer_cost + 1e-9)) if p.officer_cost > 0 else 0
+    officers = int(np.floor(budget * p.share_officers / p.officer_cost + 1e-9))
     support = budget * p.share_support
     welfare = budget * p.share_welfare
     awareness = budget * p.share_awareness
