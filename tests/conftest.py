@@ -16,21 +16,28 @@ SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
 
 @pytest.fixture(scope="session")
 def make():
-    """``make(preset=None, rng=1, **overrides)``: a TrustModel on a small grid."""
-    def _make(preset=None, rng=1, **overrides):
-        return sim.TrustModel(preset=preset, rng=rng, **{**SMALL, **overrides})
+    """``make(*layers, preset=None, rng=1, **overrides)``: a TrustModel on a small grid with
+    the parameter dicts ``layers`` merged in order, then ``overrides`` (later ones win)."""
+    def _make(*layers, preset=None, rng=1, **overrides):
+        merged = dict(SMALL)
+        for layer in layers:
+            merged.update(layer)
+        return sim.TrustModel(preset=preset, rng=rng, **{**merged, **overrides})
     return _make
 
 
-@pytest.fixture(scope="session")
-def recorder():
-    """``rules, calls = recorder("name", ...)``: rules that call sim.rules and log each call's
-    arguments and result (``calls["name"]`` is a list of ``(args, result)``)."""
+@pytest.fixture
+def recorder(monkeypatch):
+    """``calls = recorder("name", ...)``: until the test ends, models built afterwards call
+    logging versions of those rules of sim.rules; ``calls["name"]`` lists ``(args, result)``.
+    Calling it again starts fresh logs (the wrappers always wrap the original rules)."""
+    originals = {}
+
     def _recorder(*names):
         calls = {n: [] for n in names}
 
         def wrap(name):
-            rule = getattr(default_rules, name)
+            rule = originals.setdefault(name, getattr(default_rules, name))
 
             def logged(*args):
                 out = rule(*args)
@@ -38,7 +45,9 @@ def recorder():
                                     np.array(out, copy=True)))
                 return out
             return logged
-        return {n: wrap(n) for n in names}, calls
+        for n in names:
+            monkeypatch.setattr(default_rules, n, wrap(n))
+        return calls
     return _recorder
 
 
