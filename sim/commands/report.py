@@ -1,0 +1,30 @@
+"""``trustsim report DIR [--format html|pdf] [--out FILE]``: the report of a results folder.
+
+Writes ``DIR/report.html``: one self-contained page (figures embedded, no request to any other
+host) with the plain-language headline, the summary table, the charts with captions, the costs,
+the assumptions and the provenance. ``--format pdf`` prints that page to ``DIR/report.pdf`` with
+headless Chromium (needs the playwright Python package and /usr/bin/chromium or
+$TRUSTSIM_CHROMIUM); the HTML page also prints cleanly from any browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def add_parser(sub):
+    p = sub.add_parser("report", help="write DIR/report.html: headline, table, charts, costs, assumptions")
+    p.add_argument("folder", type=Path, metavar="DIR", help="results folder (from trustsim compare, run or sweep)")
+    p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
+                   help="html (default; self-contained) or pdf (printed with headless Chromium)")
+    p.add_argument("--out", type=Path, default=None, help="output file (default: DIR/report.html or DIR/report.pdf)")
+    p.set_defaults(func=report_command)
+
+
+def report_command(args) -> int:
+    from sim.report import headline_text, write_report
+
+    path = write_report(args.folder, fmt=args.fmt, out=args.out)
+    print(headline_text(args.folder))
+    print(f"\nwrote {path}")
+    return 0
