@@ -25,6 +25,8 @@ EPSTEIN_MODEL_I = dict(
     width=40, height=40, citizen_density=0.7, officer_density=0.04, vision=7, officer_vision=7,
     legitimacy=0.82, max_jail_term=30, threshold=0.1, arrest_k=2.3, geometry="euclidean", arrest_ratio="floor",
     trust_on=False, influence_on=False, incidents_on=False, stress_on=False, budget_on=False,
+    # pinned so a change of the general defaults never changes Epstein's model
+    activation_batches=1, movement_on=True, move_tries=10, jailed_keep_cell=False,
 )
 
 

@@ -113,14 +113,14 @@ def support_priority(hardship, noise, p):
 
 
 def hardship_after_step(hardship, baseline, supported, p):
-    """H' = H + relapse (H_0 - H) - effect * H if supported: support lowers hardship,
-    which drifts back to the citizen's baseline without it (C3)."""
+    """H' = (1 - effect * supported) (H + relapse (H_0 - H)): hardship drifts back to the
+    citizen's baseline H_0, and support cuts it by the fraction ``effect`` (C3)."""
     h = hardship + p.hardship_relapse * (baseline - hardship)
     return np.where(supported, h - p.support_effect * h, h)
 
 
 def awareness_after_step(level, reach, p):
-    """a' = a + reach (1 - a) - decay a: campaigns raise awareness, which fades (C3)."""
+    """a' = clip(a + reach (1 - a) - decay a, 0, 1): campaigns raise awareness, which fades (C3)."""
     return np.clip(level + reach * (1.0 - level) - p.awareness_decay * level, 0.0, 1.0)
 
 
