@@ -15,3 +15,7 @@ from sim.presets import POLICY_PRESETS, PRESETS
 __version__ = "0.1.0"
 
 __all__ = ["TrustModel", "Params", "ParamError", "Intervention", "PRESETS", "POLICY_PRESETS", "MEASURES"]
+
+from sim.experiment import Results, compare, load_results, run_scenario  # noqa: E402  (scenarios, replicates)
+
+__all__ += ["run_scenario", "compare", "load_results", "Results"]

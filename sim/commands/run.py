@@ -1,4 +1,11 @@
-"""``trustsim run --preset NAME [--set key=value ...] --steps N --seed S --out DIR``."""
+"""``trustsim run`` in two forms:
+
+- ``trustsim run SCENARIO.toml [--replicates N] [--steps N] [--seed S] [--workers N] [--out DIR]``:
+  every policy and replicate of a scenario file; prints the comparison table and writes the
+  results folder (see :mod:`sim.experiment`).
+- ``trustsim run --preset NAME [--set key=value ...] [--steps N] [--seed S] [--out DIR]``: one run
+  of one preset (default: mixed, 200 steps, seed 1).
+"""
 
 from __future__ import annotations
 
@@ -18,13 +25,41 @@ SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate",
 
 
 def add_parser(sub):
-    p = sub.add_parser("run", help="run one preset and write its time series and manifest")
-    p.add_argument("--preset", default="mixed", help="preset name (default: mixed)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
-    p.add_argument("--steps", type=int, default=200, help="steps to run (default: 200)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: results/<preset>-<time>)")
-    p.set_defaults(func=run_preset)
+    p = sub.add_parser("run", help="run a scenario file (every policy and replicate), or one preset with --preset")
+    p.add_argument("scenario", nargs="?", type=Path, default=None, metavar="SCENARIO.toml",
+                   help="scenario file (see experiments/); omit to run one preset")
+    p.add_argument("--preset", default=None, help="run one preset instead of a scenario (default: mixed)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="with --preset: override a parameter")
+    p.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's, or 200)")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's, or 1)")
+    p.add_argument("--replicates", type=int, default=None, help="with a scenario: replicates per policy")
+    p.add_argument("--workers", type=int, default=None,
+                   help="with a scenario: worker processes (default: all cores; 1 = no pool)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: results/<scenario or preset>-<time>)")
+    p.set_defaults(func=run_command)
+
+
+def run_command(args) -> int:
+    if args.scenario is None:
+        extra = [f"--{k}: only with a scenario file" for k in ("replicates", "workers") if getattr(args, k) is not None]
+        if extra:
+            raise UserError(extra)
+        args.preset = args.preset or "mixed"
+        args.steps = 200 if args.steps is None else args.steps
+        args.seed = 1 if args.seed is None else args.seed
+        return run_preset(args)
+    problems = []
+    if args.preset is not None:
+        problems.append("--preset: give either a scenario file or --preset, not both (set a scenario's preset in its [base])")
+    if args.set:
+        problems.append("--set: only with --preset (set a scenario's parameters in its [base.params] or [policies.params])")
+    if problems:
+        raise UserError(problems)
+    from sim.commands.compare import run_and_report
+
+    return run_and_report(args, args.scenario, "run")
 
 
 def parse_settings(items) -> dict:

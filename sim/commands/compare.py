@@ -1,0 +1,176 @@
+"""``trustsim compare [SCENARIO.toml] [--replicates N] [--steps N] [--seed S] [--workers N] [--out DIR]``.
+
+Runs a policy comparison (default: ``experiments/compare-policies.toml``), prints the table of
+trust, tension, incident rate and cost per policy with 95% intervals and paired differences to
+the baseline, and writes the results folder (default ``results/<scenario>-<timestamp>/``).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import warnings
+from pathlib import Path
+
+from sim.errors import UserError
+
+# (measure, label, unit, which way is better: +1 higher, -1 lower)
+TABLE_MEASURES = (
+    ("trust_mean", "trust", "mean trust of citizens (Epstein's L with trust off), 0-1", +1),
+    ("tension", "tension", "mean grievance of free citizens, 0-1", -1),
+    ("incident_rate", "incident rate", "incidents per 1,000 citizens per step", -1),
+    ("cost_total", "cost", "officer-days per step: policing, programmes, jail, incidents", -1),
+)
+
+ACTIVE = ("active_fraction", "active fraction", "share of citizens active, i.e. rebelling", -1)
+
+
+def add_parser(sub):
+    p = sub.add_parser("compare", help="compare policies on a scenario and print the table (default scenario: "
+                                       "experiments/compare-policies.toml)")
+    p.add_argument("scenario", nargs="?", type=Path, default=None, metavar="SCENARIO.toml",
+                   help="scenario file (default: experiments/compare-policies.toml)")
+    add_run_options(p)
+    p.set_defaults(func=compare_command)
+
+
+def add_run_options(p):
+    p.add_argument("--replicates", type=int, default=None, help="replicates per policy (default: the scenario's)")
+    p.add_argument("--steps", type=int, default=None, help="steps per run (default: the scenario's)")
+    p.add_argument("--seed", type=int, default=None, help="base seed (default: the scenario's)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario>-<time>)")
+
+
+def check_run_options(args):
+    problems = []
+    for opt, lo in (("replicates", 1), ("steps", 1), ("seed", 0), ("workers", 1)):
+        value = getattr(args, opt, None)
+        if value is not None and value < lo:
+            problems.append(f"--{opt}: expected an integer >= {lo}, got {value}")
+    if problems:
+        raise UserError(problems)
+
+
+def run_and_report(args, scenario, command: str) -> int:
+    """Shared by ``compare`` and ``run SCENARIO.toml``: validate, run, save, print."""
+    from sim.experiment import compare, default_out
+    from sim.output import check_new_folder
+    from sim.scenario import load_scenario
+
+    check_run_options(args)
+    overrides = {k: getattr(args, k) for k in ("replicates", "steps", "seed") if getattr(args, k) is not None}
+    resolved = load_scenario(scenario, overrides=overrides) if scenario is not None else None
+    if args.out is not None:
+        check_new_folder(args.out)  # fail before running, not after
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        res = compare(resolved, workers=args.workers, command=command, **({} if resolved else overrides))
+    for note in res.manifest["warnings"]:
+        print(f"trustsim: WARNING: {note}", file=sys.stderr)
+    out = res.save(args.out if args.out is not None else default_out(res.name))
+    print(comparison_table(res))
+    t = res.manifest["timings"]
+    print(f"\nwrote {out}/ (summary.csv, timeseries.parquet, maps.npz, manifest.json); "
+          f"{t['runs']} runs in {t['wall_time_s']:.1f} s on {t['workers']} worker(s)")
+    return 0
+
+
+def compare_command(args) -> int:
+    return run_and_report(args, args.scenario, "compare")
+
+
+# ---------------------------------------------------------------------------------- the table
+def comparison_table(res) -> str:
+    """The printed comparison of a :class:`sim.experiment.Results`."""
+    m, s = res.manifest, res.summary
+    r = m["resolved"]
+    base = r["baseline"]
+    first, last = r["window_steps"]
+    n = r["replicates"]
+    single = len(r["policies"]) == 1
+    lines = [f"{r['name']}: {len(r['policies'])} polic{'y' if single else 'ies'} x {n} replicates x {r['steps']} steps, "
+             f"base seed {r['seed']}" + ("" if single else " (replicate r uses the same seed under every policy)")]
+    for note in m.get("warnings", []):
+        lines.append(f"!!! WARNING: {note}")
+    bc = m.get("budget_check", {})
+    if bc and not single:
+        state = "equal" if bc.get("equal") else "NOT EQUAL"
+        lines.append(f"Budget per step: {state} (largest gap {100 * bc.get('max_relative_gap', 0):.2g}%, "
+                     f"tolerance {100 * bc.get('tolerance', 0):.2g}%).")
+    lines.append(f"Means over steps {first}-{last} (last {100 * r['window']:.0f}% of the run) [95% t-interval across "
+                 f"{n} replicates]" + ("." if single else f"; differences to {base!r} paired by replicate; 'clear': "
+                                        "the difference's interval excludes 0."))
+    width = max(len(p) for p in res.policies + ["policy"]) + 2
+    shown = list(TABLE_MEASURES)
+    if any(not p["params"].get("incidents_on", True) for p in r["policies"]):  # Epstein's model: show rebellion
+        shown.insert(2, ACTIVE)
+    for measure, label, unit, better in shown:
+        rows = s[s.measure == measure].set_index("policy")
+        if rows.empty:
+            continue
+        d = _decimals(rows[["mean", "ci_low", "ci_high", "diff_mean"]].abs().max().max())
+        lines.append("")
+        lines.append(f"{label} ({unit}; {'higher' if better > 0 else 'lower'} is better)")
+        lines.append(f"  {'policy':<{width}}{'mean [95% CI]':<28}{'' if single else 'vs ' + base + ' [95% CI]'}".rstrip())
+        for policy in res.policies:
+            if policy not in rows.index:
+                continue
+            row = rows.loc[policy]
+            level = f"{_f(row['mean'], d)} [{_f(row['ci_low'], d)}, {_f(row['ci_high'], d)}]"
+            if policy == base:
+                diff, verdict = "(baseline)", ""
+            else:
+                diff = (f"{_f(row['diff_mean'], d, sign=True)} [{_f(row['diff_ci_low'], d, sign=True)}, "
+                        f"{_f(row['diff_ci_high'], d, sign=True)}]")
+                verdict = _verdict(row, better)
+            lines.append(f"  {policy:<{width}}{level:<28}{'' if single else f'{diff:<30}{verdict}'}".rstrip())
+    if single:
+        return "\n".join(lines)
+    lines += ["", f"cost per incident averted vs {base!r} (whole run; extra spending on policing, programmes and jail "
+                  "/ incidents averted)"]
+    ratio = s[s.measure == "cost_per_incident_averted"].set_index("policy")
+    inc = s[s.measure == "incidents_cumulative"].set_index("policy")
+    for policy in res.policies:
+        if policy == base or policy not in ratio.index:
+            continue
+        row, irow = ratio.loc[policy], inc.loc[policy]
+        averted = -irow["diff_mean"]
+        clear = _clear(irow)
+        if not clear:
+            text = f"incidents averted {averted:+.0f} per run, within noise: no ratio"
+        elif averted < 0:
+            text = f"{-averted:.0f} more incidents per run than {base} (clear): nothing averted"
+        else:
+            lo, hi = row["ci_low"], row["ci_high"]
+            ci = f" [{lo:.3g}, {hi:.3g}]" if math.isfinite(lo) and math.isfinite(hi) else " [interval unbounded]"
+            saves = " (saves money while averting incidents)" if row["mean"] < 0 else ""
+            text = f"{row['mean']:.3g}{ci} officer-days per incident averted ({averted:.0f} averted per run){saves}"
+        lines.append(f"  {policy:<{width}}{text}")
+    return "\n".join(lines)
+
+
+def _clear(row) -> bool:
+    lo, hi = row["diff_ci_low"], row["diff_ci_high"]
+    return bool(math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0))
+
+
+def _verdict(row, better) -> str:
+    if not (math.isfinite(row["diff_ci_low"]) and math.isfinite(row["diff_ci_high"])):
+        return "no interval"
+    if not _clear(row):
+        return "within noise"
+    good = (row["diff_mean"] > 0) == (better > 0)
+    return f"clear: {'better' if good else 'worse'}"
+
+
+def _decimals(largest) -> int:
+    if not (isinstance(largest, float) and math.isfinite(largest)) or largest == 0:
+        return 3
+    return int(min(6, max(0, 2 - math.floor(math.log10(largest)))))
+
+
+def _f(x, d, sign=False) -> str:
+    if x is None or not math.isfinite(x):
+        return "nan"
+    return f"{x:+.{d}f}" if sign else f"{x:.{d}f}"
