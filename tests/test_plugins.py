@@ -1,0 +1,322 @@
+"""Rule plug-ins (sim.plugins): loading and checking a file of rule overrides and hooks, and
+their effect on runs. Small grids and few steps: the whole file runs in seconds."""
+
+import hashlib
+import inspect
+import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import rules as default_rules
+from sim.errors import UserError
+from sim.model import HOOK_POINTS, TrustModel
+from sim.plugins import Plugin, check_plugin, load_plugin, rule_signature
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"
+SMALL = dict(width=24, height=24)
+
+
+def write(tmp_path, text, name="my_rules.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+def run(plugin: Plugin | None = None, preset="proximity", seed=1, steps=30) -> pd.DataFrame:
+    return TrustModel(preset=preset, rng=seed, rules=plugin.rules if plugin else None,
+                      hooks=plugin.hooks if plugin else None, **SMALL).run(steps).results
+
+
+def late_mean(df, column="trust_mean"):
+    return df.loc[df.step >= df.step.max() // 2, column].mean()
+
+
+def problems_of(path) -> list[str]:
+    with pytest.raises(UserError) as err:
+        load_plugin(path)
+    return err.value.problems
+
+
+# ------------------------------------------------------------------ loading
+def test_load_plugin_gives_rules_hooks_resolved_path_and_hash(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import hook, rule
+
+        @rule
+        def grievance(hardship, legitimacy):
+            return hardship * (1.0 - legitimacy)
+
+        @hook("step_end")
+        def first(model):
+            pass
+
+        @hook("step_end")
+        def second(model):
+            pass
+
+        @hook
+        def step_start(model):
+            pass
+
+        def helper(x):            # not marked: ignored
+            return x
+        """)
+    plugin = load_plugin(path)
+    assert set(plugin.rules) == {"grievance"} and plugin.rules["grievance"].__name__ == "grievance"
+    assert {k: [f.__name__ for f in v] for k, v in plugin.hooks.items()} == {"step_end": ["first", "second"],
+                                                                            "step_start": ["step_start"]}
+    assert plugin.path == str(path.resolve()) and Path(plugin.path).is_absolute()
+    assert plugin.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert plugin.to_dict()["sha256"] == plugin.sha256 and plugin.to_dict()["rules"] == ["grievance"]
+    assert "grievance" in plugin.describe() and "first at step_end" in plugin.describe()
+
+
+def test_a_rule_may_add_parameters_with_defaults_and_be_named_explicitly(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import rule
+
+        @rule("grievance")
+        def my_grievance(hardship, legitimacy, scale=1.0):
+            return scale * hardship * (1.0 - legitimacy)
+        """)
+    assert list(load_plugin(path).rules) == ["grievance"]
+
+
+# ------------------------------------------------------------------ effect on runs
+def test_reimplementing_every_default_rule_leaves_results_identical(tmp_path):
+    """A plug-in with fresh copies of all the default rules (their source, re-executed) and
+    do-nothing hooks at every point gives exactly the default model's results."""
+    parts = ["import numpy as np", "from sim.plugins import hook, rule", ""]
+    for name in default_rules.RULE_NAMES:
+        parts += ["@rule", textwrap.dedent(inspect.getsource(getattr(default_rules, name))), ""]
+    for point in HOOK_POINTS:
+        parts += [f"@hook({point!r})", f"def nothing_at_{point}(model):", "    pass", ""]
+    plugin = load_plugin(write(tmp_path, "\n".join(parts), "copy_of_rules.py"))
+    assert set(plugin.rules) == set(default_rules.RULE_NAMES)
+    assert all(plugin.rules[n] is not getattr(default_rules, n) for n in default_rules.RULE_NAMES)
+    assert set(plugin.hooks) == set(HOOK_POINTS)
+    for preset in ("mixed", "epstein-run1"):
+        pd.testing.assert_frame_equal(run(plugin, preset=preset, steps=25), run(None, preset=preset, steps=25))
+
+
+def test_worked_example_raises_trust_where_proximity_officers_make_contacts():
+    plugin = load_plugin(EXAMPLE)
+    assert list(plugin.rules) == ["trust_after_experiences"]
+    for seed in (1, 2):   # paired: same seed, same citizens, with and without the plug-in
+        base, changed = run(None, seed=seed), run(plugin, seed=seed)
+        assert late_mean(changed) > late_mean(base) + 0.005, seed
+
+
+def test_harsher_officers_lower_trust(tmp_path):
+    plugin = load_plugin(write(tmp_path, """
+        from sim import rules as default
+        from sim.plugins import rule
+
+        @rule
+        def officer_quality(stress, p):
+            return 0.5 * default.officer_quality(stress, p)
+        """))
+    base, changed = run(None), run(plugin)
+    assert late_mean(changed) < late_mean(base) - 0.01
+
+
+def test_hooks_run_at_their_point_every_step_in_file_order(tmp_path):
+    plugin = load_plugin(write(tmp_path, """
+        from sim.plugins import hook
+
+        CALLS = []
+
+        @hook("step_start")
+        def full_trust(model):
+            CALLS.append(("step_start", model.steps))
+            model.citizens.trust[:] = 1.0
+
+        @hook("step_end")
+        def a(model):
+            CALLS.append(("a", model.steps))
+
+        @hook("step_end")
+        def b(model):
+            CALLS.append(("b", model.steps))
+        """))
+    df = run(plugin, steps=4)
+    calls = plugin.module.CALLS
+    assert [c for c in calls if c[0] != "step_start"] == [(n, s) for s in range(1, 5) for n in ("a", "b")]
+    assert [c[1] for c in calls if c[0] == "step_start"] == [1, 2, 3, 4]   # model.steps: the step being run
+    assert (df.trust_mean[1:] > run(None, steps=4).trust_mean[1:]).all()
+
+
+def test_plugin_pickles_as_path_and_hash_and_refuses_a_changed_file(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import rule
+
+        @rule
+        def grievance(hardship, legitimacy):
+            return 0.5 * hardship * (1.0 - legitimacy)
+        """)
+    plugin = load_plugin(path)
+    again = pickle.loads(pickle.dumps(plugin))
+    assert again.sha256 == plugin.sha256 and again.rules["grievance"](np.array([1.0]), np.array([0.0]))[0] == 0.5
+    data = pickle.dumps(plugin)
+    path.write_text(path.read_text() + "\n# edited\n")
+    with pytest.raises(UserError, match="changed"):
+        pickle.loads(data)
+
+
+# ------------------------------------------------------------------ mistakes: one line each, naming the rule
+@pytest.mark.parametrize("source, needles", [
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def trust_after_experience(trust, good, bad, p):
+         return trust
+     """, ["line 3", "trust_after_experience: unknown rule", "did you mean trust_after_experiences"]),
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def trust_after_experiences(trust, good, p):
+         return trust
+     """, ["line 3", "rule trust_after_experiences: expected the signature "
+           "trust_after_experiences(trust, good, bad, p)", "got trust_after_experiences(trust, good, p)"]),
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def grievance(h, legitimacy):
+         return h
+     """, ["rule grievance: expected the signature grievance(hardship, legitimacy)"]),
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def grievance(legitimacy, hardship):
+         return hardship
+     """, ["expected the signature grievance(hardship, legitimacy)"]),
+    ("""
+     from sim.plugins import hook
+
+     @hook("step_ned")
+     def log(model):
+         pass
+     """, ["step_ned: unknown hook point", "did you mean step_end", "hook points are step_start"]),
+    ("""
+     from sim.plugins import hook
+
+     @hook("step_end")
+     def log(model, extra):
+         pass
+     """, ["hook log at step_end: expected a function of one argument, log(model)"]),
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def grievance(hardship, legitimacy):
+         return hardship
+
+     @rule
+     def grievance(hardship, legitimacy):
+         return legitimacy
+     """, ["line 7", "rule grievance is replaced twice (also at line 3)"]),
+    ("""
+     import numpy as np
+
+     def grievance(hardship, legitimacy):
+         return hardship
+     """, ["defines no rule or hook", "@rule"]),
+    ("""
+     from sim.plugins import rule
+
+     @rule
+     def grievance(hardship, legitimacy)
+         return hardship
+     """, ["line 4: SyntaxError"]),
+    ("""
+     from sim.plugins import rule
+
+     SCALE = undefined_name
+     """, ["line 3: the plug-in failed while loading: NameError", "undefined_name"]),
+])
+def test_mistakes_give_one_line_errors_naming_file_rule_and_expectation(tmp_path, source, needles):
+    path = write(tmp_path, source)
+    problems = problems_of(path)
+    assert len(problems) == 1, problems
+    assert "\n" not in problems[0]
+    assert problems[0].startswith(str(path))
+    for needle in needles:
+        assert needle in problems[0]
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import hook, rule
+
+        @rule
+        def grievence(hardship, legitimacy):
+            return hardship
+
+        @rule
+        def becomes_active(grievance, risk_aversion, arrest_prob):
+            return grievance > 0
+
+        @hook("end")
+        def log(model):
+            pass
+        """)
+    problems = problems_of(path)
+    assert len(problems) == 3
+    assert "did you mean grievance" in problems[0]
+    assert rule_signature("becomes_active") in problems[1]
+    assert "end: unknown hook point" in problems[2]
+
+
+def test_missing_file_and_wrong_kind_of_file(tmp_path):
+    assert "plug-in file not found" in problems_of(tmp_path / "nope.py")[0]
+    (tmp_path / "rules.txt").write_text("x = 1\n")
+    assert "expected a Python file ending in .py" in problems_of(tmp_path / "rules.txt")[0]
+
+
+def test_rule_signatures_are_those_of_sim_rules():
+    for name in default_rules.RULE_NAMES:
+        params = ", ".join(inspect.signature(getattr(default_rules, name)).parameters)
+        assert rule_signature(name) == f"{name}({params})"
+
+
+def test_check_plugin_reports_a_failing_rule_at_its_line(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import rule
+
+        @rule
+        def grievance(hardship, legitimacy):
+            return hardship + legitimacy[:2]      # wrong shape: fails
+        """)
+    plugin = load_plugin(path)
+    with pytest.raises(UserError) as err:
+        check_plugin(plugin)
+    line = err.value.problems[0]
+    assert line.startswith("my_rules.py line 5 (in grievance)") and "ValueError" in line and "\n" not in line
+
+
+def test_app_command_rejects_a_bad_plugin_in_one_line_before_starting(tmp_path):
+    path = write(tmp_path, """
+        from sim.plugins import rule
+
+        @rule
+        def trust_after_experiences(trust, good, p):
+            return trust
+        """)
+    res = subprocess.run([sys.executable, "-m", "sim.cli", "app", "--rules", str(path), "--port", "1"],
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trustsim: error: ")
+    assert "trust_after_experiences(trust, good, bad, p)" in lines[0]
+    assert "Traceback" not in res.stderr and "Solara server" not in res.stdout
