@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
-from sim.evaluators import make_evaluator
+from sim.evaluators import available_cores, make_evaluator
 from sim.output import check_new_folder, new_folder
 from sim.params import Params
 from sim.provenance import now_iso, provenance
@@ -49,6 +50,14 @@ def _clean(obj):
     return obj
 
 
+def _load():
+    """1-minute load average (other users of the machine slow the suite down), or None."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def _progress_printer(total: int, stream=sys.stderr):
     t0, last = time.perf_counter(), [-1e9]
 
@@ -70,7 +79,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     cfg = config or (QUICK if quick else FULL)
     out = check_new_folder(Path(out) if out is not None else
                            Path("results") / f"validation-{cfg.mode}-{time.strftime('%Y%m%d-%H%M%S')}")
-    started, t0 = now_iso(), time.perf_counter()
+    started, t0, load0 = now_iso(), time.perf_counter(), _load()
     checks = build_checks(cfg)
     wanted = {}
     for c in checks:
@@ -87,7 +96,11 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
             else:
                 runs[specs[i]] = res
             tick(done)
-    sim_cpu = sum(r["seconds"] for r in runs.values())
+    sim_wall = sum(r["seconds"] for r in runs.values())
+    sim_cpu = sum(r.get("cpu_seconds", r["seconds"]) for r in runs.values())
+    if errors:
+        first = next(iter(errors.values()))
+        print(f"validate: {len(errors)} of {len(specs)} runs failed; first error: {first!r}", file=sys.stderr)
     results = {}
     with new_folder(out) as tmp:
         figdir = tmp / "figures"
@@ -109,6 +122,8 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
             "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",
             "mode": cfg.mode, "workers": n_workers, "runs": len(specs), "failed_runs": len(errors),
             "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
+            "simulation_wall_s": round(sim_wall, 1), "cores": available_cores(),
+            "load_average_start": load0, "load_average_end": _load(),
             "config": {**dataclasses.asdict(cfg), "seeds_from": SEED0},
             "default_params": Params().to_dict(), "provenance": provenance(),
         }

@@ -27,6 +27,9 @@ class SuiteConfig:
     policy_reps: int
     elasticity_factors: tuple     # budget_per_cell = default * factor
     elasticity_reps: int
+    equilibrium_densities: tuple = ()  # fixed officer densities of the withdrawal diagnostic (empty: skipped)
+    equilibrium_steps: int = 400       # measured over the second half
+    equilibrium_reps: int = 0
 
     def seeds(self, n: int) -> list[int]:
         return [SEED0 + r for r in range(n)]
@@ -35,19 +38,21 @@ class SuiteConfig:
 FULL = SuiteConfig(
     mode="full", orders=(1, 10),
     run2_steps=3000, run2_reps={1: 10, 10: 10},
-    jail_terms=(15, 30, 45, 60), jail_reps={1: 6, 10: 6},
+    jail_terms=(15, 30, 45, 60), jail_reps={1: 6, 10: 4},
     salami_steps=450, salami_reps={1: 10, 10: 10},
     withdrawal_steps=400, withdrawal_reps={1: 10, 10: 10},
     policy_steps=400, policy_reps=10,
     elasticity_factors=(0.5, 0.707, 1.0, 1.414, 2.0), elasticity_reps=8,
+    equilibrium_densities=tuple(round(0.04 - 0.004 * i, 3) for i in range(11)), equilibrium_steps=400,
+    equilibrium_reps=3,
 )
 
 QUICK = SuiteConfig(
     mode="quick", orders=(1, 10),
     run2_steps=1000, run2_reps={1: 3, 10: 2},
     jail_terms=(15, 30, 60), jail_reps={1: 2, 10: 0},
-    salami_steps=400, salami_reps={1: 4, 10: 3},
-    withdrawal_steps=400, withdrawal_reps={1: 3, 10: 2},
+    salami_steps=400, salami_reps={1: 4, 10: 0},
+    withdrawal_steps=400, withdrawal_reps={1: 3, 10: 0},
     policy_steps=300, policy_reps=4,
     elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3,
 )

@@ -109,7 +109,7 @@ class Run2Punctuated(_Ordered):
             headline=f"{rate['mean']:.1f} outbursts per 1,000 steps, {share['mean']:.0%} of steps in outbursts",
             passed=passed, verdict="pass" if passed else "FAIL", details=details,
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
 
 class _Run2Distribution(_Ordered):
@@ -170,7 +170,7 @@ class _Run2Distribution(_Ordered):
             headline=f"mean {mean:.0f} (sd {sd:.0f}, n={len(pooled)}) vs published {pub_mean:g} (sd {pub_sd:g})",
             passed=passed, verdict=verdict, details=details, discussion=self.discuss(passed, mean, sd),
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
     def discuss(self, passed, mean, sd) -> str:
         return ""
@@ -290,7 +290,7 @@ class JailWait(_Ordered):
                       + ", ".join(f"{by_j[j]['mean_wait']:.0f}" for j in cfg.jail_terms)
                       + f" at J_max = {', '.join(map(str, cfg.jail_terms))}"),
             passed=passed, verdict=verdict, details=details, figure=save_figure(fig, figdir, self.name),
-            runs=len(specs), seconds=sum(runs[s]["seconds"] for s in set(specs)))
+            runs=len(specs), seconds=sum(runs[s]["cpu_seconds"] for s in set(specs)))
 
 
 # --------------------------------------------------------------------------- legitimacy
@@ -350,7 +350,7 @@ class SalamiJump(_Ordered):
                       f"difference {fmt_ci(diff, 0)}"),
             passed=passed, verdict="pass" if passed else "FAIL", details=details,
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
 
 # --------------------------------------------------------------------------- officers withdrawn
@@ -459,7 +459,65 @@ class CopWithdrawal(_Ordered):
                       f"mean actives {start_mean:.0f} -> {final_mean:.0f}"),
             passed=passed, verdict="pass" if passed else "FAIL", details=details,
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
+
+
+class CopDensityEquilibrium(Check):
+    """Diagnostic for the withdrawal check: actives at officer densities held fixed."""
+
+    name = "epstein-cop-density-equilibrium"
+    title = "Actives at fixed officer densities (diagnostic for the withdrawal check)"
+    gating = False
+    published = ("Diagnostic, no published figure: if society 'tips', the long-run level of actives should jump "
+                 "between two nearby officer densities rather than rise gradually as officers are removed.")
+    source = PAPER
+    criterion = (f"Reported, not gating: with the officer density held fixed (run 2 otherwise), mean actives over the "
+                 f"second half of each run; the response is abrupt if at least {TIP_MIN_SHARE:.0%} of the rise from "
+                 f"the highest to the lowest density happens between densities {TIP_WINDOW_CUTS} apart on the grid "
+                 "(0.008 of density, a fifth of the range).")
+
+    def specs(self, cfg):
+        self.configuration = (f"preset {RUN2} with officer_density fixed at each of {list(cfg.equilibrium_densities)}, "
+                              f"synchronous, {cfg.equilibrium_steps} steps, {cfg.equilibrium_reps} replicates each; "
+                              f"measured over steps {cfg.equilibrium_steps // 2 + 1}-{cfg.equilibrium_steps}")
+        base = preset_params(RUN2)["officer_density"]
+        return [RunSpec.make(RUN2, s, cfg.equilibrium_steps, **({} if d == base else {"officer_density": d}))
+                for d in cfg.equilibrium_densities for s in cfg.seeds(cfg.equilibrium_reps)]
+
+    def analyse(self, runs, cfg, figdir, results):
+        specs = self.specs(cfg)
+        reps, half = cfg.equilibrium_reps, cfg.equilibrium_steps // 2 + 1
+        dens = list(cfg.equilibrium_densities)
+        per = [[runs[s]["series"][ACTIVES][half:].mean() for s in specs[i * reps:(i + 1) * reps]]
+               for i in range(len(dens))]
+        cis = [mean_ci(v) for v in per]
+        curve = np.array([c["mean"] for c in cis])
+        total = curve[-1] - curve[0]
+        rises = [curve[i + TIP_WINDOW_CUTS] - curve[i] for i in range(len(curve) - TIP_WINDOW_CUTS)]
+        i_tip = int(np.argmax(rises))
+        share = float(rises[i_tip] / total) if total > 0 else float("nan")
+        abrupt = bool(total > 0 and share >= TIP_MIN_SHARE)
+        above = [d for d, m in zip(dens, curve) if m > OUTBURST_THRESHOLD]
+        details = ["- mean actives at fixed density: " + ", ".join(f"{d:.3f}: {fmt_ci(c, 0)}" for d, c in zip(dens, cis)),
+                   f"- largest rise between densities {TIP_WINDOW_CUTS} apart: {dens[i_tip]:.3f} -> "
+                   f"{dens[i_tip + TIP_WINDOW_CUTS]:.3f}, {share:.0%} of the total rise; abrupt: {'yes' if abrupt else 'no'}",
+                   f"- highest density with mean actives above 50: {max(above):.3f}" if above else
+                   "- mean actives never above 50"]
+        fig, (ax,) = new_figure(7.5, 3.6)
+        err = np.array([[c["mean"] - c["lo"], c["hi"] - c["mean"]] if np.isfinite(c["lo"]) else [0, 0] for c in cis]).T
+        ax.errorbar(dens, curve, yerr=err, fmt="o-", color="C3", capsize=3, label="mean actives (95% CI)")
+        ax.axhline(OUTBURST_THRESHOLD, color="k", ls="--", lw=0.8)
+        ax.invert_xaxis()
+        ax.set(xlabel="officer density (held fixed)", ylabel="mean actives, second half", title=self.title)
+        ax.legend(fontsize=8)
+        return self.result(
+            measured={"densities": dens, "mean_actives": cis, "tip_share": share,
+                      "tip_range": [dens[i_tip], dens[i_tip + TIP_WINDOW_CUTS]], "abrupt": abrupt},
+            headline=(f"largest rise {dens[i_tip]:.3f} -> {dens[i_tip + TIP_WINDOW_CUTS]:.3f}: {share:.0%} of the rise "
+                      f"({curve[0]:.0f} -> {curve[-1]:.0f} actives)"),
+            passed=abrupt, verdict="abrupt" if abrupt else "gradual", details=details,
+            figure=save_figure(fig, figdir, self.name), runs=len(specs),
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
 
 # --------------------------------------------------------------------------- activation order
@@ -487,7 +545,8 @@ class ActivationOrder(Check):
 
     def analyse(self, runs, cfg, figdir, results):
         def get(base, k):
-            return results.get(f"{base}-{order_tag(k)}")
+            r = results.get(f"{base}-{order_tag(k)}")
+            return r if r is not None and r.verdict != "error" else None
 
         rows, verdicts = [], []
         table = {}
@@ -552,6 +611,8 @@ def epstein_checks(cfg) -> list[Check]:
             out.append(CopWithdrawal(k))
         if cfg.jail_reps.get(k):
             out.append(JailWait(k))
+    if cfg.equilibrium_reps and cfg.equilibrium_densities:
+        out.append(CopDensityEquilibrium())
     if len(cfg.orders) > 1:
         out.append(ActivationOrder(cfg.orders))
     return out

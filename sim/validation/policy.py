@@ -25,12 +25,28 @@ ELASTICITY = ("the range given in MODEL.md ('Empirical anchors'), from the econo
 SMALL_INCIDENT_EFFECT = 0.10          # |relative change in incidents| at most 10% = "small or no effect"
 SKOGAN_RANGE = (4.0, 14.0)
 ELASTICITY_RANGE = (-0.5, -0.3)
-TRUST_COLUMNS = ("trust_mean", "incident_rate", "officers")
+TRUST_COLUMNS = ("trust_mean", "incident_rate", "officers", "contacts", "arrests", "active_fraction", "reported_share")
 
 
 def window_means(series: dict, steps: int) -> dict:
-    """Means of each series over the second half of the run (steps > steps // 2)."""
-    return {k: float(np.nanmean(v[steps // 2 + 1:])) for k, v in series.items()}
+    """Means of each series over the second half of the run (steps > steps // 2); NaNs skipped."""
+    out = {}
+    for k, v in series.items():
+        w = np.asarray(v[steps // 2 + 1:], float)
+        w = w[np.isfinite(w)]
+        out[k] = float(w.mean()) if len(w) else float("nan")
+    return out
+
+
+def contact_effect(p) -> dict:
+    """Expected change of trust from one proximity contact at the default mean initial trust,
+    through sim.rules: good with probability quality_base, bad otherwise."""
+    t = np.array([p.trust_initial_mean])
+    zero = np.zeros(1)
+    up = float(rules.trust_after_experiences(t, zero + 1, zero, p)[0] - t[0])
+    down = float(t[0] - rules.trust_after_experiences(t, zero, zero + 1, p)[0])
+    q = p.quality_base
+    return {"good": up, "bad": down, "expected": q * up - (1 - q) * down, "break_even_quality": down / (up + down)}
 
 
 class GillProximity(Check):
@@ -74,8 +90,20 @@ class GillProximity(Check):
                 + ([] if small else [f"incident effect {rel_means:+.0%}, not small"])) + ")"
         t_r = float(np.mean([r["trust_mean"] for r in reac]))
         t_p = float(np.mean([p["trust_mean"] for p in prox]))
+        m_r = {k: float(np.mean([r[k] for r in reac])) for k in reac[0]}
+        m_p = {k: float(np.mean([x[k] for x in prox])) for k in prox[0]}
+        n_cit = runs[specs[0]]["citizens"]
+        ce = contact_effect(Params())
+        ctx = {"reactive": m_r, "proximity": m_p, "citizens": n_cit, "contact": ce}
         details = [
             f"- mean trust: reactive {t_r:.3f}, proximity {t_p:.3f}; paired difference {fmt_ci(dtrust, 3)}",
+            f"- contacts per citizen per step under proximity: {m_p['contacts'] / n_cit:.4f}; expected trust change "
+            f"of one contact at T = {Params().trust_initial_mean:g}: {ce['expected']:+.4f} (good {ce['good']:+.4f} "
+            f"with probability quality_base {Params().quality_base:g}, bad {-ce['bad']:+.4f}; break-even quality "
+            f"{ce['break_even_quality']:.2f})",
+            f"- arrests per step: reactive {m_r['arrests']:.2f}, proximity {m_p['arrests']:.2f}; active fraction: "
+            f"reactive {m_r['active_fraction']:.4f}, proximity {m_p['active_fraction']:.4f}; reported share: "
+            f"reactive {m_r['reported_share']:.2f}, proximity {m_p['reported_share']:.2f}",
             f"- incidents per 1,000 citizens per step: reactive {inc_r:.2f}, proximity {inc_p:.2f}; relative change "
             f"{rel_means:+.1%} (ratio of means); paired relative change {fmt_ci(rel, 3)}",
             f"- officers: reactive {np.mean([r['officers'] for r in reac]):.0f}, "
@@ -100,32 +128,44 @@ class GillProximity(Check):
                       "incident_rate_reactive": inc_r, "incident_rate_proximity": inc_p,
                       "incident_relative_change": rel_means, "incident_relative_change_paired": rel},
             headline=(f"trust {t_r:.3f} -> {t_p:.3f} (diff {fmt_ci(dtrust, 3)}); incidents {rel_means:+.1%}"),
-            passed=passed, verdict=verdict, details=details, discussion=self.discuss(trust_ok, small, dtrust, rel_means),
+            passed=passed, verdict=verdict, details=details,
+            discussion=self.discuss(trust_ok, small, dtrust, rel_means, ctx),
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
     @staticmethod
-    def discuss(trust_ok, small, dtrust, rel):
+    def discuss(trust_ok, small, dtrust, rel, ctx):
         parts = []
+        p, ce, n = Params(), ctx["contact"], ctx["citizens"]
+        per_citizen = ctx["proximity"]["contacts"] / n
         if not trust_ok:
             parts.append(
                 f"At default parameters proximity policing does not raise mean trust clearly (paired difference "
                 f"{fmt_ci(dtrust, 3)}), unlike the gains in satisfaction and legitimacy that Gill et al. (2014) "
-                "report. In trustsim a proximity officer's trust gain comes only from contacts "
-                "(contact_rate x contact_time per citizen within contact_radius, good with the officer's procedural "
-                "quality), and it is offset by the officer's time away from answering reports: unanswered reports "
-                "and incidents are bad experiences, weighted by negativity_bias. Which side wins depends on those "
-                "parameters, which the ODD should justify.")
+                f"report. In trustsim a proximity officer builds trust only through contacts, and a contact is good "
+                f"with probability equal to the officer's procedural quality ({p.quality_base:g} at default) and bad "
+                f"otherwise; since a bad contact weighs negativity_bias = {p.negativity_bias:g} times a good one, the "
+                f"expected change of one contact at the default trust is only {ce['expected']:+.4f} (a good contact "
+                f"alone: {ce['good']:+.4f}), and contacts help on balance only above a quality of "
+                f"{ce['break_even_quality']:.2f}. With {per_citizen:.3f} contacts per citizen per step and trust "
+                f"relaxing to its baseline at trust_memory = {p.trust_memory:g} per step, the gain cannot build up; "
+                "meanwhile fewer officers answer reports, and ignored reports are bad experiences. This is the "
+                "model's version of the Skogan asymmetry applied to proximity work: contacts of merely good "
+                "quality do not build trust. The ODD should state it as a consequence of the quality and "
+                "negativity-bias defaults rather than a property of proximity policing.")
         if not small:
             direction = "rise" if rel > 0 else "fall"
+            r, x = ctx["reactive"], ctx["proximity"]
             parts.append(
-                f"Incidents {direction} by {abs(rel):.0%} under proximity policing, more than the small or null crime "
-                "effect Gill et al. (2014) report. In trustsim, proximity officers spend contact_time of their time "
-                "on contacts and stay on their beat, so fewer are available to chase actives and answer reports; "
-                "the arrests and responses that reactive policing makes suppress activation (Epstein's deterrence) "
-                "more strongly than the trust gained lowers grievance. The empirical effect on crime is an "
-                "average over programmes that rarely took officers off response duty; the model's proximity preset "
-                "puts every officer on a beat, the extreme case.")
+                f"Incidents {direction} by {abs(rel):.0%} under proximity policing (from {r['incident_rate']:.2f} to "
+                f"{x['incident_rate']:.2f} per 1,000 citizens per step), more than the small or null crime effect "
+                f"Gill et al. (2014) report. Proximity officers spend contact_time = {p.contact_time:g} of their "
+                f"time on contacts and stay within beat_radius = {p.beat_radius} of their beat, so fewer chase "
+                f"actives and answer reports: arrests per step go from {r['arrests']:.2f} to {x['arrests']:.2f} and "
+                f"the active fraction from {r['active_fraction']:.4f} to {x['active_fraction']:.4f}. The incident "
+                "rate at default parameters is low, so a small absolute change is a large relative one. The "
+                "empirical effect on crime averages programmes that rarely took officers off response duty; the "
+                "proximity preset puts every officer on a beat, the extreme case.")
         return "\n\n".join(parts)
 
 
@@ -165,16 +205,18 @@ class SkoganAsymmetry(Check):
         in_range = float(np.mean((rpop >= SKOGAN_RANGE[0]) & (rpop <= SKOGAN_RANGE[1])))
         above = float(np.mean(rpop > SKOGAN_RANGE[1]))
         below_one = float(np.mean(rpop < 1))
-        crossover = 1.0 / (1.0 + p.negativity_bias)
+        below = grid[ratio(grid) < 1]
+        crossover = float(below.max()) if len(below) else None
         passed = bool(SKOGAN_RANGE[0] <= r0 <= SKOGAN_RANGE[1])
         where = "agrees" if passed else ("disagrees (stronger asymmetry than published)" if r0 > SKOGAN_RANGE[1]
                                          else "disagrees (weaker asymmetry than published)")
         details = [
             f"- defaults: trust_step {p.trust_step:g}, negativity_bias {p.negativity_bias:g}, "
             f"trust_initial_mean {p.trust_initial_mean:g}, trust_initial_sd {p.trust_initial_sd:g}",
-            f"- ratio at the mean initial trust T = {t0:g}: {r0:.1f} (the rule gives bias x T / (1 - T))",
-            f"- ratio at T = 0.5: {float(ratio([0.5])[0]):.1f}; good and bad move trust equally at T = {crossover:.2f}; "
-            "below that a good experience moves trust more",
+            f"- ratio at the mean initial trust T = {t0:g}: {r0:.2f}",
+            f"- ratio at T = 0.1, 0.5, 0.9: " + ", ".join(f"{float(ratio([x])[0]):.2f}" for x in (0.1, 0.5, 0.9))
+            + ("; a good experience moves trust more than a bad one below T = " + f"{crossover:.2f}"
+               if crossover is not None else "; a bad experience moves trust more at every level of trust"),
             f"- initial population: {in_range:.0%} of citizens in [4, 14], {above:.0%} above 14, "
             f"{below_one:.0%} below 1 (median ratio {np.median(rpop):.1f})",
         ]
@@ -201,14 +243,14 @@ class SkoganAsymmetry(Check):
     def discuss(passed, r0, t0, p, crossover, in_range):
         if passed:
             return ""
-        return (f"trustsim's trust rule moves trust by alpha (1 - T) after a good experience and by alpha x bias x T "
-                f"after a bad one, so the asymmetry is not a constant: it is bias x T / (1 - T) = {r0:.1f} at the "
-                f"default mean initial trust {t0:g} (negativity_bias = {p.negativity_bias:g} is the asymmetry at "
-                f"T = 0.5 only), and it reverses below T = {crossover:.2f}. Skogan's 4-14x is an average over survey "
-                f"respondents; {in_range:.0%} of trustsim's initial population falls in that range. The "
-                "multiplicative form keeps trust within [0, 1] and makes trusting citizens more sensitive to a "
-                "disappointment, which is plausible, but the ODD should state that negativity_bias is the ratio at "
-                "T = 0.5, not the ratio the population experiences.")
+        side = "above" if r0 > SKOGAN_RANGE[1] else "below"
+        return (f"Through trustsim's trust rule (sim.rules.trust_after_experiences) at default parameters, one bad "
+                f"experience moves the trust of a citizen at the default mean initial trust ({t0:g}) {r0:.2f} times "
+                f"as much as one good experience, {side} the 4-14 Skogan (2006) reports; {in_range:.0%} of the "
+                f"initial population falls within 4-14. The ratio depends on the citizen's trust, while "
+                f"negativity_bias ({p.negativity_bias:g}) is the ratio on the rule's own scale; Skogan's figure is an "
+                "average effect of a contact on survey confidence. The ODD should say on which scale "
+                "negativity_bias is calibrated and why its value was chosen.")
 
 
 class PoliceElasticity(Check):
@@ -252,6 +294,14 @@ class PoliceElasticity(Check):
                               "incident_rate": mean_ci([r["incident_rate"] for r in rr])})
         details = [f"- budget_per_cell {b['budget_per_cell']:g}: {b['officers']:.0f} officers, incident rate "
                    f"{fmt_ci(b['incident_rate'], 2)}" for b in by_budget]
+        arcs = []
+        for a, b in zip(by_budget, by_budget[1:]):
+            ya, yb = a["incident_rate"]["mean"], b["incident_rate"]["mean"]
+            e = (np.log(yb / ya) / np.log(b["officers"] / a["officers"])) if ya > 0 and yb > 0 else float("nan")
+            arcs.append({"from_officers": a["officers"], "to_officers": b["officers"], "elasticity": float(e)})
+        details.append("- arc elasticities between neighbouring budgets (not the criterion; shape of the response): "
+                       + ", ".join(f"{x['from_officers']:.0f}->{x['to_officers']:.0f} officers: {x['elasticity']:.2f}"
+                                   for x in arcs))
         details.append(f"- elasticity (log-log slope): {fit['slope']:.3f} [{fit['lo']:.3f}, {fit['hi']:.3f}] over "
                        f"{fit['n']} runs ({len(rows) - len(ok)} runs without incidents dropped)")
         fig, (ax,) = new_figure(7.5, 3.8)
@@ -268,18 +318,22 @@ class PoliceElasticity(Check):
                title=self.title)
         ax.legend(fontsize=8)
         return self.result(
-            measured={"elasticity": fit, "by_budget": by_budget, "published_range": list(ELASTICITY_RANGE)},
+            measured={"elasticity": fit, "by_budget": by_budget, "arc_elasticities": arcs,
+                      "published_range": list(ELASTICITY_RANGE)},
             headline=f"elasticity {fit['slope']:.2f} [{fit['lo']:.2f}, {fit['hi']:.2f}] vs -0.3 to -0.5",
             passed=overlaps, verdict=verdict, details=details,
-            discussion=self.discuss(verdict, fit),
+            discussion=self.discuss(verdict, fit, arcs),
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
-            seconds=sum(runs[s]["seconds"] for s in specs))
+            seconds=sum(runs[s]["cpu_seconds"] for s in specs))
 
     @staticmethod
-    def discuss(verdict, fit):
+    def discuss(verdict, fit, arcs):
         if verdict in ("agrees", "consistent"):
             return ""
         e = fit["slope"]
+        arc_text = (" The response is not a constant elasticity: between neighbouring budgets it is "
+                    + ", ".join(f"{x['elasticity']:.2f} ({x['from_officers']:.0f}->{x['to_officers']:.0f} officers)"
+                                for x in arcs) + ".") if arcs else ""
         if e < ELASTICITY_RANGE[0]:
             shape = (f"Incidents respond more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
                      "-0.3 to -0.5 the econometric literature estimates. In the reactive preset, officers act "
@@ -298,7 +352,8 @@ class PoliceElasticity(Check):
                      "-0.3 to -0.5 the literature estimates: arrests and confrontations are bad experiences that lower "
                      "trust (witnessed arrests weigh more with stressed officers), raising grievance and activation, "
                      "and this outweighs deterrence at default parameters.")
-        return shape + " The estimate is local (budget x0.5 to x2 around the default) and the parameters were not tuned to it."
+        return (shape + arc_text + " The estimate is local (budget x0.5 to x2 around the default) and the parameters "
+                "were not tuned to it.")
 
 
 def policy_checks(cfg) -> list[Check]:

@@ -40,9 +40,11 @@ def markdown(results: list, meta: dict) -> str:
     lines = [
         "# trustsim validation report",
         "",
-        f"Mode **{meta['mode']}**: {meta['runs']} simulation runs on {meta['workers']} worker(s), running time "
-        f"**{meta['wall_time_s'] / 60:.1f} min** ({meta['wall_time_s']:.0f} s wall, {meta['simulation_cpu_s']:.0f} s "
-        f"of simulation). Generated {prov['created']} from commit `{prov['git_commit']}` with Python "
+        f"Mode **{meta['mode']}**: {meta['runs']} simulation runs on {meta['workers']} worker(s) "
+        f"({meta['cores']} cores), running time **{meta['wall_time_s'] / 60:.1f} min** ({meta['wall_time_s']:.0f} s "
+        f"wall; {meta['simulation_cpu_s']:.0f} s of simulation CPU time; machine load average "
+        f"{meta['load_average_start']} at the start, {meta['load_average_end']} at the end, so the wall time "
+        f"includes waiting for other users of the machine). Generated {prov['created']} from commit `{prov['git_commit']}` with Python "
         f"{prov['versions'].get('python')}, Mesa {prov['versions'].get('mesa')}, NumPy {prov['versions'].get('numpy')}. "
         f"Command: `{meta['command']}`.",
         "",
@@ -86,7 +88,7 @@ def markdown(results: list, meta: dict) -> str:
 def section(r) -> list:
     out = ["", f'<a id="{r.name}"></a>', "", f"### {r.title}", "", f"`{r.name}` · "
            + ("gating" if r.gating else "reported, not gating")
-           + (f" · {r.runs} runs, {r.seconds:.0f} s of simulation" if r.runs else ""), "",
+           + (f" · {r.runs} runs, {r.seconds:.0f} s of simulation CPU" if r.runs else ""), "",
            f"- **Configuration:** {r.configuration}",
            f"- **Published finding:** {r.published} ({r.source})",
            f"- **Criterion (fixed before measuring):** {r.criterion}",
@@ -101,7 +103,7 @@ def section(r) -> list:
 def write_csv(path, results):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["name", "group", "gating", "passed", "verdict", "headline", "runs", "simulation_s", "figure"])
+        w.writerow(["name", "group", "gating", "passed", "verdict", "headline", "runs", "simulation_cpu_s", "figure"])
         for r in results:
             w.writerow([r.name, r.group, r.gating, r.passed, r.verdict, r.headline, r.runs, round(r.seconds, 2),
                         f"figures/{r.figure}" if r.figure else ""])

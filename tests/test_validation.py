@@ -1,0 +1,116 @@
+"""The validation suite: outburst bookkeeping, statistics, the CLI's errors, and (slow) the
+quick suite end to end: every Epstein check passes and the report is complete."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sim.cli import main
+from sim.validation import QUICK, build_checks, find_outbursts
+from sim.validation.core import mean_ci, ols
+
+
+def test_outbursts_follow_epsteins_definition_with_waits_between_them():
+    #            0  1   2   3   4   5   6   7   8   9  10  11
+    a = np.array([0, 10, 60, 80, 50, 49, 20, 51, 70, 30, 10, 90])
+    o = find_outbursts(a, threshold=50)
+    # first: starts at 2 (60 > 50), 50 at step 4 keeps it going, ends at 5 (49 < 50)
+    assert o.starts == [2, 7] and o.ends == [5, 9]
+    assert o.activations == [60 + 80 + 50, 51 + 70] and o.peaks == [80, 70]
+    assert o.waits == [7 - 5, 11 - 9]        # the second wait ends at the start of an unfinished outburst
+    assert o.ongoing and o.count == 2
+    assert o.steps == 11 and o.steps_in_outburst == 3 + 2 + 1
+
+
+def test_no_outburst_and_step_zero_are_not_counted():
+    o = find_outbursts(np.array([500, 10, 20, 30]))
+    assert o.count == 0 and o.waits == [] and not o.ongoing and o.per_1000_steps == 0
+
+
+def test_statistics_intervals_cover_and_slopes_are_exact_on_a_line():
+    ci = mean_ci([1.0, 2.0, 3.0, 4.0])
+    assert ci["lo"] < 2.5 < ci["hi"] and ci["n"] == 4
+    assert np.isnan(mean_ci([3.0])["lo"])
+    fit = ols([1, 2, 3, 4, 5], [3, 5, 7, 9, 11])
+    assert fit["slope"] == pytest.approx(2.0) and fit["lo"] == pytest.approx(2.0)
+
+
+def test_every_check_states_its_finding_source_and_criterion():
+    checks = build_checks(QUICK)
+    names = [c.name for c in checks]
+    assert len(names) == len(set(names))
+    for c in checks:
+        c.specs(QUICK)
+        assert c.published and c.source and c.criterion and c.configuration, c.name
+    assert {c.group for c in checks if c.gating} == {"epstein"}
+
+
+def test_cli_bad_worker_count_is_a_one_line_error(tmp_path, capsys):
+    assert main(["validate", "--quick", "--workers", "0", "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert "--workers: expected a positive integer" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "v").exists()
+
+
+def test_cli_unknown_option_exits_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["validate", "--bogus"])
+    assert exc.value.code == 2 and "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_cli_refuses_a_non_empty_output_folder(tmp_path, capsys):
+    (tmp_path / "keep.txt").write_text("x")
+    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert (tmp_path / "keep.txt").read_text() == "x"
+
+
+# --------------------------------------------------------------------------- the quick suite, once
+
+
+@pytest.fixture(scope="module")
+def quick_suite(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation") / "report"
+    res = subprocess.run([sys.executable, "-m", "sim.cli", "validate", "--quick", "--workers", "2", "--out", str(out)],
+                         capture_output=True, text=True)
+    data = json.loads((out / "validation.json").read_text()) if (out / "validation.json").exists() else None
+    return res, out, data
+
+
+@pytest.mark.slow
+def test_quick_suite_epstein_checks_pass_and_validate_exits_zero(quick_suite):
+    res, out, data = quick_suite
+    assert data is not None, res.stderr
+    epstein = [c for c in data["checks"] if c["group"] == "epstein" and c["gating"]]
+    assert epstein, "no gating Epstein check ran"
+    failed = [f"{c['name']}: {c['verdict']} ({c['headline']})" for c in epstein if c["passed"] is not True]
+    assert not failed, "Epstein checks not passing:\n" + "\n".join(failed)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert data["ok"] is True
+
+
+@pytest.mark.slow
+def test_quick_suite_writes_a_complete_report_with_provenance(quick_suite):
+    res, out, data = quick_suite
+    for name in ("validation.md", "validation.json", "validation.csv", "section.html"):
+        assert (out / name).stat().st_size > 0, name
+    md = (out / "validation.md").read_text()
+    assert "running time" in md and data["provenance"]["git_commit"] in md
+    assert data["provenance"]["versions"]["mesa"].startswith("3.") and data["mode"] == "quick"
+    expected = {c.name for c in build_checks(QUICK)}
+    assert {c["name"] for c in data["checks"]} == expected
+    for c in data["checks"]:
+        assert c["verdict"] != "error", f"{c['name']}: {c['headline']}"
+        assert c["figure"] and (out / "figures" / c["figure"]).stat().st_size > 1000, c["name"]
+        assert f"figures/{c['figure']}" in md and c["criterion"] in md
+    policy = {c["name"]: c for c in data["checks"] if c["group"] == "policy"}
+    assert set(policy) == {"policy-proximity-vs-reactive", "policy-negativity-bias", "policy-police-elasticity"}
+    # a policy disagreement is explained in the report, not hidden
+    for c in policy.values():
+        if c["passed"] is False:
+            assert c["discussion"] and c["discussion"][:60] in md, c["name"]
+    rows = (out / "validation.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(expected)
