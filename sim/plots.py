@@ -221,7 +221,7 @@ def load(folder) -> Data:
     if (folder / "timeseries.parquet").is_file():
         d.timeseries = pd.read_parquet(folder / "timeseries.parquet")
     if (folder / "summary.csv").is_file():
-        d.summary = pd.read_csv(folder / "summary.csv", float_precision="round_trip",
+        d.summary = pd.read_csv(folder / "summary.csv",
                                 dtype={"policy": str, "measure": str, "window": str, "baseline": str})
     if (folder / "maps.npz").is_file():
         with np.load(folder / "maps.npz") as z:

@@ -180,7 +180,7 @@ def measure_sentences(d: Data, measure: str) -> list[str]:
     d_lvl = decimals(pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
     shown = {p: num(rows.loc[p, "mean"], d_lvl) for p in rows.index}
     order = sorted(rows.index, key=lambda p: -good * float(rows.loc[p, "mean"]))
-    top = [p for p in order if shown[p] == shown[order[0]]]
+    top = [p for p in rows.index if shown[p] == shown[order[0]]]     # scenario order
     out = []
 
     def level(p):
@@ -206,7 +206,7 @@ def measure_sentences(d: Data, measure: str) -> list[str]:
 
     if len(top) > 1:
         names = _and(top)
-        out.append(f"{names} tied for the {best_word} {name}: {shown[top[0]]}{u} each at the precision shown.")
+        out.append(f"{names} tied for the {best_word} {name}: {shown[top[0]]} each{u} (at the precision shown).")
         for p in top:
             if p != base:
                 out.append(vs_base(p, p))
@@ -364,7 +364,7 @@ def summary_table(d: Data, measures=TABLE_MEASURES) -> str:
             continue
         name, unit, good, _, _ = info(m)
         dl = decimals(pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
-        dd = decimals(pd.concat([rows["diff_mean"], rows["diff_ci_low"], rows["diff_ci_high"]]).astype(float), 2)
+        dd = decimals(pd.concat([rows["diff_mean"], rows["diff_ci_low"], rows["diff_ci_high"]]).astype(float), 3)
         hint = {1: "higher is better", -1: "lower is better", 0: ""}[good]
         label_cell = (f"<th scope='rowgroup' rowspan='{len(rows)}'>{e(name)}<br><span class='unit'>{e(unit)}"
                       f"{'; ' + hint if hint else ''}</span></th>")
@@ -596,6 +596,7 @@ table.summary th[scope=rowgroup] { font-weight: 600; width: 24%; }
 td.good { color: var(--good); font-weight: 600; }
 td.bad, .bad { color: var(--bad); font-weight: 600; }
 td.noise { color: var(--muted); }
+td.good, td.bad, td.noise { white-space: nowrap; }
 table.kv th { width: 28%; font-weight: 600; }
 table.full { font-size: .78rem; }
 table.full td, table.full th { padding: .12rem .3rem; }
@@ -604,7 +605,8 @@ ul.costs li { margin: .25rem 0; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
 @media print {
   @page { size: A4; margin: 14mm 13mm 16mm; }
-  body { font-size: 10pt; max-width: none; padding: 0; }
+  html { font-size: 10pt; }
+  body { font-size: 1rem; max-width: none; padding: 0; }
   h1 { font-size: 17pt; } h2 { font-size: 13pt; margin-top: 1.2rem; break-after: avoid; page-break-after: avoid; }
   h3 { break-after: avoid; page-break-after: avoid; }
   .headline { background: none; border-left: 3pt solid #000; }

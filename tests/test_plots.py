@@ -1,0 +1,192 @@
+"""Charts: produced for a small real comparison, the expected size, not blank, honest about
+their data (bands, shared colour scales, clear/within-noise markers), and the plot command."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import PolyCollection
+from matplotlib.container import ErrorbarContainer
+from matplotlib.image import AxesImage
+from PIL import Image
+
+import sim
+from sim import plots
+from sim.cli import main
+from sim.stats import t_interval
+
+TINY = {"name": "tiny-plots", "steps": 12, "replicates": 3, "seed": 5, "allow_unequal_budget": True,
+        "base": {"params": {"width": 20, "height": 20, "vision": 3, "officer_vision": 3, "response_radius": 5}},
+        "policies": [{"name": p, "preset": p} for p in ("reactive", "proximity", "social-support", "mixed")]}
+
+
+@pytest.fixture(scope="module")
+def res():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # unequal budgets on a tiny grid (allowed above)
+        return sim.run_scenario(TINY, workers=1, progress=False)
+
+
+@pytest.fixture(scope="module")
+def folder(res, tmp_path_factory):
+    return res.save(tmp_path_factory.mktemp("plots") / "tiny")
+
+
+@pytest.fixture(scope="module")
+def written(folder):
+    """`trustsim plot DIR`: every chart as PNG in DIR/figures/."""
+    assert main(["plot", str(folder)]) == 0
+    return {p.stem: p for p in (folder / "figures").glob("*.png")}
+
+
+def test_every_chart_is_a_png_of_the_expected_size_and_not_blank(written):
+    assert {"timeseries", "timeseries_more", "forest", "costs", "maps"} <= set(written)
+    for name, path in written.items():
+        with Image.open(path) as im:
+            w, h = im.size
+            px = np.asarray(im.convert("RGB")).reshape(-1, 3)
+            software = im.info.get("Software", "")
+        assert w == round(plots.WIDTH_IN * plots.DPI), (name, w)    # designed for the report column
+        assert 200 < h < 2000, (name, h)
+        ink = (px < 235).any(axis=1).mean()
+        assert ink > 0.03, f"{name}: only {ink:.1%} of the pixels are not white"
+        assert len(np.unique(px, axis=0)) > 30, f"{name}: too few colours for a chart"
+        assert "trustsim" in software                                # provenance in the file
+    assert (written["timeseries"].parent / "figures.json").is_file()
+
+
+def test_results_object_folder_and_frames_give_the_same_chart(res, folder):
+    a = plots.timeseries(res)
+    b = plots.timeseries(folder)
+    c = plots.timeseries(plots.Data(timeseries=res.timeseries, manifest=res.manifest))
+    for f in (a, b, c):
+        assert [ax.get_title(loc="left") for ax in f.axes] == [ax.get_title(loc="left") for ax in a.axes]
+        assert len(f.axes[0].lines) == len(res.policies)
+
+
+def test_colours_labels_and_units(res):
+    fig = plots.timeseries(res)
+    palette = {c.lower() for c in plots.OKABE_ITO.values()}
+    from matplotlib.colors import to_hex
+
+    for ax in fig.axes:
+        assert ax.get_title(loc="left") and "(" in ax.get_title(loc="left")         # a name and a unit
+        for line in ax.lines:
+            assert to_hex(line.get_color()) in palette
+    assert fig.axes[-1].get_xlabel() == "day (step)"
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[0] == "reactive (baseline)" and set(legend[1:]) == {"proximity", "social-support", "mixed"}
+    forest = plots.forest(res)
+    for ax in forest.axes:
+        if ax.get_visible():
+            assert ax.get_xlabel().startswith("minus reactive") and "better" in ax.get_title(loc="left")
+
+
+def test_band_is_the_t_interval_across_replicates(res):
+    ts = res.timeseries
+    b = plots.band(ts, "trust_mean")
+    for policy, step in (("proximity", 5), ("mixed", 12)):
+        iv = t_interval(ts[(ts.policy == policy) & (ts.step == step)]["trust_mean"])
+        r = b[(b.policy == policy) & (b.step == step)].iloc[0]
+        assert r["mean"] == pytest.approx(iv.mean) and r["low"] == pytest.approx(iv.low)
+        assert r["high"] == pytest.approx(iv.high)
+
+
+def test_one_replicate_draws_lines_without_bands(res):
+    one = res.timeseries[res.timeseries.replicate == 0]
+    fig = plots.timeseries(plots.Data(timeseries=one, manifest=res.manifest))
+    assert not any(isinstance(c, PolyCollection) for ax in fig.axes for c in ax.collections)
+    assert all(len(ax.lines) == 4 for ax in fig.axes if ax.get_visible())
+
+
+def test_forest_fills_only_clear_differences(res):
+    fig = plots.forest(res, measures=("trust_mean",))
+    ax = fig.axes[0]
+    s = res.summary[res.summary.measure == "trust_mean"].set_index("policy")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    markers = [line for line in ax.lines if line.get_marker() not in (None, "None", "")]
+    assert len(markers) == len(labels) == 3
+    for line in markers:
+        policy = labels[::-1][int(round(line.get_ydata()[0]))]
+        lo, hi = s.loc[policy, "diff_ci_low"], s.loc[policy, "diff_ci_high"]
+        filled = line.get_markerfacecolor() not in ("white", "w", "#ffffff")
+        assert filled == bool(lo > 0 or hi < 0), policy
+
+
+def test_maps_share_one_colour_scale_per_row(res):
+    fig = plots.maps(res)
+    images = [im for ax in fig.axes for im in ax.images if isinstance(im, AxesImage)]
+    assert len(images) == 2 * len(res.policies)
+    trust, incidents = images[:4], images[4:]
+    assert len({im.get_clim() for im in trust}) == 1 and len({im.get_clim() for im in incidents}) == 1
+    values = np.concatenate([res.maps[f"{p}/trust"][np.isfinite(res.maps[f"{p}/trust"])] for p in res.policies])
+    assert trust[0].get_clim() == pytest.approx((values.min(), values.max()))
+    top = max(res.maps[f"{p}/incidents"].max() for p in res.policies)
+    assert incidents[0].get_clim() == pytest.approx((0, top))
+
+
+def test_costs_stack_to_the_total(res):
+    d = plots.as_data(res)
+    cb = plots.cost_breakdown(d)
+    assert np.allclose(cb[list(plots.COST_KINDS)].sum(axis=1), cb["total"])
+    ts = res.timeseries[res.timeseries.step >= 1]
+    assert cb.set_index("policy").loc["mixed", "total"] == pytest.approx(ts[ts.policy == "mixed"]["cost_total"].mean())
+    fig = plots.costs(res)
+    assert fig.axes[0].get_xlabel().startswith("officer-days per day")
+
+
+def test_svg_and_pdf_figures(res, tmp_path):
+    svg, pdf = tmp_path / "costs.svg", tmp_path / "costs.pdf"
+    fig = plots.costs(res)
+    fig.savefig(svg, format="svg", metadata=plots.metadata("svg"))
+    fig.savefig(pdf, format="pdf", metadata=plots.metadata("pdf"))
+    text = svg.read_text()
+    assert text.lstrip().startswith("<?xml") and "<svg" in text[:2000] and "trustsim" in text[:3000]
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 5000
+
+
+def test_plot_command_errors(tmp_path, capsys):
+    assert main(["plot", str(tmp_path / "missing")]) == 2
+    assert main(["plot", str(tmp_path), "--dpi", "5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and all(line.startswith("trustsim: error:") for line in err)
+
+
+# ---------------------------------------------------------------------------------- sweeps
+def sweep_frame():
+    rows = []
+    for a in (0.1, 0.2, 0.3):
+        for b in (1, 2, 3, 4):
+            for r in range(2):
+                for policy, shift in (("reactive", 0.0), ("proximity", 0.1)):
+                    rows.append({"policy": policy, "replicate": r, "weight": a, "bias": b,
+                                 "trust_mean": a * b + shift * b + 0.01 * r})
+    return pd.DataFrame(rows)
+
+
+def test_sweep_heatmap_cells_are_the_means():
+    f = sweep_frame()
+    fig = plots.sweep_heatmap(f, "weight", "bias", "trust_mean", policy="proximity")
+    z = fig.axes[0].images[0].get_array()
+    expected = f[f.policy == "proximity"].groupby(["bias", "weight"])["trust_mean"].mean().unstack().to_numpy()
+    assert np.allclose(z, expected)
+    diff = plots.sweep_heatmap(f, "weight", "bias", "trust_mean", policy="proximity", baseline="reactive")
+    zd = diff.axes[0].images[0].get_array()
+    assert np.allclose(zd, np.outer([1, 2, 3, 4], [0.1, 0.1, 0.1]))       # 0.1 * bias, whatever the weight
+    lo, hi = diff.axes[0].images[0].get_clim()
+    assert lo == pytest.approx(-hi)                                        # diverging map centred on 0
+
+
+def test_sensitivity_bars_with_intervals():
+    sobol = pd.DataFrame({"measure": "trust_mean", "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.0],
+                          "S1_conf": [0.05, 0.04, 0.02], "ST": [0.6, 0.3, 0.05], "ST_conf": [0.06, 0.05, 0.02]})
+    fig = plots.sensitivity(sobol)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 6 and sum(isinstance(c, ErrorbarContainer) for c in ax.containers) == 2
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["c", "b", "a"]   # sorted by total effect
+    morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [1.0, 0.3], "mu_star_conf": [0.1, 0.1],
+                           "sigma": [0.2, 0.1]})
+    assert len(plots.sensitivity(morris).axes[0].patches) == 4

@@ -1,0 +1,246 @@
+"""The report: headline sentences follow the numbers, scenario text is escaped, the page is
+self-contained, the command works. Results are constructed, so the right answer is known."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import report
+from sim.cli import main
+from sim.plots import Data
+from sim.stats import paired_interval
+
+POLICIES = ("reactive", "proximity", "social-support", "mixed")
+COLUMNS = ("policy", "measure", "window", "mean", "sd", "ci_low", "ci_high", "n", "baseline", "diff_mean", "diff_sd",
+           "diff_ci_low", "diff_ci_high")
+
+
+def row(policy, measure, mean, half=0.01, diff=0.0, diff_half=0.01, n=10, window="76-100", baseline="reactive"):
+    """One summary.csv row: level mean +- half, paired difference diff +- diff_half."""
+    if policy == baseline:
+        diff, diff_half = 0.0, 0.0
+    return {"policy": policy, "measure": measure, "window": window, "mean": mean, "sd": half, "ci_low": mean - half,
+            "ci_high": mean + half, "n": n, "baseline": baseline, "diff_mean": diff, "diff_sd": diff_half,
+            "diff_ci_low": diff - diff_half, "diff_ci_high": diff + diff_half}
+
+
+def manifest(policies=POLICIES, name="compare-policies", description="", steps=100, replicates=10, baseline="reactive",
+             **extra):
+    return {"resolved": {"name": name, "description": description, "steps": steps, "replicates": replicates,
+                         "seed": 7, "baseline": baseline, "window": 0.25, "window_steps": [76, 100],
+                         "policies": [{"name": p, "params": {}, "interventions": []} for p in policies]},
+            "versions": {"trustsim": "0.1.0"}, "git_commit": "abc123", "created": "2025-01-01T00:00:00+00:00",
+            **extra}
+
+
+def data(rows, policies=POLICIES, **kw) -> Data:
+    return Data(summary=pd.DataFrame(rows, columns=list(COLUMNS)), manifest=manifest(policies, **kw))
+
+
+def sentences_about(d, measure):
+    return " ".join(report.measure_sentences(d, measure))
+
+
+# ---------------------------------------------------------------------------------- headline
+def test_clear_winner_names_policy_value_difference_and_interval():
+    base, best, diff, dh = 0.85, 0.90, 0.05, 0.01
+    d = data([row("reactive", "trust_mean", base), row("proximity", "trust_mean", best, diff=diff, diff_half=dh),
+              row("social-support", "trust_mean", 0.86, diff=0.01, diff_half=0.02),
+              row("mixed", "trust_mean", 0.87, diff=0.02, diff_half=0.005)])
+    text = sentences_about(d, "trust_mean")
+    assert text.startswith("proximity had the highest mean trust")
+    assert f"{best:.3f}" in text and f"{best - 0.01:.3f} to {best + 0.01:.3f}" in text   # level and its CI
+    assert f"{diff:.3f} higher than reactive" in text
+    assert f"95% CI +{diff - dh:.3f} to +{diff + dh:.3f}" in text
+    assert "a clear difference" in text
+    assert "within noise" not in text
+
+
+def test_interval_including_zero_is_called_noise_not_a_win():
+    d = data([row("reactive", "incident_rate", 3.0, half=0.5),
+              row("proximity", "incident_rate", 3.4, half=0.5, diff=0.4, diff_half=0.3),
+              row("social-support", "incident_rate", 2.5, half=0.6, diff=-0.5, diff_half=0.7),
+              row("mixed", "incident_rate", 2.9, half=0.5, diff=-0.1, diff_half=0.5)])
+    text = sentences_about(d, "incident_rate")
+    assert text.startswith("social-support had the lowest incident rate")
+    assert "includes zero" in text and "within noise" in text
+    assert "-0.50 per 1,000 citizens per day (95% CI -1.20 to +0.20)" in text
+    assert "clear difference" not in text and "clearly" not in text
+
+
+def test_tie_at_the_precision_shown_is_reported_as_a_tie():
+    d = data([row("reactive", "trust_mean", 0.85), row("proximity", "trust_mean", 0.9001, diff=0.05),
+              row("social-support", "trust_mean", 0.9004, diff=0.0504), row("mixed", "trust_mean", 0.87, diff=0.02)])
+    text = sentences_about(d, "trust_mean")
+    assert text.startswith("proximity and social-support tied for the highest mean trust: 0.900")
+    assert "had the highest" not in text
+    # each tied policy is still compared with the baseline
+    assert "0.050 higher than reactive" in text
+
+
+def test_exact_tie_of_three_including_the_baseline():
+    d = data([row("reactive", "incident_rate", 2.0), row("proximity", "incident_rate", 2.0, diff=0.0, diff_half=0.3),
+              row("social-support", "incident_rate", 2.0, diff=0.0, diff_half=0.2),
+              row("mixed", "incident_rate", 2.5, diff=0.5, diff_half=0.2)])
+    text = sentences_about(d, "incident_rate")
+    assert text.startswith("reactive, proximity and social-support tied for the lowest incident rate")
+    assert text.count("includes zero") == 2
+
+
+def test_baseline_best_compares_the_closest_other_policy():
+    d = data([row("reactive", "trust_mean", 0.90), row("proximity", "trust_mean", 0.88, diff=-0.02, diff_half=0.005),
+              row("social-support", "trust_mean", 0.80, diff=-0.10), row("mixed", "trust_mean", 0.85, diff=-0.05)])
+    text = sentences_about(d, "trust_mean")
+    assert text.startswith("reactive, the baseline, had the highest mean trust")
+    assert "The closest other policy, proximity (0.880), is clearly behind it: -0.020" in text
+
+
+def test_no_interval_with_one_replicate():
+    nan = math.nan
+    rows = [row("reactive", "trust_mean", 0.85, n=1), row("proximity", "trust_mean", 0.9, diff=0.05, n=1)]
+    for r in rows:
+        r.update(ci_low=nan, ci_high=nan, sd=nan, diff_sd=nan)
+        if r["policy"] != "reactive":
+            r.update(diff_ci_low=nan, diff_ci_high=nan)
+    d = data(rows, policies=("reactive", "proximity"), replicates=1)
+    text = report.headline_text(d)
+    assert "cannot be told from noise" in text and "single replicate" in text
+    assert "clear difference" not in text
+
+
+def test_runner_up_gap_is_the_paired_interval_from_the_time_series():
+    rng = np.random.default_rng(3)
+    reps = 6
+    base = 0.8 + 0.01 * rng.standard_normal(reps)
+    a = base + 0.05 + 0.002 * rng.standard_normal(reps)   # best
+    b = base + 0.049 + 0.002 * rng.standard_normal(reps)  # runner-up, very close
+    frames = []
+    for pol, vals in (("reactive", base), ("proximity", a), ("mixed", b)):
+        for r, v in enumerate(vals):
+            frames.append(pd.DataFrame({"policy": pol, "replicate": r, "seed": r, "step": [76, 100],
+                                        "trust_mean": [v, v]}))
+    ts = pd.concat(frames, ignore_index=True)
+    rows = []
+    for pol, vals in (("reactive", base), ("proximity", a), ("mixed", b)):
+        iv, dv = paired_interval(vals, np.zeros(reps)), paired_interval(vals, base)
+        rows.append({**row(pol, "trust_mean", iv.mean), "ci_low": iv.low, "ci_high": iv.high, "diff_mean": dv.mean,
+                     "diff_ci_low": dv.low, "diff_ci_high": dv.high})
+    d = data(rows, policies=("reactive", "proximity", "mixed"))
+    d.timeseries = ts
+    best, second = ("proximity", "mixed") if a.mean() > b.mean() else ("mixed", "proximity")
+    text = sentences_about(d, "trust_mean")
+    gap = paired_interval(*((b, a) if best == "proximity" else (a, b)))      # second - best
+    dd = report.diff_decimals([gap.mean, gap.low, gap.high])
+    expected = f"{report.num(gap.mean, dd, True)} (95% CI {report.num(gap.low, dd, True)} to {report.num(gap.high, dd, True)}"
+    assert f"The runner-up, {second}" in text and expected in text
+    assert ("cannot be told apart" in text) == (gap.low < 0 < gap.high)
+
+
+def _numbers(text):
+    """Every number written in the text (signs and thousands separators kept), with its decimals."""
+    out = []
+    pattern = r"(?<=[\s(\[])[+-]\d[\d,]*(?:\.(\d+))?|(?<![\w.+-])\d[\d,]*(?:\.(\d+))?"
+    for m in re.finditer(pattern, text):
+        out.append((float(m.group(0).replace(",", "")), len(m.group(1) or m.group(2) or "")))
+    return out
+
+
+def test_every_number_of_the_headline_is_in_the_summary():
+    rng = np.random.default_rng(11)
+    rows = []
+    for m in ("trust_mean", "incident_rate", "cost_cumulative"):
+        scale = {"trust_mean": 0.9, "incident_rate": 4.0, "cost_cumulative": 2500.0}[m]
+        for p in POLICIES:
+            mean = scale * (1 + 0.1 * rng.standard_normal())
+            rows.append(row(p, m, mean, half=abs(0.02 * scale * rng.standard_normal()),
+                            diff=0.05 * scale * rng.standard_normal(), diff_half=0.04 * scale * rng.random()))
+    d = data(rows)
+    s = d.summary
+    known = list(s[["mean", "ci_low", "ci_high", "diff_mean", "diff_ci_low", "diff_ci_high"]].to_numpy().ravel())
+    known += [abs(x) for x in known] + [76, 100, 25, 95, 10, 100, len(POLICIES), 1000, 0, 1]
+    for value, dec in _numbers(report.headline_text(d)):
+        assert any(round(k, dec) == value or abs(round(k, dec) - value) < 10 ** -dec / 2 + 1e-12 for k in known), \
+            f"{value} (with {dec} decimals) is not a number of the summary"
+
+
+def test_unequal_budget_warning_in_headline():
+    d = data([row("reactive", "trust_mean", 0.85), row("proximity", "trust_mean", 0.9, diff=0.05)],
+             policies=("reactive", "proximity"), budget_check={"equal": False, "max_relative_gap": 0.04, "tolerance": 0.01})
+    assert "did not spend equal budgets" in report.headline_text(d)
+
+
+# ---------------------------------------------------------------------------------- costs
+def test_cost_sentences_follow_the_incidents_interval():
+    rows = [row("reactive", "incidents_cumulative", 100, half=5),
+            row("proximity", "incidents_cumulative", 90, diff=-10, diff_half=3),      # clearly averted
+            row("social-support", "incidents_cumulative", 99, diff=-1, diff_half=4),  # within noise
+            row("mixed", "incidents_cumulative", 120, diff=20, diff_half=5)]          # clearly more
+    for p, (m, lo, hi) in {"reactive": (math.nan,) * 3, "proximity": (-12.5, -20.0, -8.0),
+                           "social-support": (40.0, math.nan, math.nan), "mixed": (-3.0, -5.0, -1.0)}.items():
+        rows.append({**row(p, "cost_per_incident_averted", m), "ci_low": lo, "ci_high": hi})
+    out = {s.split(":")[0]: s for s in report.cost_sentences(data(rows))}
+    assert "10 incidents averted per run (95% CI 7 to 13)" in out["proximity"]
+    assert "-12.5 officer-days per incident averted (95% CI -20.0 to -8.0)" in out["proximity"]
+    assert "saving" in out["proximity"]
+    assert "includes zero" in out["social-support"] and "no cost per incident averted" in out["social-support"]
+    assert "20 more incidents per run" in out["mixed"] and "nothing was averted" in out["mixed"]
+
+
+# ---------------------------------------------------------------------------------- page
+EVIL = "<script>alert(1)</script>"
+
+
+def test_scenario_text_is_escaped():
+    rows = [row(p, "trust_mean", 0.8 + 0.01 * i, diff=0.01 * i) for i, p in enumerate(POLICIES)]
+    d = data(rows, name=EVIL, description='<img src=x onerror="alert(2)"> & more',
+             warnings=['policy "<b>x</b>" spends more'], command="trustsim compare </code><script>alert(3)</script>")
+    page = report.build_html(d, figures={})
+    assert "<script" not in page.lower()          # no script at all, escaped or injected
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(2)&quot;&gt; &amp; more" in page
+    assert "<b>x</b>" not in page
+    assert "default-src 'none'" in page           # the CSP forbids any other source
+
+
+def test_page_is_self_contained(tmp_path):
+    rows = [row(p, m, 0.8 + 0.01 * i, diff=0.01 * i) for i, p in enumerate(POLICIES)
+            for m in ("trust_mean", "incident_rate", "cost_cumulative", "incidents_cumulative")]
+    page = report.build_html(data(rows), figures={})
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", page)
+    assert urls and all(u.startswith("data:") for u in urls), urls
+    assert "http://" not in page and "https://" not in page and "@import" not in page and "url(" not in page
+    assert "@media print" in page
+
+
+def test_report_command_writes_the_page_and_prints_the_headline(tmp_path, capsys):
+    rows = [row(p, m, 0.8 + 0.01 * i, diff=0.01 * i) for i, p in enumerate(POLICIES)
+            for m in ("trust_mean", "incident_rate")]
+    pd.DataFrame(rows, columns=list(COLUMNS)).to_csv(tmp_path / "summary.csv", index=False)
+    import json
+
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest()))
+    assert main(["report", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    page = (tmp_path / "report.html").read_text()
+    assert "mixed had the highest mean trust" in out
+    assert "mixed had the highest mean trust" in page
+
+
+def test_report_command_on_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such results folder" in err[0]
+    assert main(["report", str(tmp_path)]) == 2      # exists, but empty
+    assert "not a results folder" in capsys.readouterr().err
+
+
+def test_number_formatting():
+    assert report.num(-0.0004, 3) == "0.000" and report.num(-0.0004, 3, sign=True) == "+0.000"
+    assert report.num(12345.6, 0) == "12,346" and report.num(float("nan"), 2) == "n/a"
+    assert report.decimals([0.8123]) == 3 and report.decimals([812.3]) == 0 and report.decimals([]) == 2
+    assert report.diff_decimals([-2.4, -10.2, 5.4]) == 1
