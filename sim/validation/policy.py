@@ -335,13 +335,20 @@ class PoliceElasticity(Check):
                     + ", ".join(f"{x['elasticity']:.2f} ({x['from_officers']:.0f}->{x['to_officers']:.0f} officers)"
                                 for x in arcs) + ".") if arcs else ""
         if e < ELASTICITY_RANGE[0]:
+            cells = Params().width * Params().height
+            low = arcs[0] if arcs else None
+            regime = (f" The response is steepest at the low end: with {low['from_officers']:.0f} officers (density "
+                      f"{low['from_officers'] / cells:.3f} per cell) the grid approaches Epstein's outburst regime, "
+                      "where citizens who outnumber the officers in their vision face no arrest risk under floor(C/A) "
+                      "(the same rise the officer-withdrawal check shows), so incidents from active citizens climb "
+                      "fast." if low is not None and np.isfinite(low["elasticity"]) and low["elasticity"] < e else "")
             shape = (f"Incidents respond more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
                      "-0.3 to -0.5 the econometric literature estimates. In the reactive preset, officers act "
                      "through Epstein's deterrence (the estimated arrest probability depends on the officer-to-active "
-                     "ratio in vision, with floor(C/A) making it a step function) and through response to reports; "
-                     "both are local and saturate slowly, so officers remove activity directly. Real police "
-                     "elasticities are estimated on city-level crime, where most offending is not deterred by "
-                     "visible officers at all.")
+                     "ratio in vision, a step function under floor(C/A)) and through response to reports, so each "
+                     "officer removes activity directly." + regime + " Real police elasticities are estimated on "
+                     "city-level crime, most of which is not deterred by visible officers at all; the model's "
+                     "incidents are dominated by active citizens, the part most sensitive to officers.")
         elif e > ELASTICITY_RANGE[1] and e <= 0:
             shape = (f"Incidents respond less to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 to "
                      "-0.5 the econometric literature estimates. Most incidents come from quiet citizens with a "
