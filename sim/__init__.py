@@ -19,3 +19,8 @@ __all__ = ["TrustModel", "Params", "ParamError", "Intervention", "PRESETS", "POL
 from sim.experiment import Results, compare, load_results, run_scenario  # noqa: E402  (scenarios, replicates)
 
 __all__ += ["run_scenario", "compare", "load_results", "Results"]
+
+from sim.sweep import sweep  # noqa: E402  (parameter sweeps: streamed, resumable, any evaluator)
+from sim.sensitivity import sensitivity  # noqa: E402  (Sobol / Morris indices with SALib)
+
+__all__ += ["sweep", "sensitivity"]

@@ -131,3 +131,81 @@ def make_evaluator(workers: int | None = None) -> Evaluator:
     None -> all cores (serial on a one-core machine)."""
     n = check_workers(workers)
     return SerialEvaluator() if n == 1 else ProcessPoolEvaluator(n)
+
+
+class DaskEvaluator(Evaluator):
+    """Runs tasks on a Dask distributed cluster, through the cluster's ``concurrent.futures``
+    executor (``client.get_executor()``); same interface as the other evaluators.
+
+    ``scheduler="local"`` starts a ``LocalCluster`` of ``workers`` single-threaded worker
+    processes listening on 127.0.0.1 only (``workers=None``: all cores); an address such as
+    ``"tcp://10.0.0.5:8786"`` connects to a running scheduler, whose workers are used as they
+    are (``workers`` is ignored). Workers must be able to import ``sim`` (trustsim installed in
+    their environment) and read any plug-in file by the same path. Closing shuts down a
+    cluster it started; it leaves an existing cluster running."""
+
+    ADDRESS = r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):[0-9]{1,5}$"
+
+    def __init__(self, scheduler: str = "local", workers: int | None = None, *, timeout: float = 20.0):
+        import logging
+
+        self.check_address(scheduler)
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover -- a listed dependency
+            raise UserError("--scheduler: needs dask[distributed] (pip install 'dask[distributed]')") from None
+        self.scheduler = scheduler
+        self._cluster = None
+        self.client = None
+        if scheduler == "local":
+            n = check_workers(workers)
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                         dashboard_address=None, silence_logs=logging.WARNING)
+            self.client = Client(self._cluster)
+        else:
+            try:
+                self.client = Client(scheduler, timeout=timeout)
+            except (OSError, TimeoutError) as err:
+                raise UserError(f"--scheduler {scheduler}: could not connect to a Dask scheduler there "
+                                f"({type(err).__name__}: {' '.join(str(err).split())[:200]})") from None
+        self.workers = max(1, sum(self.client.nthreads().values()))
+        self._executor = self.client.get_executor(pure=False)
+
+    @classmethod
+    def check_address(cls, scheduler) -> str:
+        import re
+
+        if scheduler == "local" or (isinstance(scheduler, str) and re.match(cls.ADDRESS, scheduler)):
+            return scheduler
+        raise UserError(f"--scheduler: expected 'local' or a Dask scheduler address like tcp://HOST:PORT, "
+                        f"got {scheduler!r}")
+
+    def map_unordered(self, fn, tasks):
+        pending = {self._executor.submit(fn, task): index for index, task in enumerate(tasks)}
+        try:
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = pending.pop(future)
+                    err = None if future.cancelled() else future.exception()
+                    if future.cancelled():
+                        from concurrent.futures import CancelledError
+
+                        err = CancelledError(f"task {index} was cancelled")
+                    yield index, (err if err is not None else future.result())
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def close(self):
+        if self.client is not None:
+            self._executor.shutdown(wait=False)
+            self.client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __repr__(self):
+        where = "LocalCluster on 127.0.0.1" if self.scheduler == "local" else self.scheduler
+        return f"DaskEvaluator({where}, workers={self.workers})"
