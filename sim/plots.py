@@ -117,9 +117,10 @@ CAPTIONS = {
              "policy saves money); no bar means no clear reduction in incidents.",
     "maps": "End of replicate 0. Top: each citizen's trust (grey: empty cell). Bottom: incidents per cell over "
             "the whole run (hot spots). Each row uses one colour scale for all policies.",
-    "sweep_heatmap": "Each cell is the mean over replicates at one combination of the two swept parameters.",
-    "sensitivity": "How much of the output's variance each parameter explains (bars), with 95% confidence "
-                   "intervals (whiskers).",
+    "sensitivity": "Which swept parameters drive the results. Bars: each parameter's total effect (Sobol ST, "
+                   "including interactions; Morris: mean absolute effect mu*) with its 95% interval; diamonds: its "
+                   "effect alone (S1; Morris: sigma, the sign of interactions). Near zero: the result does not "
+                   "depend on that assumption.",
 }
 
 
@@ -153,26 +154,49 @@ def better(measure: str) -> int:
 # ---------------------------------------------------------------------------------- data
 @dataclass
 class Data:
-    """What the charts and the report read: any part may be missing (None / empty)."""
+    """What the charts and the report read: any part may be missing (None / empty).
+
+    A comparison folder (:mod:`sim.experiment`) gives ``timeseries``, ``summary``, ``manifest``
+    and ``maps``; a sweep folder (:mod:`sim.sweep`) gives ``sweep`` (runs.parquet: one row per
+    run), ``points`` (points.csv: per design point, policy and measure) and ``sweep_meta``
+    (sweep.json); a sensitivity folder adds ``indices`` (indices.csv)."""
 
     timeseries: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
     manifest: dict = field(default_factory=dict)
     maps: dict = field(default_factory=dict)
-    sweep: pd.DataFrame | None = None      # one row per sweep run (parameters + summary measures)
-    indices: pd.DataFrame | None = None    # sensitivity indices (SALib), if the folder has them
+    sweep: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
+    sweep_meta: dict = field(default_factory=dict)
     folder: Path | None = None
 
     @property
     def resolved(self) -> dict:
-        return self.manifest.get("resolved") or self.manifest.get("scenario") or {}
+        """The resolved scenario: name, description, steps, replicates, seed, baseline, window,
+        window_steps, policies (with their full parameters); for a sweep also ``parameters`` and
+        ``design``."""
+        r = self.manifest.get("resolved")
+        if r:
+            return r
+        meta = self.sweep_meta.get("resolved") or {}
+        if meta:
+            return {**(meta.get("scenario") or {}), "name": meta.get("name"), "description": meta.get("description"),
+                    "seed": meta.get("seed"), "replicates": meta.get("replicates"),
+                    "parameters": meta.get("parameters") or [], "design": meta.get("design") or {},
+                    "n_points": meta.get("n_points"), "n_runs": meta.get("n_runs")}
+        return self.manifest.get("scenario") or {}
+
+    @property
+    def is_sweep(self) -> bool:
+        return self.sweep is not None or self.points is not None or self.indices is not None
 
     @property
     def policies(self) -> list[str]:
         pols = [p["name"] if isinstance(p, dict) else str(p) for p in self.resolved.get("policies", [])]
         if pols:
             return pols
-        for frame in (self.summary, self.timeseries, self.sweep):
+        for frame in (self.summary, self.timeseries, self.points, self.sweep, self.indices):
             if frame is not None and "policy" in frame.columns:
                 return list(pd.unique(frame["policy"].astype(str)))
         return []
@@ -182,42 +206,49 @@ class Data:
         b = self.resolved.get("baseline")
         if b:
             return str(b)
-        if self.summary is not None and "baseline" in self.summary.columns and len(self.summary):
-            return str(self.summary["baseline"].iloc[0])
+        for frame in (self.summary, self.points, self.indices):
+            if frame is not None and "baseline" in frame.columns and frame["baseline"].notna().any():
+                return str(frame["baseline"].dropna().iloc[0])
         pols = self.policies
         return pols[0] if pols else None
 
     @property
     def name(self) -> str:
-        return str(self.resolved.get("name") or (self.folder.name if self.folder else "results"))
+        return str(self.resolved.get("name") or self.manifest.get("sweep") or
+                   (self.folder.name if self.folder else "results"))
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameters, in the sweep file's order."""
+        ps = self.resolved.get("parameters") or (self.manifest.get("shape") or {}).get("parameters") or []
+        names = [p.get("name") if isinstance(p, dict) else str(p) for p in ps]
+        return [n for n in names if n]
 
     @property
     def window_steps(self) -> tuple[int, int] | None:
         w = self.resolved.get("window_steps")
         if w:
             return int(w[0]), int(w[1])
-        if self.summary is not None and len(self.summary):
-            rows = self.summary[self.summary.measure == "trust_mean"] if "measure" in self.summary else self.summary
-            text = str((rows if len(rows) else self.summary)["window"].iloc[0])
-            try:
-                a, b = text.split("-")
-                return int(a), int(b)
-            except ValueError:
-                return None
+        for frame in (self.summary, self.points):
+            if frame is not None and len(frame) and "window" in frame.columns:
+                rows = frame[frame.measure == "trust_mean"] if "measure" in frame.columns else frame
+                text = str((rows if len(rows) else frame)["window"].iloc[0])
+                try:
+                    a, b = text.split("-")
+                    return int(a), int(b)
+                except ValueError:
+                    return None
         return None
 
 
 def load(folder) -> Data:
-    """Read what a results or sweep folder holds (missing parts stay None/empty)."""
+    """Read what a results, sweep or sensitivity folder holds (missing parts stay None/empty)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"{folder}: no such results folder" if not folder.exists() else f"{folder}: not a folder")
     d = Data(folder=folder)
-    if (folder / "manifest.json").is_file():
-        try:
-            d.manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise UserError(f"{folder / 'manifest.json'}: not valid JSON ({err})") from None
+    d.manifest = _read_json(folder / "manifest.json")
+    d.sweep_meta = _read_json(folder / "sweep.json")
     if (folder / "timeseries.parquet").is_file():
         d.timeseries = pd.read_parquet(folder / "timeseries.parquet")
     if (folder / "summary.csv").is_file():
@@ -226,31 +257,33 @@ def load(folder) -> Data:
     if (folder / "maps.npz").is_file():
         with np.load(folder / "maps.npz") as z:
             d.maps = {k: z[k] for k in z.files}
-    d.sweep = _read_sweep(folder)
-    d.indices = _read_indices(folder)
-    if d.timeseries is None and d.summary is None and d.sweep is None and d.indices is None:
-        raise UserError(f"{folder}: not a results folder (expected summary.csv, timeseries.parquet, or sweep "
-                        "results; run `trustsim compare` or `trustsim sweep` first)")
+    if (folder / "runs.parquet").is_file():
+        d.sweep = pd.read_parquet(folder / "runs.parquet")
+    elif (folder / "parts").is_dir():           # a sweep still running or interrupted
+        from sim.sweep import read_parts
+
+        runs = read_parts(folder / "parts")
+        d.sweep = runs if len(runs) else None
+    if d.sweep is not None and "status" in d.sweep.columns:
+        d.sweep = d.sweep[d.sweep["status"] == "ok"].reset_index(drop=True)
+    if (folder / "points.csv").is_file():
+        d.points = pd.read_csv(folder / "points.csv", dtype={"policy": str, "measure": str, "window": str,
+                                                            "baseline": str})
+    if (folder / "indices.csv").is_file():
+        d.indices = pd.read_csv(folder / "indices.csv", dtype={"policy": str, "measure": str, "parameter": str})
+    if d.timeseries is None and d.summary is None and not d.is_sweep:
+        raise UserError(f"{folder}: not a results folder (expected summary.csv and timeseries.parquet from "
+                        "`trustsim compare`, or a sweep or sensitivity folder)")
     return d
 
 
-# Sweep folders (issue 4) are read through these two hooks, so a change of layout is one place.
-SWEEP_FILES = ("runs.parquet", "summary.parquet", "sweep.parquet", "results.parquet")
-INDEX_FILES = ("sensitivity.csv", "indices.csv", "sobol.csv", "morris.csv")
-
-
-def _read_sweep(folder: Path) -> pd.DataFrame | None:
-    for name in SWEEP_FILES:
-        if (folder / name).is_file() and name != "timeseries.parquet":
-            return pd.read_parquet(folder / name)
-    return None
-
-
-def _read_indices(folder: Path) -> pd.DataFrame | None:
-    for name in INDEX_FILES:
-        if (folder / name).is_file():
-            return pd.read_csv(folder / name)
-    return None
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: not valid JSON ({err})") from None
 
 
 def as_data(obj) -> Data:
@@ -262,11 +295,15 @@ def as_data(obj) -> Data:
     if isinstance(obj, dict):
         return Data(**{k: v for k, v in obj.items() if k in Data.__dataclass_fields__})
     if hasattr(obj, "summary") or hasattr(obj, "timeseries"):
-        return Data(timeseries=getattr(obj, "timeseries", None), summary=getattr(obj, "summary", None),
+        frame = lambda name: getattr(obj, name, None) if isinstance(getattr(obj, name, None), pd.DataFrame) else None
+        folder = getattr(obj, "folder", None)
+        if isinstance(folder, (str, Path)) and Path(folder).is_dir() and not isinstance(getattr(obj, "timeseries", None),
+                                                                                      pd.DataFrame):
+            return load(folder)       # a sweep or sensitivity results object: its folder has everything
+        return Data(timeseries=frame("timeseries"), summary=frame("summary"),
                     manifest=getattr(obj, "manifest", None) or {}, maps=getattr(obj, "maps", None) or {},
-                    sweep=getattr(obj, "sweep", None) if isinstance(getattr(obj, "sweep", None), pd.DataFrame) else None,
-                    indices=getattr(obj, "indices", None) if isinstance(getattr(obj, "indices", None), pd.DataFrame) else None,
-                    folder=Path(obj.folder) if isinstance(getattr(obj, "folder", None), (str, Path)) else None)
+                    sweep=frame("runs"), points=frame("points"), indices=frame("indices"),
+                    folder=Path(folder) if isinstance(folder, (str, Path)) else None)
     raise TypeError(f"expected a results object, a results folder or sim.plots.Data, got {type(obj).__name__}")
 
 
@@ -558,64 +595,169 @@ def maps(results, policies=None) -> Figure:
 
 
 # ---------------------------------------------------------------------------------- sweeps
-def sweep_heatmap(frame, x: str, y: str, measure: str, policy: str | None = None, baseline: str | None = None,
-                  replicate: str = "replicate", annotate: bool | None = None) -> Figure:
-    """Mean of ``measure`` over the other columns at each (x, y) of a sweep (one row per run).
+SWEEP_MEASURES = ("trust_mean", "incident_rate")
+INDEX_MEASURES = ("trust_mean", "incident_rate", "tension", "cost_total")
 
-    With ``policy`` the rows of that policy only; with ``baseline`` too, the paired difference
-    policy - baseline (matched on x, y and ``replicate`` when that column exists). Grid designs
-    are drawn as cells (annotated when small); scattered designs (Latin hypercube) as points."""
-    if isinstance(frame, Data):
-        frame = frame.sweep
-    f = _need(frame, "a sweep (one row per run)", "sweep_heatmap")
-    for col in (x, y, measure):
-        if col not in f.columns:
-            raise UserError(f"sweep_heatmap: column {col!r} not in the sweep (has {', '.join(map(str, f.columns))})")
-    keys = [x, y] + ([replicate] if replicate in f.columns else [])
-    if policy is not None:
-        mine = f[f.policy == policy].groupby(keys)[measure].mean()
-        if baseline is not None:
-            base = f[f.policy == baseline].groupby(keys)[measure].mean()
-            mine = (mine - base.reindex(mine.index)).dropna()
-        values = mine.groupby(level=[0, 1]).mean().reset_index()
+
+def sweep_values(source, x: str, y: str | None, measure: str, policy: str | None = None,
+                 baseline: str | None = None) -> pd.DataFrame:
+    """Per (x, y): ``value`` (the mean over replicates and over any other swept parameter) and the
+    95% interval ``low``/``high`` (NaN when other parameters were averaged over). With ``policy``
+    and ``baseline``: the paired difference policy - baseline.
+
+    ``source``: a :class:`Data` (uses points.csv when there, else runs), a points frame (columns
+    ``measure, mean, ci_low, ..., diff_ci_high``) or a runs frame (one row per run, a column per
+    measure)."""
+    from sim.stats import t_interval
+
+    keys = [x] + ([y] if y else [])
+    diff = baseline is not None and policy is not None and policy != baseline
+    if isinstance(source, Data):
+        frame = source.points if source.points is not None and len(source.points) else source.sweep
     else:
-        values = f.groupby([x, y])[measure].mean().reset_index()
+        frame = source
+    f = _need(frame, "sweep results (points.csv or runs.parquet)", "sweep chart")
+    for col in keys:
+        if col not in f.columns:
+            raise UserError(f"sweep chart: column {col!r} not in the sweep (has {', '.join(map(str, f.columns))})")
+    if "measure" in f.columns and "mean" in f.columns:                      # points.csv
+        rows = f[(f.measure == measure) & ((f.policy == policy) if policy is not None else True)]
+        if rows.empty:
+            raise UserError(f"sweep chart: no values of {measure!r}" + (f" for {policy!r}" if policy else ""))
+        v, lo, hi = ("diff_mean", "diff_ci_low", "diff_ci_high") if diff else ("mean", "ci_low", "ci_high")
+        g = rows.groupby(keys)
+        out = g[v].mean().rename("value").to_frame()
+        single = g.size() == 1
+        out["low"] = g[lo].first().where(single)
+        out["high"] = g[hi].first().where(single)
+        return out.reset_index()
+    if measure not in f.columns:                                           # runs
+        raise UserError(f"sweep chart: measure {measure!r} not in the sweep runs")
+    runs = f if policy is None or "policy" not in f.columns else f[f.policy == policy]
+    ident = [c for c in ("point", "replicate") if c in f.columns] or keys
+    mine = runs.set_index(keys + [c for c in ident if c not in keys])[measure]
+    if diff:
+        base = f[f.policy == baseline].set_index(keys + [c for c in ident if c not in keys])[measure]
+        mine = (mine - base.reindex(mine.index)).dropna()
+    rows = []
+    for key, vals in mine.groupby(level=list(range(len(keys)))):
+        iv = t_interval(vals.to_numpy())
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(keys, key)), "value": iv.mean, "low": iv.low, "high": iv.high})
+    return pd.DataFrame(rows)
+
+
+def _tick(v) -> str:
+    return f"{v:.3g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+def sweep_heatmap(source, x: str, y: str, measures=SWEEP_MEASURES, policies=None, baseline: str | None = None,
+                  annotate: bool | None = None) -> Figure:
+    """A measure (columns of panels) over two swept parameters, per policy (rows): the paired
+    difference to ``baseline`` when given (diverging colours centred on 0, cells whose 95% interval
+    includes 0 hatched), else the level. A grid design is drawn as cells, any other design (Latin
+    hypercube, Sobol sample) as coloured points (hollow: interval includes 0)."""
+    if isinstance(measures, str):
+        measures = (measures,)
+    if policies is None or isinstance(policies, str):
+        policies = [policies]
     diff = baseline is not None
-    xs, ys = np.sort(values[x].unique()), np.sort(values[y].unique())
-    grid = len(xs) * len(ys) <= 2 * len(values) and len(xs) <= 40 and len(ys) <= 40
-    name, unit = info(measure)[:2]
-    what = f"{name}: {policy} - {baseline}" if diff else (f"{name} ({policy})" if policy else name)
+    panels = {(p, m): sweep_values(source, x, y, m, p, baseline) for p in policies for m in measures}
+    nrows, ncols = len(policies), len(measures)
     with _rc():
-        fig = _figure(4.3, 6.0)
-        ax = fig.subplots()
-        v = values[measure].to_numpy(float)
-        if diff:
-            lim = float(np.nanmax(np.abs(v))) if np.isfinite(v).any() else 1.0
-            norm = matplotlib.colors.Normalize(-lim or -1, lim or 1)
-            cmap = matplotlib.colormaps["PuOr_r"]
-        else:
-            norm = matplotlib.colors.Normalize(np.nanmin(v), np.nanmax(v) if np.nanmax(v) > np.nanmin(v) else np.nanmin(v) + 1e-9)
-            cmap = matplotlib.colormaps["viridis"]
-        if grid:
-            z = values.pivot(index=y, columns=x, values=measure).reindex(index=ys, columns=xs).to_numpy(float)
-            im = ax.imshow(z, origin="lower", aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
-            ax.set_xticks(range(len(xs)), [f"{a:.3g}" if isinstance(a, (float, np.floating)) else str(a) for a in xs])
-            ax.set_yticks(range(len(ys)), [f"{a:.3g}" if isinstance(a, (float, np.floating)) else str(a) for a in ys])
-            ax.grid(False)
-            if annotate if annotate is not None else len(xs) * len(ys) <= 64:
-                for (i, j), val in np.ndenumerate(z):
-                    if math.isfinite(val):
-                        rgba = cmap(norm(val))
-                        dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
-                        ax.text(j, i, f"{val:.3g}", ha="center", va="center", fontsize=7.5,
-                                color="white" if dark else "black")
-        else:
-            im = ax.scatter(values[x], values[y], c=v, cmap=cmap, norm=norm, s=28, edgecolors="none")
-        ax.set_xlabel(_param_label(x))
-        ax.set_ylabel(_param_label(y))
-        ax.set_title(what, loc="left", fontweight="bold")
-        cb = fig.colorbar(im, ax=ax)
-        cb.set_label(f"{'difference, ' if diff else ''}{unit}" if unit else ("difference" if diff else measure))
+        fig = _figure(0.5 + 2.9 * nrows, WIDTH_IN if ncols > 1 else 5.2)
+        axes = np.atleast_2d(fig.subplots(nrows, ncols, squeeze=False))
+        for j, m in enumerate(measures):
+            vals = np.concatenate([panels[(p, m)]["value"].to_numpy(float) for p in policies])
+            finite = vals[np.isfinite(vals)]
+            if diff:
+                lim = float(np.abs(finite).max()) if len(finite) and np.abs(finite).max() > 0 else 1.0
+                norm, cmap = matplotlib.colors.Normalize(-lim, lim), matplotlib.colormaps["PuOr_r"]
+            else:
+                lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+                norm, cmap = matplotlib.colors.Normalize(lo, hi if hi > lo else lo + 1e-9), matplotlib.colormaps["viridis"]
+            for i, p in enumerate(policies):
+                ax = axes[i, j]
+                v = panels[(p, m)]
+                im = _heat(ax, v, x, y, norm, cmap, annotate)
+                name, unit = info(m)[0], info(m)[1]
+                what = f"{name}: {p} minus {baseline}" if diff else (f"{name}: {p}" if p else name)
+                ax.set_title(what, loc="left", fontweight="bold")
+                ax.set_xlabel(_param_label(x))
+                ax.set_ylabel(_param_label(y))
+            cb = fig.colorbar(im, ax=list(axes[:, j]), shrink=0.9, aspect=25)
+            u = unit.split(", ")[0]
+            cb.set_label(f"{'difference, ' if diff else ''}{u}" if u else ("difference" if diff else name))
+    return fig
+
+
+def _heat(ax, v: pd.DataFrame, x: str, y: str, norm, cmap, annotate):
+    from matplotlib.patches import Rectangle
+
+    xs, ys = np.sort(v[x].unique()), np.sort(v[y].unique())
+    grid = len(xs) * len(ys) == len(v) and len(xs) <= 40 and len(ys) <= 40
+    noise = (v["low"] <= 0) & (v["high"] >= 0)
+    if not grid:
+        filled = ~noise.to_numpy()
+        sc = ax.scatter(v[x][filled], v[y][filled], c=v["value"][filled], cmap=cmap, norm=norm, s=30, edgecolors="none")
+        ax.scatter(v[x][~filled], v[y][~filled], facecolors="white", edgecolors=cmap(norm(v["value"][~filled])),
+                   s=30, linewidths=1.3)
+        return matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap) if not filled.any() else sc
+    z = v.pivot(index=y, columns=x, values="value").reindex(index=ys, columns=xs).to_numpy(float)
+    nz = v.assign(noise=noise).pivot(index=y, columns=x, values="noise").reindex(index=ys, columns=xs).to_numpy()
+    im = ax.imshow(z, origin="lower", aspect="auto", cmap=cmap, norm=norm, interpolation="nearest")
+    ax.set_xticks(range(len(xs)), [_tick(a) for a in xs])
+    ax.set_yticks(range(len(ys)), [_tick(a) for a in ys])
+    ax.grid(False)
+    show = annotate if annotate is not None else len(xs) * len(ys) <= 49
+    from matplotlib import patheffects
+
+    finite = np.abs(z[np.isfinite(z)])
+    big = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
+    dec = int(min(6, max(0, 1 - math.floor(math.log10(big)))))       # two significant digits of the largest
+    for (i, j), val in np.ndenumerate(z):
+        if nz[i, j] is True or nz[i, j] == True:  # noqa: E712  (numpy bool)
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#8c8c8c",
+                                   linewidth=0, alpha=0.8))
+        if show and math.isfinite(val):
+            rgba = cmap(norm(val))
+            dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
+            text = f"{val:.{dec}f}"
+            if float(text) == 0:
+                text = f"{0:.{dec}f}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "black",
+                    path_effects=[patheffects.withStroke(linewidth=2.2, foreground="black" if dark else "white")])
+    return im
+
+
+def sweep_lines(source, x: str, measures=SWEEP_MEASURES, policies=None, baseline: str | None = None) -> Figure:
+    """One swept parameter: each measure (or difference to the baseline) against it, per policy,
+    with the 95% interval as a band."""
+    if isinstance(measures, str):
+        measures = (measures,)
+    policies = list(policies or [None])
+    styles = policy_styles([p for p in policies if p], baseline)
+    with _rc():
+        fig = _figure(2.9, WIDTH_IN)
+        axes = np.atleast_1d(fig.subplots(1, len(measures), squeeze=False)).ravel()
+        for ax, m in zip(axes, measures):
+            for p in policies:
+                v = sweep_values(source, x, None, m, p, baseline).sort_values(x)
+                st = styles.get(p, {"color": "#0072B2", "linestyle": "-", "marker": "o"})
+                ax.plot(v[x], v["value"], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
+                        markersize=4, label=p or m)
+                if v["low"].notna().any():
+                    ax.fill_between(v[x], v["low"], v["high"], color=st["color"], alpha=0.18, linewidth=0)
+            if baseline is not None:
+                ax.axhline(0, color="#555555", linewidth=0.9)
+            name, unit = info(m)[:2]
+            u = unit.split(", ")[0]
+            ax.set_title(f"{name} ({'minus ' + baseline + ', ' if baseline else ''}{u})" if u else name,
+                         loc="left", fontweight="bold")
+            ax.set_xlabel(_param_label(x))
+        handles, labels = axes[0].get_legend_handles_labels()
+        if any(policies):
+            fig.legend(handles, labels, loc="outside upper center", ncols=min(len(labels), 5), frameon=False)
     return fig
 
 
@@ -629,75 +771,109 @@ def _param_label(name: str) -> str:
     return f"{name} ({s['unit']})" if s.get("unit") else name
 
 
-SOBOL_COLUMNS = (("S1", "S1_conf", "first-order S1"), ("ST", "ST_conf", "total ST"))
-MORRIS_COLUMNS = (("mu_star", "mu_star_conf", "mu* (mean |effect|)"), ("sigma", None, "sigma (interactions)"))
+def _ci(frame: pd.DataFrame, col: str):
+    """(low, high) arrays of the interval of ``col``: ``col_ci_low/high`` or ``col +- col_conf``."""
+    if f"{col}_ci_low" in frame and f"{col}_ci_high" in frame:
+        return frame[f"{col}_ci_low"].to_numpy(float), frame[f"{col}_ci_high"].to_numpy(float)
+    if f"{col}_conf" in frame:
+        v, c = frame[col].to_numpy(float), frame[f"{col}_conf"].to_numpy(float)
+        return v - c, v + c
+    return None
 
 
-def sensitivity(frame, measures=None, parameter: str | None = None, max_panels: int = 6) -> Figure:
-    """Sobol (S1 and ST) or Morris (mu* and sigma) indices as grouped horizontal bars with their
-    confidence intervals, one panel per measure (and policy) in ``frame``."""
-    if isinstance(frame, Data):
-        frame = frame.indices
-    f = _need(frame, "sensitivity indices", "sensitivity").copy()
+def sensitivity(source, measures=None, kind: str | None = None, parameter: str | None = None) -> Figure:
+    """Sensitivity indices as bars with 95% intervals, one panel per measure: Sobol total effect ST
+    (bars) and first-order S1 (diamonds), or Morris mu* (bars) and sigma (diamonds); one bar
+    colour per policy (or per policy difference to the baseline, ``kind="difference"``, the default
+    when the indices have it: what moves the ranking of policies)."""
+    f = source.indices if isinstance(source, Data) else source
+    f = _need(f, "sensitivity indices (indices.csv)", "sensitivity").copy()
     parameter = parameter or next((c for c in ("parameter", "param", "name", "names", "factor") if c in f.columns), None)
     if parameter is None:
-        raise UserError("sensitivity: the indices need a parameter column (parameter/param/name)")
-    cols = SOBOL_COLUMNS if "S1" in f.columns or "ST" in f.columns else MORRIS_COLUMNS
-    cols = tuple(c for c in cols if c[0] in f.columns)
-    if not cols:
+        raise UserError("sensitivity: the indices need a parameter column (parameter, param or name)")
+    if "ST" in f.columns or "S1" in f.columns:
+        bar, dot, words = ("ST" if "ST" in f.columns else "S1"), ("S1" if "ST" in f.columns else None), "sobol"
+    elif "mu_star" in f.columns:
+        bar, dot, words = "mu_star", ("sigma" if "sigma" in f.columns else None), "morris"
+    else:
         raise UserError("sensitivity: expected Sobol (S1, ST) or Morris (mu_star) columns")
-    group_cols = [c for c in ("measure", "output", "policy", "contrast") if c in f.columns]
-    groups = list(f.groupby(group_cols, sort=False)) if group_cols else [((), f)]
-    if measures is not None and "measure" in group_cols:
-        groups = [(k, g) for k, g in groups if g["measure"].iloc[0] in measures]
-    groups = groups[:max_panels]
-    n = len(groups)
-    ncols = 1 if n == 1 else 2
-    nrows = math.ceil(n / ncols)
-    n_params = f[parameter].nunique()
+    if "kind" in f.columns:
+        kind = kind or ("difference" if (f["kind"] == "difference").any() else "level")
+        f = f[f["kind"] == kind]
+    if "measure" not in f.columns:
+        f["measure"] = "output"
+    available = list(dict.fromkeys(f["measure"]))
+    measures = [m for m in (measures or INDEX_MEASURES) if m in available] or available[:4]
+    series = list(dict.fromkeys(f["policy"])) if "policy" in f.columns else [None]
+    base = f["baseline"].dropna().iloc[0] if "baseline" in f.columns and f["baseline"].notna().any() else None
+    params = list(dict.fromkeys(f[parameter].astype(str)))
+    colours = [POLICY_COLOURS[k % len(POLICY_COLOURS)] for k in range(len(series))]
+    ncols = 2 if len(measures) > 1 else 1
+    nrows = math.ceil(len(measures) / ncols)
     with _rc():
-        fig = _figure(0.6 + nrows * (0.6 + 0.32 * n_params), WIDTH_IN if ncols == 2 else 5.5)
+        fig = _figure(0.7 + nrows * (0.55 + 0.2 * len(params) * max(len(series), 1.5)), WIDTH_IN if ncols == 2 else 5.2)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
-        colours = ("#0072B2", "#E69F00")
-        for ax, (key, g) in zip(axes, groups):
-            g = g.reset_index(drop=True)
-            order = g.sort_values(cols[-1][0], ascending=True)
-            yy = np.arange(len(order))
-            h = 0.8 / len(cols)
-            for k, (col, conf, lab) in enumerate(cols):
-                vals = order[col].to_numpy(float)
-                err = order[conf].to_numpy(float) if conf and conf in order else None
-                pos = yy + (k - (len(cols) - 1) / 2) * h
-                ax.barh(pos, vals, height=h * 0.95, color=colours[k], label=lab,
-                        xerr=None if err is None else 1.0 * err, error_kw={"ecolor": "#000000", "capsize": 2, "elinewidth": 0.9})
-            ax.set_yticks(yy, order[parameter].astype(str))
+        y = np.arange(len(params))[::-1]
+        h = 0.8 / len(series)
+        for ax, m in zip(axes, measures):
+            for k, pol in enumerate(series):
+                g = f[(f["measure"] == m) & ((f["policy"] == pol) if pol is not None else True)]
+                g = g.drop_duplicates(parameter).set_index(g[parameter].astype(str)).reindex(params)
+                pos = y + (len(series) - 1) / 2 * h - k * h
+                vals = g[bar].to_numpy(float)
+                label = (f"{pol} minus {base}" if kind == "difference" and base else pol) if pol is not None else bar
+                ax.barh(pos, np.nan_to_num(vals), height=h * 0.9, color=colours[k], label=label)
+                ci = _ci(g, bar)
+                if ci is not None:
+                    lo, hi = ci
+                    ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(vals)
+                    ax.errorbar(vals[ok], pos[ok], xerr=[np.clip(vals[ok] - lo[ok], 0, None),
+                                                         np.clip(hi[ok] - vals[ok], 0, None)],
+                                fmt="none", ecolor="#000000", elinewidth=0.9, capsize=2)
+                if dot and dot in g:
+                    ax.plot(g[dot].to_numpy(float), pos, linestyle="none", marker="D", markersize=3.5,
+                            markerfacecolor="white", markeredgecolor="#000000", markeredgewidth=0.9,
+                            label="_dot" if k else dot)
+            ax.set_yticks(y, params)
             ax.grid(axis="y", visible=False)
             ax.axvline(0, color="#555555", linewidth=0.8)
-            key = key if isinstance(key, tuple) else (key,)
-            title = " / ".join(label(str(k), unit=False) if str(k) in MEASURE_INFO else str(k) for k in key) or "index"
-            ax.set_title(title, loc="left", fontweight="bold")
-            ax.set_xlabel("sensitivity index (share of variance)" if cols[0][0] == "S1" else "elementary effect")
-        for ax in axes[n:]:
+            if words == "sobol":
+                ax.set_xlim(-0.15, 1.15)
+                ax.set_xlabel("share of the variance")
+            else:
+                ax.set_xlabel(f"mean |elementary effect| ({info(m)[1].split(', ')[0]})")
+            ax.set_title(info(m)[3] + (" (difference)" if kind == "difference" and base else ""),
+                         loc="left", fontweight="bold")
+        for ax in axes[len(measures):]:
             ax.set_visible(False)
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=len(labels), frameon=False)
+        names = {"S1": "first-order S1", "sigma": "sigma (interactions)"}
+        keep = [(hd, names.get(lb, lb)) for hd, lb in zip(handles, labels) if not lb.startswith("_")]
+        fig.legend([k[0] for k in keep], [k[1] for k in keep], loc="outside upper center", ncols=min(len(keep), 4),
+                   frameon=False)
     return fig
 
 
 # ---------------------------------------------------------------------------------- all of them
-def sweep_axes(d: Data) -> tuple[str, str] | None:
-    """The two swept parameters to draw a heat map over (from the manifest, else the sweep's columns)."""
-    if d.sweep is None:
-        return None
-    declared = d.manifest.get("parameters") or (d.manifest.get("sweep") or {}).get("parameters") or \
-        (d.manifest.get("resolved") or {}).get("parameters")
-    names = list(declared.keys()) if isinstance(declared, dict) else \
-        [p.get("name") if isinstance(p, dict) else str(p) for p in (declared or [])]
-    from sim.params import Params
+def sweep_axes(d: Data) -> list[str]:
+    """The swept parameters the sweep charts are drawn over (at most two, in file order)."""
+    frame = d.points if d.points is not None else d.sweep
+    if frame is None:
+        return []
+    names = [n for n in d.parameters if n in frame.columns]
+    if not names:
+        from sim.params import Params
 
-    names = [n for n in names if n in d.sweep.columns] or [c for c in d.sweep.columns if c in Params.names()
-                                                         and d.sweep[c].nunique() > 1]
-    return (names[0], names[1]) if len(names) >= 2 else None
+        names = [c for c in frame.columns if c in Params.names() and frame[c].nunique() > 1]
+    return names[:2]
+
+
+def sweep_captions(d: Data, diff: bool, n_params: int) -> str:
+    what = ("Colour: the policy's paired difference to the baseline (orange: higher, purple: lower, white: none); "
+            "hatched cells / hollow points: the 95% interval includes zero (within noise).") if diff else \
+        "Colour: the mean over replicates."
+    more = (" Other swept parameters vary too: each cell averages over them." if n_params > 2 else "")
+    return f"Each cell (or point) is one combination of the swept parameters. {what}{more}"
 
 
 def figures(results) -> dict:
@@ -720,17 +896,20 @@ def figures(results) -> dict:
         out["maps"] = (maps(d), CAPTIONS["maps"])
     axes = sweep_axes(d)
     if axes:
-        measure = next((m for m in ("trust_mean", "incident_rate", "cost_total") if m in d.sweep.columns), None)
-        if measure:
-            pol = [p for p in d.policies if p != d.baseline] if "policy" in d.sweep.columns else []
-            if pol:
-                out["sweep_heatmap"] = (sweep_heatmap(d.sweep, *axes, measure, policy=pol[0], baseline=d.baseline),
-                                        f"{CAPTIONS['sweep_heatmap']} Colour: {pol[0]} minus {d.baseline} "
-                                        "(orange: higher, purple: lower, white: no difference).")
-            else:
-                out["sweep_heatmap"] = (sweep_heatmap(d.sweep, *axes, measure), CAPTIONS["sweep_heatmap"])
+        frame = d.points if d.points is not None else d.sweep
+        cols = set(frame["measure"]) if "measure" in frame.columns else set(frame.columns)
+        measures = [m for m in SWEEP_MEASURES if m in cols]
+        others = [p for p in d.policies if p != d.baseline][:3]
+        policies, base = (others, d.baseline) if others else (d.policies[:1] or [None], None)
+        if measures and len(axes) == 2:
+            out["sweep_heatmap"] = (sweep_heatmap(d, axes[0], axes[1], measures, policies, base),
+                                    sweep_captions(d, base is not None, len(d.parameters)))
+        elif measures:
+            out["sweep_lines"] = (sweep_lines(d, axes[0], measures, policies, base),
+                                  "Mean over replicates at each value of the swept parameter, with its 95% interval"
+                                  + (" (difference to the baseline)." if base else "."))
     if d.indices is not None and len(d.indices):
-        out["sensitivity"] = (sensitivity(d.indices), CAPTIONS["sensitivity"])
+        out["sensitivity"] = (sensitivity(d), CAPTIONS["sensitivity"])
     return out
 
 

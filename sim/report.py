@@ -270,9 +270,8 @@ def headline_paragraphs(results) -> list[list[str]]:
     d = as_data(results)
     r = d.resolved
     if d.summary is None or d.summary.empty:
-        if d.sweep is not None:
-            return [[f"This folder holds a parameter sweep of {len(d.sweep)} runs; see the heat map and the "
-                    "sensitivity chart below."]]
+        if d.is_sweep:
+            return sweep_paragraphs(d)
         return [["This folder has no summary to report on."]]
     policies = d.policies
     base = d.baseline
@@ -300,6 +299,142 @@ def headline_paragraphs(results) -> list[list[str]]:
         if (d.summary.measure == m).any():
             paragraphs.append(measure_sentences(d, m))
     return [p for p in paragraphs if p]
+
+
+def _factor_words(p) -> str:
+    if not isinstance(p, dict):
+        return str(p)
+    if "values" in p:
+        return f"{p['name']} ({', '.join(_val(v) for v in p['values'])})"
+    if "range" in p:
+        lo, hi = p["range"]
+        return f"{p['name']} (from {_val(lo)} to {_val(hi)})"
+    return str(p.get("name"))
+
+
+def _at(row, params) -> str:
+    return ", ".join(f"{k} = {_val(row[k])}" for k in params)
+
+
+DESIGN_WORDS = {"grid": "full grid", "lhs": "Latin hypercube", "sobol": "Sobol sample (SALib)",
+                "morris": "set of Morris trajectories (SALib)"}
+
+
+def sweep_paragraphs(d: Data) -> list[list[str]]:
+    """The headline of a sweep (and of a sensitivity analysis): what varied, then per policy
+    difference (or level, with one policy) and key measure the range across design points and at
+    how many points the difference is clear."""
+    r, m = d.resolved, d.manifest
+    factors = [p for p in r.get("parameters", [])]
+    names = d.parameters
+    runs = m.get("runs") or {}
+    n_points = r.get("n_points") or (d.points["point"].nunique() if d.points is not None and "point" in d.points
+                                     else None)
+    design = (r.get("design") or {}).get("kind") or ((m.get("shape") or {}).get("design") or {}).get("kind")
+    intro = (f"This sweep varied {_and([_factor_words(p) for p in factors]) if factors else 'parameters'}"
+             + (f" on a {DESIGN_WORDS.get(design, design)}" if design else "")
+             + (f": {n_points} design points" if n_points else "")
+             + (f" x {len(d.policies)} {'policy' if len(d.policies) == 1 else 'policies'}" if d.policies else "")
+             + (f" x {r.get('replicates')} replicates" if r.get("replicates") else "")
+             + (f" = {runs.get('total')} runs of {r.get('steps')} days" if runs.get("total") else "") + ".")
+    if runs.get("failed"):
+        intro += f" {runs['failed']} run(s) failed and are left out (see failed.csv)."
+    if runs.get("missing"):
+        intro += f" {runs['missing']} run(s) have not run yet: the sweep is incomplete."
+    ww = _window_words(d)
+    if ww:
+        intro += f" Levels are means over {ww}; intervals are 95%."
+    out = [[intro]]
+    from sim import plots as _plots
+
+    frame = d.points if d.points is not None and len(d.points) else d.sweep
+    keys = [n for n in names if frame is not None and n in frame.columns]
+    if keys and frame is not None:
+        base = d.baseline
+        others = [p for p in d.policies if p != base]
+        contrasts = [(p, base) for p in others] or [(p, None) for p in d.policies[:1]]
+        for pol, b in contrasts:
+            sentences = []
+            for measure in ("trust_mean", "incident_rate"):
+                try:
+                    v = _plots.sweep_values(d, keys[0], keys[1] if len(keys) > 1 else None, measure, pol, b)
+                except UserError:
+                    continue
+                v = v[np.isfinite(v["value"].astype(float))]
+                if v.empty:
+                    continue
+                name, unit = info(measure)[:2]
+                du = f" {unit}" if unit and not unit.startswith("0-1") else ""
+                dd = decimals(v["value"], 3)
+                lo_row, hi_row = v.loc[v["value"].idxmin()], v.loc[v["value"].idxmax()]
+                shown = keys[:2]
+                if b:
+                    up = int(((v["low"] > 0)).sum())
+                    down = int(((v["high"] < 0)).sum())
+                    noise = int(((v["low"] <= 0) & (v["high"] >= 0)).sum())
+                    text = (f"{pol} minus {b} in {name} ranged from {num(lo_row['value'], dd, True)} "
+                            f"(at {_at(lo_row, shown)}) to {num(hi_row['value'], dd, True)}{du} (at {_at(hi_row, shown)})")
+                    with_ci = int((v["low"].notna() & v["high"].notna()).sum())
+                    if with_ci == len(v):
+                        text += (f"; it was clearly higher at {up}, clearly lower at {down} and within noise at {noise} "
+                                 f"of the {len(v)} points.")
+                    elif with_ci:
+                        text += (f"; of the {with_ci} points with an interval, it was clearly higher at {up}, clearly "
+                                 f"lower at {down} and within noise at {noise}.")
+                    else:
+                        text += "; each value averages over other parameters, so no interval is given."
+                else:
+                    text = (f"{pol}: {name} ranged from {num(lo_row['value'], dd)} (at {_at(lo_row, shown)}) to "
+                            f"{num(hi_row['value'], dd)}{du} (at {_at(hi_row, shown)}).")
+                sentences.append(text)
+            if sentences:
+                out.append(sentences)
+    sens = sensitivity_sentences(d)
+    if sens:
+        out.append(sens)
+    return out
+
+
+def sensitivity_sentences(d: Data) -> list[str]:
+    """Per key measure (policy difference when the indices have it): the parameter with the
+    largest total effect, with its interval, and whether the ranking is clear."""
+    f = d.indices
+    if f is None or f.empty or "parameter" not in f.columns:
+        return []
+    sobol = "ST" in f.columns
+    col = "ST" if sobol else ("mu_star" if "mu_star" in f.columns else None)
+    if col is None:
+        return []
+    if "kind" in f.columns:
+        f = f[f["kind"] == ("difference" if (f["kind"] == "difference").any() else "level")]
+    n_points = int(f["n_points"].iloc[0]) if "n_points" in f.columns and len(f) else None
+    method = "Sobol" if sobol else "Morris"
+    out = [f"{method} sensitivity analysis" + (f" on {n_points} sample points" if n_points else "") + "."]
+    for measure in ("trust_mean", "incident_rate"):
+        for (pol, base), g in f[f["measure"] == measure].groupby(
+                [f["policy"] if "policy" in f.columns else "", f["baseline"] if "baseline" in f.columns else ""],
+                sort=False):
+            g = g[np.isfinite(g[col].astype(float))].sort_values(col, ascending=False)
+            if g.empty:
+                continue
+            top = g.iloc[0]
+            what = f"{info(measure)[0]}" + (f" ({pol} minus {base})" if "kind" in g and (g["kind"] == "difference").any()
+                                            else (f" ({pol})" if pol else ""))
+            lo, hi = (float(top.get(f"{col}_ci_low", math.nan)), float(top.get(f"{col}_ci_high", math.nan)))
+            dc = 2
+            label = "total effect ST" if sobol else "mu*"
+            text = (f"For {what}, {top['parameter']} has the largest {label}, {num(top[col], dc)}"
+                    + (f" ({interval(lo, hi, dc)})" if math.isfinite(lo) and math.isfinite(hi) else ""))
+            if len(g) > 1:
+                nxt = g.iloc[1]
+                nlo = float(nxt.get(f"{col}_ci_low", math.nan))
+                text += f", ahead of {nxt['parameter']} ({num(nxt[col], dc)})"
+                if math.isfinite(lo) and math.isfinite(nlo) and lo <= float(nxt.get(f"{col}_ci_high", math.nan)):
+                    text += "; the intervals overlap, so this ranking is not clear (use a larger sample)"
+            elif math.isfinite(lo) and lo <= 0:
+                text += "; its interval includes zero"
+            out.append(text + ".")
+    return out if len(out) > 1 else []
 
 
 def headline_text(results) -> str:
@@ -491,6 +626,12 @@ def assumptions_html(d: Data) -> str:
         rows.append(("budget check", f"{state}: largest gap in budget spent per day "
                                      f"{100 * float(bc.get('max_relative_gap', 0)):.2g}% (tolerance "
                                      f"{100 * float(bc.get('tolerance', 0)):.2g}%)"))
+    if r.get("parameters"):
+        rows.append(("swept parameters", "; ".join(e(_factor_words(p)) for p in r["parameters"])
+                     + " (these values replace the ones listed below)"))
+        design = r.get("design") or {}
+        if design:
+            rows.append(("design", e(", ".join(f"{k} = {_val(v)}" for k, v in design.items() if v is not None))))
     if r.get("rules"):
         rules = r["rules"]
         rows.append(("rule plug-in", f"<code>{e(rules.get('path'))}</code> (sha256 <code>{e(rules.get('sha256'))}</code>)"
@@ -545,6 +686,16 @@ def _intervention_words(iv) -> str:
 
 def provenance_html(d: Data, generated: dict) -> str:
     m = d.manifest
+    sessions = m.get("sessions") or []
+    if sessions and isinstance(sessions[-1], dict):    # a sweep: the provenance of its last session
+        last = sessions[-1]
+        m = {**m, "versions": last.get("versions"), "git_commit": last.get("git_commit"),
+             "created": last.get("created"), "command": last.get("command"), "scenario_file": m.get("sweep_file"),
+             "timings": {"runs": sum(int(x.get("ran", 0)) for x in sessions if isinstance(x, dict)),
+                         "wall_time_s": sum(float(x.get("wall_time_s", 0)) for x in sessions if isinstance(x, dict)),
+                         "workers": last.get("workers")}}
+        if len(sessions) > 1:
+            m["command"] = f"{last.get('command')} ({len(sessions)} sessions: the sweep was resumed)"
     v = m.get("versions") or {}
     t = m.get("timings") or {}
     rows = [("results folder", f"<code>{e(d.folder) if d.folder else 'n/a'}</code>"),
@@ -672,7 +823,8 @@ FIGURE_TITLES = {
     "forest": "Difference to the baseline, with 95% intervals",
     "costs": "What each policy costs",
     "maps": "Where trust and incidents are (one run per policy)",
-    "sweep_heatmap": "Parameter sweep",
+    "sweep_heatmap": "The policy difference over the two swept parameters",
+    "sweep_lines": "The results against the swept parameter",
     "sensitivity": "Which assumptions matter most",
 }
 
@@ -685,14 +837,32 @@ def build_html(results, figures: dict | None = None) -> str:
     figs = plots.figures(d) if figures is None else figures
     generated = provenance()
     r = d.resolved
-    title = f"{d.name}: policy comparison" if d.summary is not None else f"{d.name}: simulation results"
+    if d.summary is not None:
+        title = f"{d.name}: policy comparison"
+    elif d.indices is not None:
+        title = f"{d.name}: sensitivity analysis"
+    elif d.is_sweep:
+        title = f"{d.name}: parameter sweep"
+    else:
+        title = f"{d.name}: simulation results"
     sub = []
-    if r.get("steps"):
+    if d.is_sweep and d.summary is None:
+        runs = d.manifest.get("runs") or {}
+        sub.append(f"{e(r.get('n_points') or '?')} design points &middot; {len(d.policies)} policies &middot; "
+                   f"{e(r.get('replicates'))} replicates &middot; {e(r.get('steps'))} days &middot; "
+                   f"{e(runs.get('ok', '?'))} of {e(runs.get('total', '?'))} runs ok")
+    elif r.get("steps"):
         sub.append(f"{len(d.policies)} policies &middot; {e(r.get('replicates'))} replicates &middot; "
                    f"{e(r.get('steps'))} days &middot; baseline {e(d.baseline)}")
     sub.append(f"generated {e(generated['created'])}")
-    warnings = "".join(f"<div class='warning' role='alert'><strong>Warning:</strong> {e(w)}</div>"
-                       for w in d.manifest.get("warnings", []) or [])
+    notes = list(d.manifest.get("warnings", []) or [])
+    runs = d.manifest.get("runs") if isinstance(d.manifest.get("runs"), dict) else {}
+    if runs.get("failed"):
+        notes.append(f"{runs['failed']} of {runs.get('total')} runs failed and are left out (see failed.csv)")
+    if runs.get("missing"):
+        notes.append(f"{runs['missing']} of {runs.get('total')} runs have not run yet: run the same sweep command "
+                     "again to finish it")
+    warnings = "".join(f"<div class='warning' role='alert'><strong>Warning:</strong> {e(w)}</div>" for w in notes)
     head = "".join(f"<p>{e(' '.join(par))}</p>" for par in headline_paragraphs(d))
 
     sections = []
@@ -721,9 +891,13 @@ def build_html(results, figures: dict | None = None) -> str:
                         f"</p>{fig('costs')}"
                         + (f"<h3>Cost per incident averted, compared with {e(d.baseline)}</h3><ul class='costs'>{items}</ul>"
                            if items else "") + "</section>")
-    sweep = "".join(fig(n) for n in ("sweep_heatmap", "sensitivity"))
+    sweep = "".join(fig(n) for n in ("sweep_heatmap", "sweep_lines"))
     if sweep:
-        sections.append(f"<section id='sweep'><h2>Sweep and sensitivity</h2>{sweep}</section>")
+        sections.append(f"<section id='sweep'><h2>How the results change with the swept parameters</h2>{sweep}"
+                        "</section>")
+    if "sensitivity" in figs:
+        sections.append(f"<section id='sensitivity'><h2>Which assumptions matter most</h2>{fig('sensitivity')}"
+                        "</section>")
     if r:
         sections.append(f"<section id='assumptions'><h2>Assumptions</h2>{assumptions_html(d)}</section>")
     sections.append(f"<section id='provenance'><h2>Provenance</h2>{provenance_html(d, generated)}</section>")

@@ -157,36 +157,80 @@ def test_plot_command_errors(tmp_path, capsys):
 
 # ---------------------------------------------------------------------------------- sweeps
 def sweep_frame():
-    rows = []
+    """Runs of a 3 x 4 grid, 2 policies, 3 replicates: trust = weight * bias (+ 0.1 * bias for
+    proximity) + replicate noise shared by both policies (common random numbers)."""
+    rows, point = [], 0
     for a in (0.1, 0.2, 0.3):
         for b in (1, 2, 3, 4):
-            for r in range(2):
+            for r in range(3):
                 for policy, shift in (("reactive", 0.0), ("proximity", 0.1)):
-                    rows.append({"policy": policy, "replicate": r, "weight": a, "bias": b,
-                                 "trust_mean": a * b + shift * b + 0.01 * r})
+                    rows.append({"point": point, "policy": policy, "replicate": r, "weight": a, "bias": b,
+                                 "trust_mean": a * b + shift * b + 0.01 * r * r, "incident_rate": b - 10 * shift})
+            point += 1
     return pd.DataFrame(rows)
 
 
 def test_sweep_heatmap_cells_are_the_means():
     f = sweep_frame()
-    fig = plots.sweep_heatmap(f, "weight", "bias", "trust_mean", policy="proximity")
+    fig = plots.sweep_heatmap(f, "weight", "bias", "trust_mean", policies="proximity")
     z = fig.axes[0].images[0].get_array()
     expected = f[f.policy == "proximity"].groupby(["bias", "weight"])["trust_mean"].mean().unstack().to_numpy()
     assert np.allclose(z, expected)
-    diff = plots.sweep_heatmap(f, "weight", "bias", "trust_mean", policy="proximity", baseline="reactive")
-    zd = diff.axes[0].images[0].get_array()
-    assert np.allclose(zd, np.outer([1, 2, 3, 4], [0.1, 0.1, 0.1]))       # 0.1 * bias, whatever the weight
-    lo, hi = diff.axes[0].images[0].get_clim()
-    assert lo == pytest.approx(-hi)                                        # diverging map centred on 0
+
+
+def test_sweep_heatmap_of_the_difference_is_paired_and_centred():
+    f = sweep_frame()
+    fig = plots.sweep_heatmap(f, "weight", "bias", ("trust_mean", "incident_rate"), policies=["proximity"],
+                              baseline="reactive")
+    trust, incidents = (ax.images[0] for ax in fig.axes if ax.images)
+    assert np.allclose(trust.get_array(), np.outer([1, 2, 3, 4], [0.1, 0.1, 0.1]))   # 0.1 * bias, any weight
+    assert np.allclose(incidents.get_array(), -1.0)
+    lo, hi = trust.get_clim()
+    assert lo == pytest.approx(-hi)                                                   # diverging, centred on 0
+    v = plots.sweep_values(f, "weight", "bias", "trust_mean", "proximity", "reactive")
+    assert np.allclose(v["low"], v["value"]) and np.allclose(v["high"], v["value"])   # paired: no spread at all
+
+
+def test_sweep_values_from_points_csv_use_its_intervals():
+    points = pd.DataFrame({"point": [0, 0, 1, 1], "w": [1.0, 1.0, 2.0, 2.0], "b": [5, 5, 5, 5],
+                           "policy": ["reactive", "proximity"] * 2, "measure": "trust_mean", "mean": [0.8, 0.9, 0.7, 0.75],
+                           "ci_low": 0.0, "ci_high": 1.0, "diff_mean": [0.0, 0.1, 0.0, 0.05],
+                           "diff_ci_low": [0.0, 0.05, 0.0, -0.01], "diff_ci_high": [0.0, 0.15, 0.0, 0.11]})
+    v = plots.sweep_values(plots.Data(points=points), "w", "b", "trust_mean", "proximity", "reactive")
+    assert v["value"].tolist() == [0.1, 0.05] and v["low"].tolist() == [0.05, -0.01]
 
 
 def test_sensitivity_bars_with_intervals():
-    sobol = pd.DataFrame({"measure": "trust_mean", "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.0],
-                          "S1_conf": [0.05, 0.04, 0.02], "ST": [0.6, 0.3, 0.05], "ST_conf": [0.06, 0.05, 0.02]})
-    fig = plots.sensitivity(sobol)
+    sobol = pd.DataFrame({"method": "sobol", "measure": "trust_mean", "policy": "proximity", "kind": "difference",
+                          "baseline": "reactive", "parameter": ["a", "b", "c"], "S1": [0.5, 0.2, 0.0],
+                          "S1_ci_low": [0.4, 0.1, -0.05], "S1_ci_high": [0.6, 0.3, 0.05], "ST": [0.6, 0.3, 0.05],
+                          "ST_ci_low": [0.5, 0.2, 0.0], "ST_ci_high": [0.7, 0.4, 0.1]})
+    level = sobol.assign(kind="level", ST=9.0)           # must not be drawn: differences come first
+    fig = plots.sensitivity(pd.concat([sobol, level]))
     ax = fig.axes[0]
-    assert len(ax.patches) == 6 and sum(isinstance(c, ErrorbarContainer) for c in ax.containers) == 2
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["c", "b", "a"]   # sorted by total effect
+    assert [p.get_width() for p in ax.patches] == [0.6, 0.3, 0.05]
+    bars = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(bars) == 1
+    segments = bars[0].lines[2][0].get_segments()
+    assert [tuple(np.round(sg[:, 0], 6)) for sg in segments] == [(0.5, 0.7), (0.2, 0.4), (0.0, 0.1)]
     morris = pd.DataFrame({"parameter": ["a", "b"], "mu_star": [1.0, 0.3], "mu_star_conf": [0.1, 0.1],
                            "sigma": [0.2, 0.1]})
-    assert len(plots.sensitivity(morris).axes[0].patches) == 4
+    assert len(plots.sensitivity(morris).axes[0].patches) == 2
+
+
+def test_a_real_sweep_folder(tmp_path):
+    from sim.sweep import sweep
+
+    spec = {**TINY, "name": "tiny-sweep", "steps": 6, "replicates": 2,
+            "policies": [{"name": "reactive", "preset": "reactive"}, {"name": "proximity", "preset": "proximity"}],
+            "parameters": {"negativity_bias": [2.0, 8.0], "report_trust_gain": [0.1, 0.4]}, "design": {"kind": "grid"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = sweep(spec, out=tmp_path / "sw", workers=1, progress=False)
+    d = plots.as_data(res)
+    assert d.is_sweep and d.parameters == ["negativity_bias", "report_trust_gain"] and d.baseline == "reactive"
+    figs = plots.figures(d)
+    assert set(figs) == {"sweep_heatmap"}
+    z = figs["sweep_heatmap"][0].axes[0].images[0].get_array()
+    pts = res.points[(res.points.policy == "proximity") & (res.points.measure == "trust_mean")]
+    assert np.allclose(np.sort(np.ravel(z)), np.sort(pts["diff_mean"]))

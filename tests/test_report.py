@@ -244,3 +244,55 @@ def test_number_formatting():
     assert report.num(12345.6, 0) == "12,346" and report.num(float("nan"), 2) == "n/a"
     assert report.decimals([0.8123]) == 3 and report.decimals([812.3]) == 0 and report.decimals([]) == 2
     assert report.diff_decimals([-2.4, -10.2, 5.4]) == 1
+
+
+# ---------------------------------------------------------------------------------- sweeps
+def sweep_data():
+    diffs = [(0.1, 0.05, 0.15), (-0.05, -0.1, -0.01), (0.01, -0.02, 0.04), (0.02, -0.01, 0.05)]
+    rows = []
+    for point, ((w, b), (dm, lo, hi)) in enumerate(zip([(1.0, 5), (1.0, 6), (2.0, 5), (2.0, 6)], diffs)):
+        for pol in ("reactive", "proximity"):
+            own = pol == "proximity"
+            rows.append({"point": point, "w": w, "b": b, "policy": pol, "measure": "trust_mean", "window": "76-100",
+                         "mean": 0.8 + (dm if own else 0), "ci_low": 0.7, "ci_high": 0.9, "baseline": "reactive",
+                         "diff_mean": dm if own else 0.0, "diff_ci_low": lo if own else 0.0,
+                         "diff_ci_high": hi if own else 0.0})
+    meta = {"resolved": {"name": "my-sweep", "description": "", "seed": 1, "replicates": 5, "n_points": 4,
+                         "parameters": [{"name": "w", "type": "float", "values": [1.0, 2.0]},
+                                        {"name": "b", "type": "int", "values": [5, 6]}],
+                         "design": {"kind": "grid"},
+                         "scenario": {"steps": 100, "baseline": "reactive", "window_steps": [76, 100],
+                                      "policies": [{"name": "reactive", "params": {}},
+                                                   {"name": "proximity", "params": {}}]}}}
+    return Data(points=pd.DataFrame(rows), sweep_meta=meta,
+                manifest={"sweep": "my-sweep", "runs": {"total": 40, "ok": 39, "failed": 1, "missing": 0}})
+
+
+def test_sweep_headline_counts_clear_and_noisy_points():
+    d = sweep_data()
+    text = report.headline_text(d)
+    assert "This sweep varied w (1, 2) and b (5, 6) on a full grid: 4 design points x 2 policies x 5 replicates" in text
+    assert "1 run(s) failed" in text
+    assert ("proximity minus reactive in mean trust ranged from -0.050 (at w = 1, b = 6) to +0.100 (at w = 1, b = 5)"
+            in text)
+    assert "clearly higher at 1, clearly lower at 1 and within noise at 2 of the 4 points" in text
+
+
+def test_sensitivity_sentences_say_when_the_ranking_is_not_clear():
+    base = {"method": "sobol", "measure": "trust_mean", "policy": "proximity", "kind": "difference",
+            "baseline": "reactive", "n_points": 64}
+    clear = pd.DataFrame([{**base, "parameter": "a", "ST": 0.7, "ST_ci_low": 0.6, "ST_ci_high": 0.8},
+                          {**base, "parameter": "b", "ST": 0.1, "ST_ci_low": 0.0, "ST_ci_high": 0.2}])
+    text = " ".join(report.sensitivity_sentences(Data(indices=clear)))
+    assert "a has the largest total effect ST, 0.70 (95% CI 0.60 to 0.80), ahead of b (0.10)." in text
+    assert "not clear" not in text
+    overlap = clear.assign(ST_ci_low=[0.05, 0.0], ST_ci_high=[1.2, 0.5])
+    assert "this ranking is not clear" in " ".join(report.sensitivity_sentences(Data(indices=overlap)))
+
+
+def test_sweep_page_is_escaped_and_warns_about_failed_runs():
+    d = sweep_data()
+    d.sweep_meta["resolved"]["description"] = EVIL
+    page = report.build_html(d, figures={})
+    assert "<script" not in page.lower() and "&lt;script&gt;" in page
+    assert "1 of 40 runs failed" in page and "my-sweep: parameter sweep" in page
