@@ -97,6 +97,7 @@ class RunSpec:
     interventions: tuple = ()
     steps: int = 100
     rules: str | None = None   # path of a rule plug-in (sim.plugins.load_plugin), or None
+    rules_sha256: str | None = None  # if given, the plug-in file must still have this hash
 
 
 def build_model(spec: RunSpec) -> TrustModel:
@@ -106,6 +107,9 @@ def build_model(spec: RunSpec) -> TrustModel:
         from sim.plugins import load_plugin
 
         plugin = load_plugin(spec.rules)
+        if spec.rules_sha256 and plugin.sha256 != spec.rules_sha256:
+            raise UserError(f"{spec.rules}: the plug-in file changed since the scenario was read "
+                            f"(sha256 {spec.rules_sha256[:12]} became {plugin.sha256[:12]}); run again")
         rules, hooks = plugin.rules, plugin.hooks
     return TrustModel(rng=spec.seed, params=Params(**spec.params),
                       interventions=[Intervention.coerce(d) for d in spec.interventions], rules=rules, hooks=hooks)
@@ -132,7 +136,7 @@ def _run_timed(spec: RunSpec):
 def specs_for(scenario: Scenario) -> list[RunSpec]:
     """Every run of ``scenario``, policy by policy (scenario order), replicate by replicate."""
     return [RunSpec(policy=p.name, replicate=r, seed=seed, params=dict(p.params), interventions=p.interventions,
-                    steps=scenario.steps, rules=scenario.rules)
+                    steps=scenario.steps, rules=scenario.rules, rules_sha256=scenario.rules_sha256)
             for p in scenario.policies for r, seed in enumerate(scenario.seeds)]
 
 
@@ -228,7 +232,7 @@ def _enforce_budget(check: dict, scenario: Scenario, when: str) -> list[str]:
     if check["equal"]:
         return []
     if not scenario.allow_unequal_budget:
-        raise UserError([f"{scenario.source or scenario.name}: budgets differ ({when}): {p}; make them equal or "
+        raise UserError([f"{scenario.label}: budgets differ ({when}): {p}; make them equal or "
                          "set allow_unequal_budget = true" for p in check["problems"]])
     return [f"UNEQUAL BUDGETS ({when}, allowed by allow_unequal_budget): {p}; "
             "differences between these policies mix the effect of the policy with that of the money"
@@ -334,8 +338,7 @@ def load_results(folder) -> Results:
         raise UserError(f"{folder}: not a results folder (missing {', '.join(missing)})")
     manifest = json.loads((folder / "manifest.json").read_text())
     timeseries = pd.read_parquet(folder / "timeseries.parquet")
-    summary = pd.read_csv(folder / "summary.csv", float_precision="round_trip",
-                          dtype={"policy": str, "measure": str, "window": str, "baseline": str})
+    summary = pd.read_csv(folder / "summary.csv", dtype={"policy": str, "measure": str, "window": str, "baseline": str})
     with np.load(folder / "maps.npz") as z:
         maps = {k: z[k] for k in z.files}
     return Results(timeseries, summary, manifest, maps)
@@ -369,6 +372,13 @@ def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | 
                            scenario.allow_unequal_budget)
     notes += _enforce_budget(planned, scenario, "as planned")
     specs = specs_for(scenario)
+    plugin = None
+    if scenario.rules:  # fail fast on a broken plug-in, before starting workers (this runs its code)
+        from sim.plugins import load_plugin
+
+        plugin = load_plugin(scenario.rules)
+        if plugin.sha256 != scenario.rules_sha256:
+            raise UserError(f"{scenario.rules}: the plug-in file changed since the scenario was read; run again")
     own = evaluator is None
     evaluator = evaluator or make_evaluator(workers)
     try:
@@ -395,6 +405,7 @@ def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | 
         "scenario_file": scenario.source,
         "scenario": scenario.raw,
         "resolved": scenario.to_dict(),
+        "plugin": plugin.to_dict() if plugin is not None else None,
         "seeds": {"base_seed": scenario.seed, "replicates": scenario.seeds, "rule": SEED_RULE},
         "budget_check": {**actual, "planned": planned},
         "warnings": notes,

@@ -131,6 +131,7 @@ class Scenario:
     budget_tolerance: float = DEFAULT_BUDGET_TOLERANCE
     source: str | None = None           # the file it came from, if any
     raw: dict = field(default_factory=dict, compare=False)  # the input (rules path made absolute)
+    label: str = field(default="<scenario>", compare=False)  # how messages name it (the path as given)
 
     @property
     def policy_names(self) -> list[str]:
@@ -170,8 +171,7 @@ def load_scenario(source, *, overrides: dict | None = None) -> Scenario:
     if isinstance(source, Scenario):
         if not overrides:
             return source
-        return resolve(source.raw, label=source.source or "<scenario>", base_dir=None, overrides=overrides,
-                       source=source.source)
+        return resolve(source.raw, label=source.label, base_dir=None, overrides=overrides, source=source.source)
     if isinstance(source, dict):
         return resolve(source, label="<scenario>", base_dir=Path.cwd(), overrides=overrides)
     if isinstance(source, (str, Path)):
@@ -284,7 +284,7 @@ def resolve(raw: dict, *, label: str = "<scenario>", base_dir: Path | None = Non
     return Scenario(name=name, description=description, steps=steps, replicates=replicates, seed=seed,
                     policies=tuple(policies), baseline=baseline, window=float(window), rules=rules_path,
                     rules_sha256=rules_hash, allow_unequal_budget=allow_unequal, budget_tolerance=float(tolerance),
-                    source=source, raw=raw)
+                    source=source, raw=raw, label=label)
 
 
 def _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps):
@@ -305,13 +305,15 @@ def _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps):
     shares = v.get(pol, "budget_shares", path, kind="table", default=None)
     own = {}
     if isinstance(shares, dict):
+        n_known = len(v.problems)
         v.known_keys(shares, tuple(SHARE_FIELDS), f"{path}.budget_shares")
+        typo = len(v.problems) > n_known  # an unknown share: its sum would only repeat the problem
         values = {}
         for key in SHARE_FIELDS:
             x = v.get(shares, key, f"{path}.budget_shares", kind="float", lo=0.0, hi=1.0, default=0.0)
             if x is not None:
                 values[key] = float(x)
-        if len(values) == len(SHARE_FIELDS) and abs(sum(values.values()) - 1.0) > 1e-6:
+        if not typo and len(values) == len(SHARE_FIELDS) and abs(sum(values.values()) - 1.0) > 1e-6:
             v.err(f"{path}.budget_shares", "expected officers + support + welfare + awareness = 1 "
                                            f"(a missing share is 0), got a sum of {sum(values.values()):g}")
         own.update({SHARE_FIELDS[k]: x for k, x in values.items()})

@@ -14,9 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _st
 
 CONFIDENCE = 0.95
+
+
+def t_quantile(confidence: float, dof: int) -> float:
+    """The two-sided Student-t critical value (scipy.stats imported here: it is slow to import)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.5 + confidence / 2, dof))
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ def t_interval(values, confidence: float = CONFIDENCE) -> Interval:
     if n < 2:
         return Interval(mean, np.nan, np.nan, np.nan, n)
     sd = float(x.std(ddof=1))
-    half = float(_st.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
+    half = t_quantile(confidence, n - 1) * sd / np.sqrt(n)
     return Interval(mean, sd, mean - half, mean + half, n)
 
 
@@ -77,7 +83,7 @@ def ratio_interval(num, den, confidence: float = CONFIDENCE) -> Interval:
     ratio = float(x.mean() / y.mean())
     if n < 2:
         return Interval(ratio, np.nan, np.nan, np.nan, n)
-    t2 = float(_st.t.ppf(0.5 + confidence / 2, n - 1)) ** 2
+    t2 = t_quantile(confidence, n - 1) ** 2
     cov = np.cov(x, y, ddof=1) / n
     mx, my = x.mean(), y.mean()
     a = my**2 - t2 * cov[1, 1]
