@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.validation import QUICK, build_checks, find_outbursts
+from sim.validation import QUICK, RunSpec, build_checks, find_outbursts, load_runs, save_runs
 from sim.validation.core import mean_ci, ols
 
 
@@ -68,6 +68,26 @@ def test_cli_refuses_a_non_empty_output_folder(tmp_path, capsys):
     assert (tmp_path / "keep.txt").read_text() == "x"
 
 
+def test_saved_runs_load_back_equal_so_reuse_redoes_only_the_analysis(tmp_path):
+    spec = RunSpec.make("epstein-run2", 3, 5, activation_batches=10)
+    other = RunSpec.make("reactive", 1, 5, columns=("incident_rate", "officers"), budget_per_cell=0.02)
+    runs = {spec: {"series": {"actives": np.arange(6)}, "citizens": 1120, "seconds": 1.5, "cpu_seconds": 1.2},
+            other: {"series": {"incident_rate": np.linspace(0, 1, 6), "officers": np.full(6, 32)}, "citizens": 1120,
+                    "seconds": 1.0, "cpu_seconds": 0.9}}
+    save_runs(tmp_path, runs)
+    back = load_runs(tmp_path)
+    assert set(back) == {spec, other}
+    assert np.array_equal(back[spec]["series"]["actives"], np.arange(6))
+    assert np.allclose(back[other]["series"]["incident_rate"], np.linspace(0, 1, 6))
+    assert back[other]["cpu_seconds"] == 0.9
+
+
+def test_cli_reuse_without_saved_runs_is_a_one_line_error(tmp_path, capsys):
+    assert main(["validate", "--quick", "--reuse", str(tmp_path), "--out", str(tmp_path / "v")]) == 2
+    err = capsys.readouterr().err
+    assert "--reuse" in err and "runs.json" in err and len(err.splitlines()) == 1
+
+
 # --------------------------------------------------------------------------- the quick suite, once
 
 
@@ -95,7 +115,7 @@ def test_quick_suite_epstein_checks_pass_and_validate_exits_zero(quick_suite):
 @pytest.mark.slow
 def test_quick_suite_writes_a_complete_report_with_provenance(quick_suite):
     res, out, data = quick_suite
-    for name in ("validation.md", "validation.json", "validation.csv", "section.html"):
+    for name in ("validation.md", "validation.json", "validation.csv", "section.html", "runs.json", "runs.npz"):
         assert (out / name).stat().st_size > 0, name
     md = (out / "validation.md").read_text()
     assert "running time" in md and data["provenance"]["git_commit"] in md

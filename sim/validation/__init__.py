@@ -13,14 +13,18 @@ published shapes, reported), :mod:`~sim.validation.report` (validation.md/json/c
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from sim.errors import UserError
 from sim.evaluators import available_cores, make_evaluator
-from sim.output import check_new_folder, new_folder
+from sim.output import check_new_folder, new_folder, write_json
 from sim.params import Params
 from sim.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
@@ -29,7 +33,7 @@ from sim.validation.epstein import epstein_checks
 from sim.validation.policy import policy_checks
 from sim.validation.report import write_all
 
-__all__ = ["run_validation", "build_checks", "Check", "CheckResult", "RunSpec", "SuiteConfig", "FULL", "QUICK",
+__all__ = ["run_validation", "build_checks", "save_runs", "load_runs", "Check", "CheckResult", "RunSpec", "SuiteConfig", "FULL", "QUICK",
            "find_outbursts"]
 
 
@@ -70,10 +74,46 @@ def _progress_printer(total: int, stream=sys.stderr):
     return report
 
 
+RUNS_FILES = ("runs.json", "runs.npz")
+
+
+def save_runs(folder: Path, runs: dict) -> None:
+    """The simulated series, so a later ``reuse`` redoes the analysis without simulating."""
+    index, arrays = [], {}
+    for i, (spec, res) in enumerate(runs.items()):
+        index.append({"preset": spec.preset, "seed": spec.seed, "steps": spec.steps,
+                      "overrides": [list(kv) for kv in spec.overrides], "columns": list(spec.columns),
+                      "citizens": res["citizens"], "seconds": res["seconds"], "cpu_seconds": res["cpu_seconds"]})
+        for col, values in res["series"].items():
+            arrays[f"r{i}__{col}"] = values
+    write_json(folder / RUNS_FILES[0], index)
+    np.savez_compressed(folder / RUNS_FILES[1], **arrays)
+
+
+def load_runs(folder) -> dict:
+    folder = Path(folder)
+    missing = [n for n in RUNS_FILES if not (folder / n).is_file()]
+    if missing:
+        raise UserError(f"--reuse {folder}: expected {' and '.join(RUNS_FILES)} from an earlier validate run "
+                        f"(missing {', '.join(missing)})")
+    index = json.loads((folder / RUNS_FILES[0]).read_text())
+    runs = {}
+    with np.load(folder / RUNS_FILES[1]) as arrays:
+        for i, r in enumerate(index):
+            spec = RunSpec(r["preset"], r["seed"], r["steps"], tuple(tuple(kv) for kv in r["overrides"]),
+                           tuple(r["columns"]))
+            runs[spec] = {"series": {c: arrays[f"r{i}__{c}"] for c in r["columns"]}, "citizens": r["citizens"],
+                          "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]}
+    return runs
+
+
 def run_validation(quick: bool = False, workers: int | None = None, out: str | Path | None = None,
-                   progress=True, config: SuiteConfig | None = None, command: str | None = None) -> dict:
+                   progress=True, config: SuiteConfig | None = None, command: str | None = None,
+                   reuse: str | Path | None = None) -> dict:
     """Run the suite and write its report into the new folder ``out``.
 
+    ``reuse``: a folder written by an earlier run; its saved simulations (runs.json,
+    runs.npz) are used instead of running them again (only missing runs are simulated).
     Returns ``{"ok": bool, "results": [CheckResult], "meta": dict, "out": Path}``; ``ok`` is
     true when every gating check passed."""
     cfg = config or (QUICK if quick else FULL)
@@ -85,8 +125,10 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     for c in checks:
         for s in c.specs(cfg):
             wanted.setdefault(s, None)
-    specs = sorted(wanted, key=lambda s: -s.cost)
-    runs, errors = {}, {}
+    cached = load_runs(reuse) if reuse is not None else {}
+    runs = {s: cached[s] for s in wanted if s in cached}
+    specs = sorted((s for s in wanted if s not in runs), key=lambda s: -s.cost)
+    errors = {}
     tick = _progress_printer(len(specs)) if progress is True else (progress or (lambda done: None))
     with make_evaluator(workers) as ev:
         n_workers = ev.workers
@@ -96,6 +138,8 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
             else:
                 runs[specs[i]] = res
             tick(done)
+    if reuse is not None:
+        print(f"validate: reused {len(runs) - (len(specs) - len(errors))} saved runs from {reuse}", file=sys.stderr)
     sim_wall = sum(r["seconds"] for r in runs.values())
     sim_cpu = sum(r.get("cpu_seconds", r["seconds"]) for r in runs.values())
     if errors:
@@ -120,7 +164,8 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         wall = time.perf_counter() - t0
         meta = {
             "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",
-            "mode": cfg.mode, "workers": n_workers, "runs": len(specs), "failed_runs": len(errors),
+            "mode": cfg.mode, "workers": n_workers, "runs": len(wanted), "simulated_now": len(specs),
+            "reused_from": str(reuse) if reuse is not None else None, "failed_runs": len(errors),
             "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
             "simulation_wall_s": round(sim_wall, 1), "cores": available_cores(),
             "load_average_start": load0, "load_average_end": _load(),
@@ -131,6 +176,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         ok = all(r.passed is True for r in ordered if r.gating)
         meta["ok"] = ok
         write_all(tmp, [_CleanView(r) for r in ordered], _clean(meta))
+        save_runs(tmp, runs)
     return {"ok": ok, "results": ordered, "meta": meta, "out": out}
 
 

@@ -210,10 +210,10 @@ class Run2Wait(_Run2Distribution):
     def discuss(self, passed, mean, sd):
         if passed is not False:
             return ""
-        side = "shorter" if mean < PUBLISHED_WAIT[0] else "longer"
+        side = "more quickly" if mean < PUBLISHED_WAIT[0] else "more slowly"
         return (f"Epstein's run 2 reports a mean wait of 60 steps between outbursts (sd 55). trustsim's run 2 gives "
-                f"a mean of {mean:.0f} (sd {sd:.0f}) under this activation order: outbursts recur {side} after each "
-                "other than in the paper while their size (total activation) is checked separately. The wait is "
+                f"a mean of {mean:.0f} (sd {sd:.0f}) under this activation order: outbursts follow each other {side} "
+                "than in the paper, while their size (total activation) is checked separately. The wait is "
                 "the quantity most sensitive to what the paper leaves unstated: the arrest-ratio rule (the literal "
                 "C/A gives no outbursts at all; trustsim uses NetLogo's floor(C/A)), the activation order, the "
                 "vision geometry and the jail-release placement. Independent re-implementations report the same "

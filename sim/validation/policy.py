@@ -147,7 +147,7 @@ class GillProximity(Check):
                 f"otherwise; since a bad contact weighs negativity_bias = {p.negativity_bias:g} times a good one, the "
                 f"expected change of one contact at the default trust is only {ce['expected']:+.4f} (a good contact "
                 f"alone: {ce['good']:+.4f}), and contacts help on balance only above a quality of "
-                f"{ce['break_even_quality']:.2f}. With {per_citizen:.3f} contacts per citizen per step and trust "
+                f"{ce['break_even_quality']:.2f} (stress lowers an officer's quality further). With {per_citizen:.3f} contacts per citizen per step and trust "
                 f"relaxing to its baseline at trust_memory = {p.trust_memory:g} per step, the gain cannot build up; "
                 "meanwhile fewer officers answer reports, and ignored reports are bad experiences. This is the "
                 "model's version of the Skogan asymmetry applied to proximity work: contacts of merely good "
@@ -156,16 +156,20 @@ class GillProximity(Check):
         if not small:
             direction = "rise" if rel > 0 else "fall"
             r, x = ctx["reactive"], ctx["proximity"]
+            more_active = x["active_fraction"] > r["active_fraction"]
             parts.append(
                 f"Incidents {direction} by {abs(rel):.0%} under proximity policing (from {r['incident_rate']:.2f} to "
                 f"{x['incident_rate']:.2f} per 1,000 citizens per step), more than the small or null crime effect "
-                f"Gill et al. (2014) report. Proximity officers spend contact_time = {p.contact_time:g} of their "
-                f"time on contacts and stay within beat_radius = {p.beat_radius} of their beat, so fewer chase "
-                f"actives and answer reports: arrests per step go from {r['arrests']:.2f} to {x['arrests']:.2f} and "
-                f"the active fraction from {r['active_fraction']:.4f} to {x['active_fraction']:.4f}. The incident "
-                "rate at default parameters is low, so a small absolute change is a large relative one. The "
-                "empirical effect on crime averages programmes that rarely took officers off response duty; the "
-                "proximity preset puts every officer on a beat, the extreme case.")
+                f"Gill et al. (2014) report. The two presets have the same officers; proximity officers spend "
+                f"contact_time = {p.contact_time:g} of their time on contacts, stay within beat_radius = "
+                f"{p.beat_radius} of their beat and, unlike reactive officers, do not move to the scene of a report. "
+                f"The active fraction goes from {r['active_fraction']:.4f} to {x['active_fraction']:.4f} and arrests "
+                f"per step from {r['arrests']:.2f} to {x['arrests']:.2f}"
+                + (": activity that starts away from the beats grows before it is stopped, and active citizens cause "
+                   "most incidents." if more_active else ".")
+                + " The incident rate at default parameters is low, so a small absolute change is a large relative "
+                "one. The empirical effect on crime averages programmes that rarely took officers off response duty; "
+                "the proximity preset puts every officer on a beat, the extreme case.")
         return "\n\n".join(parts)
 
 

@@ -14,10 +14,9 @@ SCOPE = """\
 Euclidean vision, arrest ratio floor(C/A) as in NetLogo's *Rebellion*, jailed citizens leave the grid). Where a
 preset's set-up departs from the paper's run (for instance the legitimacy and officer-withdrawal presets keep
 run 2's officers and jail term), a check tests the paper's qualitative finding, not its exact run. The paper
-activates agents in random sequential order; trustsim's default is synchronous (`activation_batches = 1`), and
-every Epstein check also runs with 10 random sub-batches, which approximates the paper's order. Criteria were
-written into `sim/validation/` before any number was measured; no parameter was changed to make a check pass.
-Intervals are 95% (t-based over replicates unless stated)."""
+activates agents in random sequential order; trustsim's default is synchronous (`activation_batches = 1`);
+{orders} Criteria were written into `sim/validation/` before any number was measured; no parameter was changed
+to make a check pass. Intervals are 95% (t-based over replicates unless stated)."""
 
 
 def _num(x, digits=3):
@@ -46,14 +45,16 @@ def markdown(results: list, meta: dict) -> str:
         f"{meta['load_average_start']} at the start, {meta['load_average_end']} at the end, so the wall time "
         f"includes waiting for other users of the machine). Generated {prov['created']} from commit `{prov['git_commit']}` with Python "
         f"{prov['versions'].get('python')}, Mesa {prov['versions'].get('mesa')}, NumPy {prov['versions'].get('numpy')}. "
-        f"Command: `{meta['command']}`.",
+        f"Command: `{meta['command']}`."
+        + (f" The simulations were reused from `{meta['reused_from']}` (their CPU time is reported; the wall time "
+           f"is this analysis's)." if meta.get("reused_from") else ""),
         "",
         f"**Epstein checks (gating):** {len(gating) - len(failed)} of {len(gating)} pass"
         + (f"; not passing: {', '.join('`' + r.name + '`' for r in failed)}." if failed else "."),
         f"**Policy-layer checks (reported):** "
         + "; ".join(f"`{r.name}`: {r.verdict}" for r in policy) + ".",
         "",
-        SCOPE,
+        SCOPE.format(orders=orders_sentence(results)),
         "",
         "## Summary",
         "",
@@ -83,6 +84,15 @@ def markdown(results: list, meta: dict) -> str:
               "sizes are in `validation.json` under `config`, the parameter defaults used under `default_params`).",
               ""]
     return "\n".join(lines)
+
+
+def orders_sentence(results) -> str:
+    k = sorted({r.name.rsplit("-", 1)[1] for r in results if r.group == "epstein" and r.name.rsplit("-", 1)[1][:1] == "k"})
+    if not k:
+        return "every Epstein check runs synchronously."
+    with_k = sorted({r.name.rsplit("-", 1)[0] for r in results if r.name.endswith("-" + k[0])})
+    return (f"these Epstein checks also run with {k[0][1:]} random sub-batches, which approximates the paper's "
+            f"order: {', '.join('`' + n + '`' for n in with_k)}.")
 
 
 def section(r) -> list:
