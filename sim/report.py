@@ -144,13 +144,13 @@ def _runner_up_gap(d: Data, measure: str, best: str, other: str):
     """Paired (by replicate) interval of best - other over the summary window, from the time
     series; None when the time series is not there."""
     ts = d.timeseries
-    if ts is None or measure not in ts.columns:
+    cumulative = {"incidents_cumulative": "incidents", "cost_cumulative": "cost_total"}
+    if ts is None or cumulative.get(measure, measure) not in ts.columns:
         return None
     from sim.stats import paired_interval
 
-    if measure in ("incidents_cumulative", "cost_cumulative"):
-        col = "incidents" if measure == "incidents_cumulative" else "cost_total"
-        per = ts[ts.step >= 1].groupby(["policy", "replicate"])[col].sum()
+    if measure in cumulative:
+        per = ts[ts.step >= 1].groupby(["policy", "replicate"])[cumulative[measure]].sum()
     else:
         w = d.window_steps
         if not w:
@@ -641,8 +641,11 @@ def assumptions_html(d: Data) -> str:
     if params:
         fields = [f for f in POLICY_FIELDS if any(f in p for p in params.values())]
         head = "".join(f"<th scope='col'>{e(f.replace('share_', '').replace('_', ' '))}</th>" for f in fields)
+        descs = {p.get("name"): p.get("description") or "" for p in r.get("policies", []) if isinstance(p, dict)}
+        head += "<th scope='col'>description</th>" if any(descs.values()) else ""
         body = "".join(f"<tr><th scope='row'>{e(p)}</th>" + "".join(f"<td class='n'>{e(_val(v.get(f)))}</td>" for f in fields)
-                       + "</tr>" for p, v in params.items())
+                       + (f"<td>{e(descs.get(p))}</td>" if any(descs.values()) else "") + "</tr>"
+                       for p, v in params.items())
         parts.append("<h3>How each policy splits the budget</h3><p class='note'>Shares of the budget (they sum to "
                      "1); proximity is the fraction of officers working in proximity mode.</p>"
                      f"<table class='split'><thead><tr><th scope='col'>policy</th>{head}</tr></thead>"
@@ -913,19 +916,25 @@ def build_html(results, figures: dict | None = None) -> str:
                f"&middot; {e(generated.get('created'))}")
 
 
-def write_report(folder, fmt: str = "html", out=None) -> Path:
-    """Write ``folder/report.html`` (or ``report.pdf``; ``out`` overrides the path). Returns the path."""
+def write_report(results, fmt: str = "html", out=None) -> Path:
+    """Write the report of ``results`` (a results folder, or a results object such as
+    :class:`sim.experiment.Results`) to ``out`` (default: ``<folder>/report.html`` or
+    ``report.pdf``; an object that was never saved needs ``out``). Returns the path."""
     if fmt not in ("html", "pdf"):
         raise UserError(f"--format: expected html or pdf, got {fmt!r}")
-    d = plots.load(folder)
+    d = plots.load(results) if isinstance(results, (str, Path)) else as_data(results)
+    if out is None:
+        if d.folder is None:
+            raise UserError("report: these results were not saved; pass out= (a file path) or save them first")
+        out = d.folder / f"report.{fmt}"
+    path = Path(out)
+    if path.parent and not path.parent.is_dir():
+        raise UserError(f"--out {path}: the folder {path.parent} does not exist")
     page = build_html(d)
-    folder = Path(folder)
     if fmt == "html":
-        path = Path(out) if out else folder / "report.html"
         path.write_text(page, encoding="utf-8")
-        return path
-    path = Path(out) if out else folder / "report.pdf"
-    html_to_pdf(page, path)
+    else:
+        html_to_pdf(page, path)
     return path
 
 

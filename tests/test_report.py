@@ -141,6 +141,27 @@ def test_runner_up_gap_is_the_paired_interval_from_the_time_series():
     assert ("cannot be told apart" in text) == (gap.low < 0 < gap.high)
 
 
+def test_runner_up_gap_of_a_whole_run_total_sums_the_steps():
+    reps = 5
+    per_step = {"reactive": [10, 12, 11, 13, 9], "proximity": [6, 7, 5, 8, 6], "mixed": [7, 7, 6, 8, 5]}
+    frames = [pd.DataFrame({"policy": pol, "replicate": r, "seed": r, "step": [0, 1, 2], "incidents": [99, v, v]})
+              for pol, vals in per_step.items() for r, v in enumerate(vals)]
+    totals = {pol: 2 * np.array(vals, float) for pol, vals in per_step.items()}   # step 0 is not counted
+    rows = []
+    for pol, tot in totals.items():
+        iv, dv = paired_interval(tot, np.zeros(reps)), paired_interval(tot, totals["reactive"])
+        rows.append({**row(pol, "incidents_cumulative", iv.mean), "ci_low": iv.low, "ci_high": iv.high,
+                     "diff_mean": dv.mean, "diff_ci_low": dv.low, "diff_ci_high": dv.high})
+    d = data(rows, policies=("reactive", "proximity", "mixed"))
+    d.timeseries = pd.concat(frames, ignore_index=True)
+    text = sentences_about(d, "incidents_cumulative")
+    gap = paired_interval(totals["mixed"], totals["proximity"])
+    dd = report.diff_decimals([gap.mean, gap.low, gap.high])
+    assert text.startswith("proximity had the lowest incidents over the run")
+    assert f"The runner-up, mixed ({totals['mixed'].mean():.1f}), " in text
+    assert f"{report.num(gap.mean, dd, True)} incidents (95% CI {report.num(gap.low, dd, True)}" in text
+
+
 def _numbers(text):
     """Every number written in the text (signs and thousands separators kept), with its decimals."""
     out = []
@@ -296,3 +317,12 @@ def test_sweep_page_is_escaped_and_warns_about_failed_runs():
     page = report.build_html(d, figures={})
     assert "<script" not in page.lower() and "&lt;script&gt;" in page
     assert "1 of 40 runs failed" in page and "my-sweep: parameter sweep" in page
+
+
+def test_write_report_from_an_object(tmp_path):
+    d = data([row("reactive", "trust_mean", 0.85), row("proximity", "trust_mean", 0.9, diff=0.05)],
+             policies=("reactive", "proximity"))
+    with pytest.raises(report.UserError, match="were not saved"):
+        report.write_report(d)
+    path = report.write_report(d, out=tmp_path / "r.html")
+    assert "proximity had the highest mean trust" in path.read_text()
