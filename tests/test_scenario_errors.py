@@ -97,6 +97,14 @@ CASES = [
 ]
 
 
+# These go through sim.cli.main in this process (the same code path, without a process start
+# each); the others run as real subprocesses.
+IN_PROCESS = {"steps-as-float", "steps-as-string", "negative-seed", "unequal-flag-not-bool", "name-with-spaces",
+              "share-wrong-type", "parameter-wrong-type", "intervention-after-the-run", "intervention-unknown-shock",
+              "intervention-unknown-policy", "rules-not-python", "policy-share-set-twice"}
+SUBPROCESS = [c for c in CASES if c[0] not in IN_PROCESS]
+
+
 def _text(edit) -> str:
     if callable(edit):
         return edit(GOOD)
@@ -107,41 +115,60 @@ def _text(edit) -> str:
     return GOOD.replace(old, new, 1)
 
 
+def _command(name):
+    return "compare" if len(name) % 2 else "run"  # both commands, about half each
+
+
 def _run(case, root: Path):
     name, edit, _ = case
     folder = root / name
     folder.mkdir()
     (folder / "s.toml").write_text(_text(edit))
-    command = "compare" if len(name) % 2 else "run"  # both commands, about half each
-    res = subprocess.run([sys.executable, "-m", "sim.cli", command, "s.toml", "--workers", "1"],
+    res = subprocess.run([sys.executable, "-m", "sim.cli", _command(name), "s.toml", "--workers", "1"],
                          capture_output=True, text=True, cwd=folder, timeout=300)
-    return res, sorted(p.name for p in folder.iterdir())
+    return res.returncode, res.stdout, res.stderr, sorted(p.name for p in folder.iterdir())
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory):
-    """Every case runs once, two subprocesses at a time."""
+    """Every subprocess case runs once, two at a time."""
     root = tmp_path_factory.mktemp("bad-scenarios")
     with ThreadPoolExecutor(2) as pool:
-        results = list(pool.map(lambda c: _run(c, root), CASES))
-    return {case[0]: r for case, r in zip(CASES, results)}
+        results = list(pool.map(lambda c: _run(c, root), SUBPROCESS))
+    return {case[0]: r for case, r in zip(SUBPROCESS, results)}
 
 
-def test_there_are_at_least_twenty_kinds_of_malformed_file():
-    assert len(CASES) >= 20 and len({c[0] for c in CASES}) == len(CASES)
+def test_there_are_at_least_twenty_kinds_of_malformed_file_run_through_a_real_process():
+    assert len(SUBPROCESS) >= 20 and len({c[0] for c in CASES}) == len(CASES)
+    assert IN_PROCESS <= {c[0] for c in CASES}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_a_malformed_scenario_gives_one_line_exit_2_and_writes_nothing(outcomes, case):
-    name, _, needle = case
-    res, files = outcomes[name]
-    assert res.returncode == 2, (res.returncode, res.stderr)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr                       # exactly one problem, one line
+def _check(case, code, out, err, files):
+    needle = case[2]
+    assert code == 2, (code, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err                              # exactly one problem, one line
     assert lines[0].startswith("trustsim: error: s.toml: ")  # names the file
     assert needle in lines[0], lines[0]
-    assert "Traceback" not in res.stderr and res.stdout == ""
+    assert "Traceback" not in err and out == ""
     assert files == ["s.toml"]                               # no results/ folder, nothing else
+
+
+@pytest.mark.parametrize("case", SUBPROCESS, ids=[c[0] for c in SUBPROCESS])
+def test_a_malformed_scenario_gives_one_line_exit_2_and_writes_nothing(outcomes, case):
+    _check(case, *outcomes[case[0]])
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c[0] in IN_PROCESS], ids=sorted(IN_PROCESS, key=[
+    c[0] for c in CASES].index))
+def test_more_malformed_scenarios_through_the_cli_entry_point(case, tmp_path, monkeypatch, capsys):
+    from sim.cli import main
+
+    (tmp_path / "s.toml").write_text(_text(case[1]))
+    monkeypatch.chdir(tmp_path)
+    code = main([_command(case[0]), "s.toml", "--workers", "1"])
+    captured = capsys.readouterr()
+    _check(case, code, captured.out, captured.err, sorted(p.name for p in tmp_path.iterdir()))
 
 
 def test_every_problem_of_a_file_is_reported_at_once(tmp_path):
