@@ -160,7 +160,7 @@ class DaskEvaluator(Evaluator):
         if scheduler == "local":
             n = check_workers(workers)
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                         dashboard_address=None, silence_logs=logging.WARNING)
+                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
         else:
             try:

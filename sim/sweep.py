@@ -86,6 +86,7 @@ import sys
 import time
 import tomllib
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -972,25 +973,32 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
 
         if load_plugin(sw.scenario.rules).sha256 != sw.scenario.rules_sha256:
             raise UserError(f"{sw.scenario.rules}: the plug-in file changed since the sweep file was read; run again")
-    if sw.scenario is not None and len(sw.policies) > 1:
-        _check_budgets(sw)
+    notes = _check_budgets(sw) if sw.scenario is not None and len(sw.policies) > 1 else []
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    extra_manifest = {**(extra_manifest or {}), "warnings": notes}
     own = evaluator is None
-    evaluator = evaluator or make_sweep_evaluator(workers, scheduler)
+    evaluator = evaluator or make_sweep_evaluator(workers, scheduler)  # e.g. cannot connect: nothing written
+    try:
+        resume = store.open()
+    except BaseException:
+        if own:
+            evaluator.close()
+        raise
     session = {"started": now_iso(), "finished": None, "command": command, "evaluator": repr(evaluator),
-               "workers": evaluator.workers, "ran": 0, "ok": 0, "failed": 0, "not_run": 0, "interrupted": False}
+               "workers": evaluator.workers, "resumed": resume, "done_before": len(store.done), "ran": 0, "ok": 0,
+               "failed": 0, "not_run": 0, "interrupted": False}
     t0 = time.perf_counter()
     not_run_errors: list[str] = []
     try:
-        resume = store.open()
-        session["resumed"] = resume
-        session["done_before"] = len(store.done)
         _write_manifest(store, _manifest(store, session, extra_manifest))
         show = sys.stderr.isatty() if progress is None else bool(progress)
         todo = (r for r in range(sw.n_runs) if r not in store.done)
         batch = max(256, 16 * max(1, evaluator.workers))
+        failed_before = len(store.failed)
         with tqdm(total=sw.n_runs, initial=len(store.done), desc=sw.name, unit="run", disable=not show,
                   file=sys.stderr, dynamic_ncols=True) as bar:
-            bar.set_postfix(failed=len(store.failed), refresh=False)
+            bar.set_postfix(failed=failed_before, refresh=False)
             while True:
                 runs = list(itertools.islice(todo, batch))
                 if not runs:
@@ -999,12 +1007,13 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
                 for index, result in evaluator.map_unordered(run_task, tasks):
                     if isinstance(result, BaseException):  # the run did not happen: retried on resume
                         session["not_run"] += 1
-                        not_run_errors.append(f"run {tasks[index].run}: {type(result).__name__}: {result}")
+                        if len(not_run_errors) < 20:
+                            not_run_errors.append(f"run {tasks[index].run}: {type(result).__name__}: {result}")
                         continue
                     store.add(result)
                     session["ran"] += 1
                     session["ok" if result["status"] == "ok" else "failed"] += 1
-                    bar.set_postfix(failed=len(store.failed) + (result["status"] != "ok"), refresh=False)
+                    bar.set_postfix(failed=failed_before + session["failed"], refresh=False)
                     bar.update(1)
             store.flush()
     except BaseException:
@@ -1013,8 +1022,7 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
             store.flush()
         finally:
             session.update(finished=now_iso(), wall_time_s=round(time.perf_counter() - t0, 3))
-            if store._lock_file is not None:
-                _write_manifest(store, _manifest(store, session, extra_manifest, not_run_errors))
+            _write_manifest(store, _manifest(store, session, extra_manifest, not_run_errors))
             store.close()
             if own:
                 evaluator.close()
@@ -1040,7 +1048,7 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
                         not_run=session["not_run"])
 
 
-def _check_budgets(sw: Sweep):
+def _check_budgets(sw: Sweep) -> list[str]:
     """The policies' budgets at the base parameters, checked as ``trustsim compare`` does."""
     from sim.experiment import budget_check, planned_budget
 
@@ -1049,6 +1057,8 @@ def _check_budgets(sw: Sweep):
     if not check["equal"] and not s.allow_unequal_budget:
         raise UserError([f"{s.source or s.name}: budgets differ (at the base parameters): {p}; make them equal or "
                          "set allow_unequal_budget = true" for p in check["problems"]])
+    return [f"UNEQUAL BUDGETS (at the base parameters, allowed by allow_unequal_budget): {p}; differences between "
+            "these policies mix the effect of the policy with that of the money" for p in check["problems"]]
 
 
 def _manifest(store: SweepStore, session: dict, extra: dict | None = None, not_run_errors=()) -> dict:

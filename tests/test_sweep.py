@@ -17,8 +17,7 @@ from sim.errors import UserError
 from sim.evaluators import Evaluator
 from sim.experiment import per_replicate, run_spec
 from sim.stats import paired_interval, t_interval
-from sim.sweep import (SweepStore, _t_intervals, load_sweep, read_index, read_parts, run_seed, run_task,
-                       summarise_points)
+from sim.sweep import SweepStore, _t_intervals, load_sweep, read_index, read_parts, run_seed, run_task
 from sim.sweep import sweep as run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -403,3 +402,15 @@ def test_sweep_function_is_exported():
 
     assert sim.sweep is run_sweep and callable(sim.sensitivity)
     assert "sweep" in sim.__all__ and "sensitivity" in sim.__all__
+
+
+def test_unequal_budgets_are_refused_or_flagged(tmp_path):
+    # on a 20x20 grid whole officers make social-support spend a few % less than reactive
+    d = tiny(replicates=1, parameters={"negativity_bias": [2.0]},
+             policies=[{"name": "reactive", "preset": "reactive"}, {"name": "social", "preset": "social-support"}])
+    with pytest.raises(UserError, match="budgets differ .*'social'"):
+        run_sweep(copy.deepcopy(d), workers=1, out=tmp_path / "refused", progress=False)
+    assert not (tmp_path / "refused").exists()
+    with pytest.warns(UserWarning, match="UNEQUAL BUDGETS"):
+        res = run_sweep({**d, "allow_unequal_budget": True}, workers=1, out=tmp_path / "allowed", progress=False)
+    assert res.manifest["warnings"] and "social" in res.manifest["warnings"][0]

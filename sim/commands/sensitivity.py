@@ -9,10 +9,10 @@ folder (default ``results/<name>-<method>-n<N>/``) and prints the ranking of the
 
 from __future__ import annotations
 
-import sys
+import warnings
 from pathlib import Path
 
-from sim.commands.sweep import add_execution_options, check_execution_options, interrupted
+from sim.commands.sweep import add_execution_options, check_execution_options, command_line, interrupted
 
 
 def add_parser(sub):
@@ -42,8 +42,11 @@ def sensitivity_command(args) -> int:
     sw, _ = design_of(load_sweep(args.sweep, for_sensitivity=True), args.method, n)
     out = args.out if args.out is not None else default_out(sw, args.method, n)
     try:
-        res = sensitivity(args.sweep, args.method, n, workers=args.workers, scheduler=args.scheduler, out=out,
-                          measures=args.measures, chunk=args.chunk, command="sensitivity " + " ".join(sys.argv[2:]))
+        with warnings.catch_warnings():  # printed by report_parts() from the manifest
+            warnings.simplefilter("ignore", UserWarning)
+            res = sensitivity(args.sweep, args.method, n, workers=args.workers, scheduler=args.scheduler, out=out,
+                              measures=args.measures, chunk=args.chunk,
+                              command=command_line(args, "sensitivity"))
     except KeyboardInterrupt:
         return interrupted(out, *_counts(out))
     print(ranking_table(res.indices))

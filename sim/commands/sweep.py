@@ -10,6 +10,7 @@ interrupted (the finished runs are kept).
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 from sim.errors import UserError
@@ -57,8 +58,19 @@ def check_execution_options(args):
         raise UserError(problems)
 
 
+def command_line(args, name: str) -> str:
+    """The command as typed (for the manifest)."""
+    parts = ["trustsim", name, str(args.sweep)]
+    for opt in ("method", "n", "measures", "workers", "scheduler", "out", "chunk"):
+        value = getattr(args, opt, None)
+        if value is not None:
+            parts += [f"--{opt}", str(value)]
+    return " ".join(parts)
+
+
 def interrupted(folder, done: int | None, total: int | None) -> int:
-    what = f"{done} of {total} runs are saved in {folder}/" if done is not None else f"finished runs are saved in {folder}/"
+    what = (f"{done} of {total} runs are saved in {folder}/" if done is not None
+            else f"finished runs are saved in {folder}/")
     print(f"trustsim: interrupted: {what}; run the same command again to finish", file=sys.stderr)
     return 130
 
@@ -70,8 +82,10 @@ def sweep_command(args) -> int:
     sw = load_sweep(args.sweep)
     out = args.out if args.out is not None else default_out(sw)
     try:
-        res = execute(sw, out=out, workers=args.workers, scheduler=args.scheduler, chunk=args.chunk,
-                      command="sweep " + " ".join(sys.argv[2:]))
+        with warnings.catch_warnings():  # printed by report() from the manifest
+            warnings.simplefilter("ignore", UserWarning)
+            res = execute(sw, out=out, workers=args.workers, scheduler=args.scheduler, chunk=args.chunk,
+                          command=command_line(args, "sweep"))
     except KeyboardInterrupt:
         return interrupted(out, *_counts(out))
     return report(res)
@@ -96,6 +110,8 @@ def report(res) -> int:
 
 def report_parts(m: dict, folder, failed, not_run: int, complete: bool) -> int:
     r, s = m["runs"], m["sessions"][-1]
+    for note in m.get("warnings", []):
+        print(f"trustsim: WARNING: {note}", file=sys.stderr)
     print(f"{m['sweep']}: {r['done']} of {r['total']} runs done ({r['ok']} ok, {r['failed']} failed); this session ran "
           f"{s['ran']} in {s['wall_time_s']:.1f} s on {s['workers']} worker(s) ({s['evaluator']})"
           + (f", {s['done_before']} were done before" if s.get("done_before") else ""))
