@@ -101,13 +101,16 @@ COST_LABELS = {"cost_policing": "policing (officers)", "cost_programmes": "progr
 
 TIMESERIES_MAIN = ("trust_mean", "trust_p10", "tension", "active_fraction", "incident_rate", "reported_share")
 TIMESERIES_MORE = ("arrests", "jailed_fraction", "officer_stress", "officers_on_duty", "contacts", "cost_total")
+# daily counts and shares of them: noisy from day to day, drawn as moving averages in long runs
+FLOW_MEASURES = ("incidents", "incident_rate", "reported_share", "arrests", "active_fraction", "contacts",
+                 "supported", "cost_incidents", "cost_total")
 FOREST_MEASURES = ("trust_mean", "trust_p10", "tension", "incident_rate", "reported_share", "officer_stress",
                    "incidents_cumulative", "cost_cumulative")
 
 CAPTIONS = {
     "timeseries": "Each line is the mean over the replicates of one policy; the band is its 95% confidence "
-                  "interval (cut at what the measure can take). The grey area is the window the summary table "
-                  "averages.",
+                  "interval (cut at what the measure can take). Daily counts are shown as moving averages where the "
+                  "title says so. The grey area is the window the summary table averages.",
     "timeseries_more": "Mean over the replicates of each policy with its 95% band (cut at what the measure can "
                        "take); the grey area is the summary window.",
     "forest": "Each point is a policy's difference to the baseline (paired by replicate) with its 95% interval. "
@@ -339,11 +342,34 @@ def band(timeseries: pd.DataFrame, measure: str, confidence: float = 0.95) -> pd
 
 
 # ---------------------------------------------------------------------------------- charts
-def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2, title: str | None = None) -> Figure:
+def smoothing(timeseries: pd.DataFrame, smooth="auto") -> int:
+    """The moving-average window (days) for daily counts: ``smooth`` itself, or with "auto" 7
+    for runs longer than 60 days, else 1 (none)."""
+    if smooth == "auto":
+        return 7 if len(timeseries) and timeseries["step"].max() > 60 else 1
+    return max(1, int(smooth))
+
+
+def smoothed(timeseries: pd.DataFrame, measure: str, days: int) -> pd.DataFrame:
+    """``timeseries`` with ``measure`` replaced by its trailing moving average over ``days`` steps
+    within each run (policy, replicate); missing values are skipped."""
+    if days <= 1:
+        return timeseries
+    out = timeseries.sort_values(["policy", "replicate", "step"], kind="stable").copy()
+    out[measure] = (out.groupby(["policy", "replicate"], sort=False)[measure]
+                    .transform(lambda x: x.rolling(days, min_periods=1).mean()))
+    return out
+
+
+def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2, title: str | None = None,
+               smooth="auto") -> Figure:
     """Each measure over time (one panel each), one line per policy: mean across replicates and
-    its 95% confidence band; the summary window shaded."""
+    its 95% confidence band; the summary window shaded. Daily counts (:data:`FLOW_MEASURES`) are
+    drawn as a moving average within each run (``smooth``: days, or "auto": 7 when the run is
+    longer than 60 days); the panel title says so."""
     d = as_data(results)
     ts = _need(d.timeseries, "the time series (timeseries.parquet)", "timeseries")
+    days = smoothing(ts, smooth)
     measures = [m for m in measures if m in ts.columns]
     if not measures:
         raise UserError("timeseries: none of the requested measures is in the time series")
@@ -355,7 +381,8 @@ def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2,
         fig = _figure(1.85 * nrows + 0.55)
         axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
         for ax, m in zip(axes, measures):
-            b = band(ts[ts.policy.isin(policies)], m)
+            flow = m in FLOW_MEASURES and days > 1
+            b = band(smoothed(ts[ts.policy.isin(policies)], m, days if flow else 1), m)
             lo_lim, hi_lim = info(m)[4]
             b["low"], b["high"] = b["low"].clip(lower=lo_lim, upper=hi_lim), b["high"].clip(lower=lo_lim, upper=hi_lim)
             for p in policies:
@@ -369,8 +396,8 @@ def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2,
             if window:
                 ax.axvspan(window[0], window[1], color="#000000", alpha=0.06, linewidth=0)
             name, u = info(m)[:2]
-            u = u.split(", ")[0]
-            ax.set_title(f"{info(m)[3]} ({u})" if u else info(m)[3], loc="left", fontweight="bold")
+            ax.set_title(info(m)[3] + (f" ({days}-day average)" if flow else ""), loc="left", fontweight="bold")
+            ax.set_ylabel(u.split(", ")[0])
         for ax in axes[len(measures):]:
             ax.set_visible(False)
         for ax in axes[max(0, len(measures) - ncols):len(measures)]:

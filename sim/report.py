@@ -85,7 +85,7 @@ def num(x, d: int, sign: bool = False) -> str:
     if x is None or not math.isfinite(float(x)):
         return "n/a"
     x = float(x)
-    if abs(x) >= 10000:
+    if abs(x) >= 1000:
         text = f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
     else:
         text = f"{x:+.{d}f}" if sign else f"{x:.{d}f}"

@@ -73,7 +73,7 @@ def test_colours_labels_and_units(res):
     from matplotlib.colors import to_hex
 
     for ax in fig.axes:
-        assert ax.get_title(loc="left") and "(" in ax.get_title(loc="left")         # a name and a unit
+        assert ax.get_title(loc="left") and ax.get_ylabel()                     # a name and a unit
         for line in ax.lines:
             assert to_hex(line.get_color()) in palette
     assert fig.axes[-1].get_xlabel() == "day (step)"
@@ -234,3 +234,26 @@ def test_a_real_sweep_folder(tmp_path):
     z = figs["sweep_heatmap"][0].axes[0].images[0].get_array()
     pts = res.points[(res.points.policy == "proximity") & (res.points.measure == "trust_mean")]
     assert np.allclose(np.sort(np.ravel(z)), np.sort(pts["diff_mean"]))
+
+
+def test_daily_counts_are_smoothed_in_long_runs_only():
+    rng = np.random.default_rng(0)
+    steps = np.arange(81)
+    frames = [pd.DataFrame({"policy": p, "replicate": r, "seed": r, "step": steps,
+                            "incident_rate": rng.poisson(3, len(steps)).astype(float),
+                            "trust_mean": 0.8 + 0.001 * steps})
+              for p in ("reactive", "mixed") for r in range(3)]
+    ts = pd.concat(frames, ignore_index=True)
+    fig = plots.timeseries(plots.Data(timeseries=ts), measures=("trust_mean", "incident_rate"))
+    trust_ax, rate_ax = fig.axes[:2]
+    assert trust_ax.get_title(loc="left") == "mean trust"
+    assert rate_ax.get_title(loc="left") == "incident rate (7-day average)"
+    mixed = ts[ts.policy == "mixed"]
+    expected = mixed.groupby("replicate")["incident_rate"].transform(lambda x: x.rolling(7, min_periods=1).mean())
+    expected = expected.groupby(mixed["step"]).mean().to_numpy()
+    line = [ln for ln in rate_ax.lines if ln.get_label() == "mixed"][0]
+    assert np.allclose(line.get_ydata(), expected)
+    assert np.allclose([ln for ln in trust_ax.lines if ln.get_label() == "mixed"][0].get_ydata(),
+                       0.8 + 0.001 * steps)                                   # levels are never smoothed
+    short = plots.timeseries(plots.Data(timeseries=ts[ts.step <= 30]), measures=("incident_rate",))
+    assert short.axes[0].get_title(loc="left") == "incident rate"
