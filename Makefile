@@ -17,8 +17,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# the main job: the default equal-budget comparison, its charts and its report
+DEMO_OUT ?= results/compare-policies-$(shell date +%Y%m%d-%H%M%S)
+
 demo: $(STAMP)
-	$(BIN)/trustsim run --preset mixed --steps 200 --seed 1
+	$(BIN)/trustsim compare --out $(DEMO_OUT)
+	$(BIN)/trustsim plot $(DEMO_OUT)
+	$(BIN)/trustsim report $(DEMO_OUT)
+	@echo "open $(DEMO_OUT)/report.html in a browser"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
