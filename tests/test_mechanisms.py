@@ -255,6 +255,15 @@ def test_absence_rises_with_stress(make):
     assert (calm.officers_on_duty == calm.officers).all()
 
 
+def test_stressed_officers_have_lower_procedural_quality(make):
+    m = make(STRESSFUL, absence_max=0.0, quality_base=0.9, stress_quality_loss=0.5).run(6)
+    stress, quality = m.officers.stress, m.quality
+    assert (stress > 0).any()
+    assert np.all(quality[stress > 0] < 0.9)
+    np.testing.assert_array_equal(quality[stress == 0], 0.9)
+    assert np.all(np.diff(quality[np.argsort(stress)]) <= 1e-15)  # the more stressed, the harsher
+
+
 @settings(max_examples=50, deadline=None)
 @given(s1=unit, s2=unit, amax=unit, q0=unit, loss=unit)
 def test_stress_lowers_quality_and_raises_absence(s1, s2, amax, q0, loss):
@@ -264,6 +273,9 @@ def test_stress_lowers_quality_and_raises_absence(s1, s2, amax, q0, loss):
     q = rules.officer_quality(np.array([lo, hi]), p)
     assert 0 <= a[0] <= a[1] <= 1
     assert 0 <= q[1] <= q[0] <= 1
+    if hi - lo > 1e-6:
+        assert a[1] > a[0] or amax < 1e-6
+        assert q[1] < q[0] or q0 * loss < 1e-6
 
 
 WELFARE = dict(STRESSFUL, share_officers=0.5, share_welfare=0.5, absence_max=0.0)

@@ -83,8 +83,9 @@ def interventions(draw, steps: int) -> list:
 
 
 def build(seed, ivs, d):
-    """The model, or reject the example when an intervention does not fit these parameters
-    (for example a switch to all-officers with a budget that then buys more agents than cells)."""
+    """The model, or reject the example when the parameters or an intervention do not fit
+    together (for example a switch to all-officers with a budget that then buys more agents
+    than cells)."""
     try:
         return sim.TrustModel(rng=seed, interventions=ivs, **d)
     except ParamError:
@@ -176,7 +177,7 @@ def test_citizens_depend_only_on_seed_grid_density_and_initial_trust(d, seed, ot
     for name in RADII:
         mixed[name] = min(mixed[name], half)
     a = sim.TrustModel(rng=seed, **d)
-    b = sim.TrustModel(rng=seed, **mixed)
+    b = build(seed, (), mixed)  # rejected if other's budget buys more agents than d's grid holds
     for field in POPULATION:
         np.testing.assert_array_equal(getattr(a.citizens, field), getattr(b.citizens, field), err_msg=field)
 
