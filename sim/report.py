@@ -62,6 +62,17 @@ def decimals(values, significant: int = 3) -> int:
     return int(min(6, max(0, significant - 1 - math.floor(math.log10(v.max())))))
 
 
+def level_decimals(means, values) -> int:
+    """Decimals for levels of one measure across policies: three significant digits of the largest
+    of ``values`` (means and bounds) and two of the smallest non-zero mean (at most two more)."""
+    d = decimals(values, 3)
+    m = np.abs(np.asarray([x for x in means if x is not None and math.isfinite(x)], float))
+    m = m[m > 0]
+    if not len(m):
+        return d
+    return int(min(6, max(d, min(decimals([m.min()], 2), d + 2))))
+
+
 def first_nonzero(values) -> bool:
     x = next(iter(values), None)
     return x is not None and math.isfinite(x) and x != 0
@@ -177,7 +188,7 @@ def measure_sentences(d: Data, measure: str) -> list[str]:
     best_word = "highest" if good > 0 else "lowest"
     u = f" {unit}" if unit and not unit.startswith("0-1") else (f" on a {unit}" if unit else "")
     du = f" {unit}" if unit and not unit.startswith("0-1") else ""
-    d_lvl = decimals(pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
+    d_lvl = level_decimals(rows["mean"].astype(float), pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
     shown = {p: num(rows.loc[p, "mean"], d_lvl) for p in rows.index}
     order = sorted(rows.index, key=lambda p: -good * float(rows.loc[p, "mean"]))
     top = [p for p in rows.index if shown[p] == shown[order[0]]]     # scenario order
@@ -498,7 +509,7 @@ def summary_table(d: Data, measures=TABLE_MEASURES) -> str:
         if rows.empty:
             continue
         name, unit, good, _, _ = info(m)
-        dl = decimals(pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
+        dl = level_decimals(rows["mean"].astype(float), pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
         dd = decimals(pd.concat([rows["diff_mean"], rows["diff_ci_low"], rows["diff_ci_high"]]).astype(float), 3)
         hint = {1: "higher is better", -1: "lower is better", 0: ""}[good]
         label_cell = (f"<th scope='rowgroup' rowspan='{len(rows)}'>{e(name)}<br><span class='unit'>{e(unit)}"
