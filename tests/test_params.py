@@ -307,10 +307,8 @@ def test_tiny_initial_trust_spread_gives_trust_at_the_mean(sd):
     np.testing.assert_allclose(m.citizens.trust, 0.8)
 
 
-@pytest.mark.xfail(reason="BUG: every rule override crashes: sim/model.py TrustModel._rule_set builds "
-                          "SimpleNamespace(**{all default rules}, **overrides), so an overridden name is passed "
-                          "twice (TypeError: got multiple values for keyword argument)", strict=True, raises=TypeError)
 def test_a_rule_can_be_replaced_by_a_plug_in(make):
+    """Regression: _rule_set once passed an overridden rule twice to SimpleNamespace (TypeError)."""
     seen = []
 
     def grievance(hardship, legitimacy):
