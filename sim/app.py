@@ -100,7 +100,8 @@ class AppModel(TrustModel):
     adjusted or ignored is listed in ``notes``."""
 
     def __init__(self, preset: str = DEFAULT_PRESET, rng: int = 1, size: int = DEFAULT_SIZE,
-                 own_settings: bool = False, plugin_on: bool = True, **settings):
+                 own_settings: bool = False, plugin_on: bool = True, scenario=None, **settings):
+        # ``scenario``: Mesa's Reset passes a mesa.experimental Scenario; this model does not use one
         notes = []
         unknown = sorted(set(settings) - set(SLIDERS))
         if unknown:
@@ -250,6 +251,9 @@ def RunInfo(model):
              f"citizens {len(c)}: {int((c.active & ~c.jailed).sum())} active, {int(c.jailed.sum())} jailed",
              f"officers {len(o)}: {int(o.proximity.sum())} proximity, {int(o.on_duty.sum())} on duty",
              f"rules: {rules}"]
+    changed = model.p.differences()
+    if changed:
+        lines.append("parameters not at their defaults: " + ", ".join(f"{k} {_short(v)}" for k, v in changed.items()))
     if PLUGIN_ERROR:
         lines.append(f"plug-in not loaded: {PLUGIN_ERROR}")
     lines += [f"note: {n}" for n in model.notes]
@@ -257,6 +261,10 @@ def RunInfo(model):
         solara.HTML(tag="h3", unsafe_innerHTML=f"Step {model.steps}", attributes={"class": "trustsim-step"})
         for line in lines:
             solara.Text(line)
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 # ------------------------------------------------------------------ charts
@@ -324,7 +332,8 @@ def Dashboard(model):
         for pair in (CHARTS[:2], CHARTS[2:]):
             with solara.Columns([1, 1]):
                 for make_chart, _page in pair:
-                    make_chart(model)
+                    with solara.Column(classes=["trustsim-chart"]):
+                        make_chart(model)
 
 
 @solara.component
