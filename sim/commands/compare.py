@@ -16,13 +16,13 @@ from sim.errors import UserError
 
 # (measure, label, unit, which way is better: +1 higher, -1 lower)
 TABLE_MEASURES = (
-    ("trust_mean", "trust", "mean trust of citizens (Epstein's L with trust off), 0-1", +1),
+    ("trust_mean", "trust", "mean trust of citizens, 0-1 (Epstein's L when trust is off)", +1),
     ("tension", "tension", "mean grievance of free citizens, 0-1", -1),
     ("incident_rate", "incident rate", "incidents per 1,000 citizens per step", -1),
-    ("cost_total", "cost", "officer-days per step: policing, programmes, jail, incidents", -1),
+    ("cost_total", "cost", "officer-days per step (policing, programmes, jail, incidents)", -1),
 )
 
-ACTIVE = ("active_fraction", "active fraction", "share of citizens active, i.e. rebelling", -1)
+ACTIVE = ("active_fraction", "active fraction", "share of citizens active (rebelling)", -1)
 
 
 def add_parser(sub):
@@ -35,11 +35,11 @@ def add_parser(sub):
 
 
 def add_run_options(p):
-    p.add_argument("--replicates", type=int, default=None, help="replicates per policy (default: the scenario's)")
-    p.add_argument("--steps", type=int, default=None, help="steps per run (default: the scenario's)")
-    p.add_argument("--seed", type=int, default=None, help="base seed (default: the scenario's)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores; 1 = no pool)")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: results/<scenario>-<time>)")
+    p.add_argument("--replicates", type=int, default=None, metavar="N", help="replicates per policy (default: the scenario's)")
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="steps per run (default: the scenario's)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="base seed (default: the scenario's)")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes (default: all cores; 1 = no pool)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default: results/<scenario>-<time>)")
 
 
 def check_run_options(args):
@@ -111,7 +111,7 @@ def comparison_table(res) -> str:
             continue
         d = _decimals(rows[["mean", "ci_low", "ci_high", "diff_mean"]].abs().max().max())
         lines.append("")
-        lines.append(f"{label} ({unit}; {'higher' if better > 0 else 'lower'} is better)")
+        lines.append(f"{label}: {unit}; {'higher' if better > 0 else 'lower'} is better")
         lines.append(f"  {'policy':<{width}}{'mean [95% CI]':<28}{'' if single else 'vs ' + base + ' [95% CI]'}".rstrip())
         for policy in res.policies:
             if policy not in rows.index:
@@ -127,8 +127,8 @@ def comparison_table(res) -> str:
             lines.append(f"  {policy:<{width}}{level:<28}{'' if single else f'{diff:<30}{verdict}'}".rstrip())
     if single:
         return "\n".join(lines)
-    lines += ["", f"cost per incident averted vs {base!r} (whole run; extra spending on policing, programmes and jail "
-                  "/ incidents averted)"]
+    lines += ["", f"cost per incident averted vs {base}: extra spending on policing, programmes and jail over the "
+                  "whole run / incidents averted"]
     ratio = s[s.measure == "cost_per_incident_averted"].set_index("policy")
     inc = s[s.measure == "incidents_cumulative"].set_index("policy")
     for policy in res.policies:
@@ -173,4 +173,7 @@ def _decimals(largest) -> int:
 def _f(x, d, sign=False) -> str:
     if x is None or not math.isfinite(x):
         return "nan"
-    return f"{x:+.{d}f}" if sign else f"{x:.{d}f}"
+    text = f"{x:+.{d}f}" if sign else f"{x:.{d}f}"
+    if float(text) == 0:  # no "-0.0"
+        text = ("+" if sign else "") + text.lstrip("+-")
+    return text

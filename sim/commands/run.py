@@ -31,12 +31,12 @@ def add_parser(sub):
     p.add_argument("--preset", default=None, help="run one preset instead of a scenario (default: mixed)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="with --preset: override a parameter")
-    p.add_argument("--steps", type=int, default=None, help="steps to run (default: the scenario's, or 200)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's, or 1)")
-    p.add_argument("--replicates", type=int, default=None, help="with a scenario: replicates per policy")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--steps", type=int, default=None, metavar="N", help="steps to run (default: the scenario's, or 200)")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (default: the scenario's, or 1)")
+    p.add_argument("--replicates", type=int, default=None, metavar="N", help="with a scenario: replicates per policy")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="with a scenario: worker processes (default: all cores; 1 = no pool)")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default: results/<scenario or preset>-<time>)")
     p.set_defaults(func=run_command)
 
