@@ -21,6 +21,8 @@ from sim.measures import MEASURES
 from sim.presets import POLICY_PRESETS
 from sim.scenario import load_scenario, replicate_seed
 
+pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
+
 # 20x20 grid (every radius at most 9); 16 officer-days per step: reactive, proximity and
 # mixed all spend exactly 16 (whole officers), so budgets are equal.
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
