@@ -15,7 +15,7 @@ from sim.params import POLICY_FIELDS, ParamError
 from sim.presets import POLICY_PRESETS, get_preset
 
 SHOCK_KINDS = ("trust", "hardship")
-FIXED_DURING_RUN = ("width", "height", "citizen_density")
+FIXED_DURING_RUN = ("width", "height", "citizen_density", "jailed_keep_cell")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 class ParamError(ValueError):
     """A bad parameter name or value. ``problems`` holds one line per problem."""
@@ -125,33 +127,50 @@ class Params:
     incident_cost: float = _p(20.0, 0.0, 100.0, unit="officer-days", doc="social cost of one incident", group="costs")
 
     def __post_init__(self):
-        problems = [msg for name in self.names() for msg in self._check(name, getattr(self, name))]
-        if self.citizen_density + (0 if self.budget_on else self.officer_density) >= 1.0:
+        for name in self.names():  # NumPy scalars (from sweeps and samplers) become Python values
+            value = getattr(self, name)
+            if isinstance(value, np.generic):
+                object.__setattr__(self, name, value.item())
+        problems, invalid = [], set()
+        for name in self.names():
+            found = self._check(name, getattr(self, name))
+            problems += found
+            invalid.update([name] if found else [])
+
+        def valid(*names):  # checks across fields run only on fields that are valid themselves
+            return not invalid.intersection(names)
+
+        if valid("citizen_density", "officer_density", "budget_on") and \
+                self.citizen_density + (0 if self.budget_on else self.officer_density) >= 1.0:
             problems.append("citizen_density + officer_density: expected a sum below 1 "
                             f"(got {self.citizen_density + self.officer_density:g})")
-        if self.budget_on:
-            total = self.share_officers + self.share_support + self.share_welfare + self.share_awareness
+        shares = ("share_officers", "share_support", "share_welfare", "share_awareness")
+        if valid("budget_on", *shares) and self.budget_on:
+            total = sum(getattr(self, k) for k in shares)
             if abs(total - 1.0) > 1e-6:
-                problems.append(f"share_officers + share_support + share_welfare + share_awareness: "
-                                f"expected a sum of 1 (got {total:g})")
-            if self.citizen_density + self.budget_per_cell * self.share_officers / self.officer_cost >= 1.0:
-                problems.append("budget_per_cell * share_officers / officer_cost + citizen_density: expected below 1 "
-                                "(more agents than cells)")
-        if self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
+                problems.append(f"{' + '.join(shares)}: expected a sum of 1 (got {total:g})")
+        if valid("budget_on", "citizen_density", "budget_per_cell", "share_officers", "officer_cost") and \
+                self.budget_on and \
+                self.citizen_density + self.budget_per_cell * self.share_officers / self.officer_cost >= 1.0:
+            problems.append("budget_per_cell * share_officers / officer_cost + citizen_density: expected below 1 "
+                            "(more agents than cells)")
+        if valid("trust_initial_sd", "trust_initial_mean") and \
+                self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
             problems.append("trust_initial_sd: expected sd^2 < mean (1 - mean) for a Beta distribution "
                             f"(got sd {self.trust_initial_sd:g} with mean {self.trust_initial_mean:g})")
-        half = (min(self.width, self.height) - 1) // 2
-        for name in RADII:
-            if getattr(self, name) > half:
-                problems.append(f"{name}: expected at most {half} on a {self.width}x{self.height} grid "
-                                f"(a neighbourhood must not wrap onto itself), got {getattr(self, name)}")
+        if valid("width", "height"):
+            half = (min(self.width, self.height) - 1) // 2
+            for name in RADII:
+                if valid(name) and getattr(self, name) > half:
+                    problems.append(f"{name}: expected at most {half} on a {self.width}x{self.height} grid "
+                                    f"(a neighbourhood must not wrap onto itself), got {getattr(self, name)}")
         if problems:
             raise ParamError(problems)
 
     # --- introspection ---------------------------------------------------------------------------
     @classmethod
     def names(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
+        return list(_FIELDS)
 
     @classmethod
     def spec(cls, name: str) -> dict:
@@ -161,10 +180,9 @@ class Params:
 
     @classmethod
     def _field(cls, name: str):
-        for f in dataclasses.fields(cls):
-            if f.name == name:
-                return f
-        raise ParamError([unknown_name_message(name, cls.names())])
+        if name not in _FIELDS:
+            raise ParamError([unknown_name_message(name, cls.names())])
+        return _FIELDS[name]
 
     @classmethod
     def _check(cls, name: str, value: Any) -> list[str]:
@@ -248,6 +266,7 @@ def _checked_init(init):
     return __init__
 
 
+_FIELDS = {f.name: f for f in dataclasses.fields(Params)}
 Params.__init__ = _checked_init(Params.__init__)
 
 

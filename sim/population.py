@@ -55,7 +55,7 @@ class Officers:
 def initial_trust(rng: np.random.Generator, n: int, mean: float, sd: float) -> np.ndarray:
     """T_0 ~ Beta with the given mean and sd (all equal to the mean when sd is 0)."""
     u = rng.random(n)  # drawn always, so the other draws do not depend on sd
-    if sd == 0:
+    if sd < 1e-6:  # a spread this small is no spread (and would overflow the Beta's parameters)
         return np.full(n, mean)
     from scipy.stats import beta
 

@@ -12,6 +12,7 @@ C4 officers' welfare, C5 equal-budget effectiveness.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit, logit
 
 # --- Epstein's core (Epstein 2002, Model I) ---------------------------------------------
 
@@ -66,8 +67,7 @@ def trust_after_experiences(trust, good, bad, p):
     scale a bad experience moves trust exactly ``negativity_bias`` times as much as a good
     one (Skogan 2006); the change is largest at middling trust and T' stays in (0, 1)."""
     t = np.clip(trust, 1e-9, 1 - 1e-9)
-    x = np.log(t / (1.0 - t)) + p.trust_step * (good - p.negativity_bias * bad)
-    return 1.0 / (1.0 + np.exp(-x))
+    return expit(logit(t) + p.trust_step * (good - p.negativity_bias * bad))
 
 
 def trust_after_influence(trust, neighbour_mean, p):

@@ -177,11 +177,6 @@ def test_fixed_parameters_cannot_change_during_a_run(make):
         m.set_params(width=30)
 
 
-@pytest.mark.xfail(reason="BUG: jailed_keep_cell can be changed mid-run (it is not in FIXED_DURING_RUN, "
-                          "sim/interventions.py) but nothing in TrustModel.set_params reconciles the occupancy: False->True leaves "
-                          "jailed citizens off the grid whose old cells others have taken (two agents per cell, "
-                          "later an IndexError in _arrest); True->False leaves jailed ids in `occ` (ghost cells, "
-                          "later 'need N empty cells' ValueError)", strict=True)
 @pytest.mark.parametrize("start", [False, True])
 def test_switching_jailed_keep_cell_mid_run_keeps_the_grid_consistent(make, start):
     """Either refused when scheduled (a ParamError naming it) or the grid stays consistent."""
