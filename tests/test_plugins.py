@@ -320,3 +320,89 @@ def test_app_command_rejects_a_bad_plugin_in_one_line_before_starting(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("trustsim: error: ")
     assert "trust_after_experiences(trust, good, bad, p)" in lines[0]
     assert "Traceback" not in res.stderr and "Solara server" not in res.stdout
+
+
+# ------------------------------------------------------------------ scenario files (sim.scenario, sim.experiment)
+SCENARIO = """
+name = "plugin-e2e"
+rules = "{rules}"
+steps = 6
+replicates = 2
+seed = 3
+[base.params]
+width = 24
+height = 24
+[[policies]]
+name = "reactive"
+preset = "reactive"
+[[policies]]
+name = "proximity"
+preset = "proximity"
+"""
+
+
+def test_a_scenario_with_a_plugin_runs_it_and_its_manifest_records_path_and_hash(tmp_path, capsys):
+    import importlib.util
+    import json
+
+    import sim
+
+    (tmp_path / "rules").mkdir()
+    plugin_file = write(tmp_path / "rules", """
+        import numpy as np
+        from sim.plugins import rule
+
+        @rule
+        def grievance(hardship, legitimacy):      # nobody has a grievance: tension is 0
+            return np.zeros_like(hardship)
+        """, "calm.py")
+    scenario = tmp_path / "calm.toml"
+    scenario.write_text(SCENARIO.format(rules="rules/calm.py"))   # relative to the scenario file
+    res = sim.run_scenario(scenario, workers=1, progress=False)
+    assert (res.timeseries.tension == 0).all() and (res.timeseries.active_fraction == 0).all()
+    out = res.save(tmp_path / "out")
+    manifest = json.loads((out / "manifest.json").read_text())
+    digest = hashlib.sha256(plugin_file.read_bytes()).hexdigest()
+    assert manifest["plugin"]["path"] == str(plugin_file.resolve())
+    assert manifest["plugin"]["sha256"] == digest and manifest["plugin"]["rules"] == ["grievance"]
+    assert manifest["resolved"]["rules"] == {"path": str(plugin_file.resolve()), "sha256": digest}
+    plain = tmp_path / "plain.toml"
+    plain.write_text(SCENARIO.format(rules="x.py").replace('rules = "x.py"\n', ""))
+    original = sim.run_scenario(plain, workers=1, progress=False)
+    assert (original.timeseries.tension > 0).all()
+    # the students' script: changed minus original, per policy, paired by replicate
+    spec = importlib.util.spec_from_file_location("compare_models", ROOT / "experiments/students/compare_models.py")
+    compare_models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_models)
+    diff = compare_models.differences(original, res).set_index(["policy", "measure"])["diff"]
+    assert (diff.xs("tension", level="measure") < 0).all()        # changed - original, each policy
+    capsys.readouterr()
+    assert compare_models.main([str(original.save(tmp_path / "original")), str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "calm.py" in printed and "proximity" in printed
+
+
+def test_a_scenario_with_a_broken_plugin_fails_with_the_plugin_error(tmp_path):
+    import sim
+
+    write(tmp_path, """
+        from sim.plugins import rule
+
+        @rule
+        def grievance(hardship):
+            return hardship
+        """, "broken.py")
+    scenario = tmp_path / "broken.toml"
+    scenario.write_text(SCENARIO.format(rules="broken.py"))
+    with pytest.raises(UserError, match=r"expected the signature grievance\(hardship, legitimacy\)"):
+        sim.run_scenario(scenario, workers=1, progress=False)
+
+
+@pytest.mark.parametrize("name", ["quiet-contacts.toml", "original.toml"])
+def test_the_students_scenario_files_are_valid_and_differ_only_in_the_plugin(name):
+    from sim.scenario import load_scenario
+
+    s = load_scenario(ROOT / "experiments" / "students" / name)
+    other = load_scenario(ROOT / "experiments" / "students" / "original.toml")
+    assert (s.rules == str(EXAMPLE.resolve())) == (name == "quiet-contacts.toml")
+    assert (s.steps, s.replicates, s.seed, s.policies) == (other.steps, other.replicates, other.seed, other.policies)
