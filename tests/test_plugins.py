@@ -406,3 +406,11 @@ def test_the_students_scenario_files_are_valid_and_differ_only_in_the_plugin(nam
     other = load_scenario(ROOT / "experiments" / "students" / "original.toml")
     assert (s.rules == str(EXAMPLE.resolve())) == (name == "quiet-contacts.toml")
     assert (s.steps, s.replicates, s.seed, s.policies) == (other.steps, other.replicates, other.seed, other.policies)
+
+
+def test_the_students_guide_lists_every_rule_with_its_signature_and_every_hook_point():
+    guide = (ROOT / "docs" / "students.md").read_text()
+    for name in default_rules.RULE_NAMES:
+        assert f"`{rule_signature(name)}`" in guide, name
+    for point in HOOK_POINTS:
+        assert f"`{point}`" in guide, point
