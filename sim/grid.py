@@ -2,6 +2,25 @@
 
 Cells are numbered ``y * width + x``. An occupancy array holds, per cell, the id of the
 agent there or -1. Everything here is vectorised over agents; nothing loops over agents.
+
+How it is fast (see ``benchmarks/README.md``):
+
+* **Padded torus.** For a radius ``R`` the grid is copied into a ``(H + 2R) x (W + 2R)``
+  array whose border repeats the opposite edges (a wrap pad). On it, the neighbour of a
+  cell at offset ``(dy, dx)`` is one addition, ``p + dy * (W + 2R) + dx``: no division, no
+  modulo. Movement, pairs within a radius and neighbourhood sums all use it.
+* **Neighbourhood sums** are computed on the flat padded array with contiguous slices
+  only: the row segments of half-width ``h`` are built incrementally
+  (``B_h = B_{h-1} + left + right``) and the shape's rows are then added with vertical
+  shifts of one padded row each. Every shape here (square, diamond, disc) is a stack of
+  centred row segments.
+* **Packed counts.** Counts of small integers (agents within vision) are exact in small
+  unsigned integers, and several counts are packed into one word (e.g. officers in the
+  low byte and actives in the high byte of a uint16) so one pass over the grid counts
+  them all; each field holds at most the number of cells of the shape, so no field ever
+  carries into the next.
+* **Work buffers** for these grid-sized arrays are kept on the :class:`Torus` and
+  reused, so a step does not allocate (and page-fault) fresh megabytes each time.
 """
 
 from __future__ import annotations
@@ -9,9 +28,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy import ndimage
 
 EMPTY = -1
+
+_WORDS = (np.uint8, np.uint16, np.uint32)
+
+
+def _index_dtype(n: int):
+    """The smallest signed integer type holding indices below ``n``."""
+    return np.int32 if n < 2**31 else np.int64
 
 
 @lru_cache(maxsize=64)
@@ -35,12 +60,27 @@ def offsets(radius: int, geometry: str, include_centre: bool = False) -> tuple[n
     return dy, dx
 
 
+@lru_cache(maxsize=64)
+def shape_size(radius: int, geometry: str) -> int:
+    """Number of cells of the shape, centre included (the largest possible count)."""
+    return len(offsets(radius, geometry, include_centre=True)[0])
+
+
+@lru_cache(maxsize=64)
+def _half_widths(radius: int, geometry: str) -> tuple[int, ...]:
+    """Half-width of the shape's row at each dy in -radius..radius."""
+    dy, dx = offsets(radius, geometry, include_centre=True)
+    return tuple(int(np.abs(dx[dy == d]).max()) for d in range(-radius, radius + 1))
+
+
 class Torus:
     """A ``height x width`` torus with the vectorised spatial operations the model needs."""
 
     def __init__(self, width: int, height: int):
         self.width, self.height = width, height
         self.size = width * height
+        self._buffers: dict = {}
+        self._tables: dict = {}
 
     # --- geometry ------------------------------------------------------------------
     def shift(self, cells: np.ndarray, dy, dx) -> np.ndarray:
@@ -61,45 +101,188 @@ class Torus:
         flat = np.bincount(cells, weights=weights, minlength=self.size)
         return flat.reshape(self.height, self.width)
 
+    # --- the padded torus ------------------------------------------------------------
+    def _buffer(self, name: str, n: int, dtype) -> np.ndarray:
+        """A reusable work array (contents undefined)."""
+        key = (name, n, np.dtype(dtype))
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = np.empty(n, dtype)
+        return buf
+
+    def _winner_buffer(self) -> np.ndarray:
+        """An int32 array of -1 per cell, for :func:`draw_winners` (which keeps it so)."""
+        buf = self._buffers.get("winners")
+        if buf is None:
+            buf = self._buffers["winners"] = np.full(self.size, -1, np.int32)
+        return buf
+
+    def _pad_width(self, radius: int) -> int:
+        return self.width + 2 * radius
+
+    def padded_index(self, cells: np.ndarray, radius: int) -> np.ndarray:
+        """Index of ``cells`` in the flat ``(H + 2R) x (W + 2R)`` padded grid."""
+        cells = np.asarray(cells, np.intp)
+        return cells + (cells // self.width) * (2 * radius) + radius * (self._pad_width(radius) + 1)
+
+    def unpad(self, padded: np.ndarray, radius: int) -> np.ndarray:
+        """The torus cell of each index into the padded grid (inverse of the wrap pad)."""
+        key = ("unpad", radius)
+        tables = self._tables.get(key)
+        if tables is None:
+            rows = (np.arange(-radius, self.height + radius) % self.height) * self.width
+            cols = np.arange(-radius, self.width + radius) % self.width
+            tables = self._tables[key] = (rows.astype(np.intp), cols.astype(np.intp))
+        rows, cols = tables
+        y, x = np.divmod(padded, np.asarray(self._pad_width(radius), padded.dtype))
+        out = np.take(rows, y)
+        out += np.take(cols, x)
+        return out
+
+    def flat_offsets(self, radius: int, geometry: str, include_centre: bool = False) -> np.ndarray:
+        """The shape's offsets as steps in the flat padded grid, in :func:`offsets` order."""
+        key = ("offsets", radius, geometry, include_centre)
+        off = self._tables.get(key)
+        if off is None:
+            dy, dx = offsets(radius, geometry, include_centre)
+            off = self._tables[key] = (dy * self._pad_width(radius) + dx).astype(np.intp)
+            off.flags.writeable = False
+        return off
+
+    def pad(self, values: np.ndarray, radius: int, name: str = "pad") -> np.ndarray:
+        """``values`` (one per cell) wrap-padded by ``radius``, flat, in a work buffer."""
+        h, w, r = self.height, self.width, radius
+        out = self._buffer(name, (h + 2 * r) * (w + 2 * r), values.dtype)
+        p2 = out.reshape(h + 2 * r, w + 2 * r)
+        a = values.reshape(h, w)
+        p2[r:r + h, r:r + w] = a
+        if r:
+            p2[r:r + h, :r] = a[:, w - r:]
+            p2[r:r + h, r + w:] = a[:, :r]
+            p2[:r] = p2[h:h + r]
+            p2[r + h:] = p2[r:2 * r]
+        return out
+
     # --- neighbourhood sums -------------------------------------------------------
+    def _window_sum(self, padded: np.ndarray, radius: int, geometry: str) -> np.ndarray:
+        """Neighbourhood sums (centre included) of a flat padded array; the sum at cell
+        (y, x) is at ``y * (W + 2R) + x + R`` of the result (a work buffer).
+
+        Row segments of half-width h: B_0 = v, B_h = B_{h-1} + v[. - h] + v[. + h]; the
+        result adds, for each row dy of the shape, B_{h(dy)} shifted by dy padded rows.
+        Only contiguous slices of flat arrays, so every operation streams memory."""
+        r, pw, dtype = radius, self._pad_width(radius), padded.dtype
+        n, n_out = len(padded), self.height * self._pad_width(radius)
+        half = _half_widths(radius, geometry)
+        out = self._buffer("sum", n_out, dtype)
+        started = False
+        rows = padded
+        for h in range(max(half) + 1):
+            if h:
+                nxt = self._buffer(f"rows{h % 2}", n, dtype)
+                seg = nxt[h:n - h]
+                np.add(rows[h:n - h], padded[:n - 2 * h], out=seg)
+                np.add(seg, padded[2 * h:], out=seg)
+                rows = nxt
+            for i in (i for i, hi in enumerate(half) if hi == h):   # row i of the shape is dy = i - r
+                part = rows[i * pw:i * pw + n_out]
+                if started:
+                    np.add(out, part, out=out)
+                else:
+                    np.copyto(out, part)
+                    started = True
+        return out
+
+    def _per_cell(self, out: np.ndarray, radius: int, name: str = "per_cell") -> np.ndarray:
+        """The result of :meth:`_window_sum` as one value per cell (a work buffer)."""
+        h, w, r = self.height, self.width, radius
+        cells = self._buffer(name, self.size, out.dtype)
+        np.copyto(cells.reshape(h, w), out.reshape(h, w + 2 * r)[:, r:r + w])
+        return cells
+
     def neighbourhood_sum(self, layer: np.ndarray, radius: int, geometry: str) -> np.ndarray:
         """Sum of ``layer`` over each cell's neighbourhood (centre included), on the torus.
 
-        Box sums: every shape here is a stack of centred row segments, so the sum is row
-        box sums (one per segment width) added over the rows of the shape. A Moore square
-        is separable: one row pass, one column pass. Returns a flat array per cell."""
-        values = layer.astype(float)
-        if geometry == "moore":
-            out = _box_sum(_box_sum(values, radius, axis=1), radius, axis=0)
+        Returns a new flat float array per cell; integer and boolean layers are summed
+        exactly in integers."""
+        values = np.asarray(layer).reshape(-1)
+        if values.dtype == bool or np.issubdtype(values.dtype, np.integer):
+            values = values.astype(np.int64)
         else:
-            half = _half_widths(radius, geometry)
-            rows = {h: np.concatenate([r[-radius:], r, r[:radius]]) if radius else r
-                    for h in set(half) for r in [_box_sum(values, h, axis=1)]}
-            out = np.zeros_like(values)
-            n = values.shape[0]
-            for i, h in enumerate(half):          # row i of the shape is dy = i - radius
-                out += rows[h][i:i + n]
-        if np.issubdtype(layer.dtype, np.integer) or layer.dtype == bool:
-            out = np.rint(out)
-        return out.ravel()
+            values = values.astype(float)
+        out = self._window_sum(self.pad(values, radius), radius, geometry)
+        return self._per_cell(out, radius).astype(float)
+
+    def counts_near(self, groups, at: np.ndarray, radius: int, geometry: str, dtype=np.int64) -> list[np.ndarray]:
+        """For each array of cells in ``groups``: how many of its cells lie within
+        ``radius`` of each cell of ``at`` (centre included). Returns one array per group
+        (of ``dtype``), aligned with ``at``.
+
+        The cells of a group must be distinct (at most one agent per cell); the groups are
+        counted in one pass, packed in the fields of one small unsigned integer. Exact."""
+        bits = shape_size(radius, geometry).bit_length()
+        per_word = max(1, 32 // bits)
+        out = []
+        for lo in range(0, len(groups), per_word):
+            batch = groups[lo:lo + per_word]
+            word = next(w for w in _WORDS if np.dtype(w).itemsize * 8 >= bits * len(batch))
+            layer = self._buffer("layer", self.size, word)
+            layer.fill(0)
+            expected = 0
+            for i, cells in enumerate(batch):
+                layer[cells] += word(1 << (bits * i))
+                expected += len(cells) << (bits * i)
+            if int(layer.sum(dtype=np.uint64)) != expected:     # repeated cells: count unpacked
+                out.extend(n.astype(dtype) for n in self._counts_unpacked(batch, at, radius, geometry))
+                continue
+            w = self._per_cell(self._window_sum(self.pad(layer, radius), radius, geometry), radius)[at]
+            mask = word((1 << bits) - 1)
+            out.extend(((w >> word(bits * i)) & mask).astype(dtype) for i in range(len(batch)))
+        return out
+
+    def _counts_unpacked(self, groups, at, radius, geometry):
+        return [self._per_cell(self._window_sum(self.pad(np.bincount(np.asarray(cells, np.intp), minlength=self.size),
+                                                         radius), radius, geometry), radius)[at] for cells in groups]
+
+    def sum_near(self, cells: np.ndarray, weights: np.ndarray, at: np.ndarray, radius: int,
+                 geometry: str) -> np.ndarray:
+        """Sum of ``weights`` of the agents at ``cells`` within ``radius`` of each cell of
+        ``at`` (centre included), aligned with ``at``."""
+        cells = np.asarray(cells, np.intp)
+        layer = self._buffer("wlayer", self.size, float)
+        layer.fill(0.0)
+        layer[cells] = weights
+        if len(cells) and np.count_nonzero(self._mark(cells)) != len(cells):   # repeated cells: add them up
+            layer[:] = np.bincount(cells, weights=weights, minlength=self.size)
+        return self._per_cell(self._window_sum(self.pad(layer, radius), radius, geometry), radius)[at]
+
+    def _mark(self, cells):
+        mark = self._buffer("mark", self.size, bool)
+        mark.fill(False)
+        mark[cells] = True
+        return mark
 
     # --- pairs within a radius --------------------------------------------------------
     def pairs_within(self, sources: np.ndarray, radius: int, geometry: str,
-                     targets: np.ndarray, chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
+                     targets: np.ndarray, chunk: int = 1 << 18) -> tuple[np.ndarray, np.ndarray]:
         """All (i, cell) with ``cell`` within ``radius`` of ``sources[i]`` (centre excluded)
-        and ``targets[cell]`` true: one (sources x offsets) array op, in chunks of sources."""
-        dy, dx = offsets(radius, geometry)
-        per = max(1, chunk // max(len(dy), 1))
+        and ``targets[cell]`` (a bool per cell) true: one (sources x offsets) array op, in
+        chunks of sources. Pairs come ordered by source, then by offset in :func:`offsets`
+        order."""
+        off = self.flat_offsets(radius, geometry).astype(np.int32)
+        k = len(off)
+        if not len(sources) or not k:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        hit = self.pad(np.asarray(targets, bool).reshape(-1), radius, name="pad_targets")
+        start = self.padded_index(sources, radius).astype(np.int32)
+        per = max(1, chunk // k)
         src_index, cells = [], []
-        for lo in range(0, len(sources), per):
-            y, x = np.divmod(sources[lo:lo + per, None], self.width)
-            c = ((y + dy) % self.height) * self.width + (x + dx) % self.width
-            i, k = np.nonzero(targets[c])
-            src_index.append(i + lo)
-            cells.append(c[i, k])
-        if not src_index:
-            return np.empty(0, np.int64), np.empty(0, np.int64)
-        return np.concatenate(src_index), np.concatenate(cells)
+        for lo in range(0, len(start), per):
+            c = (start[lo:lo + per, None] + off).ravel()
+            j = np.flatnonzero(np.take(hit, c))
+            src_index.append(j // k + lo)
+            cells.append(c[j])
+        return np.concatenate(src_index), self.unpad(np.concatenate(cells), radius)
 
     # --- movement ----------------------------------------------------------------------
     def claim_empty_near(self, occ: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
@@ -110,22 +293,29 @@ class Torus:
         ``tries`` draws), which gives a uniformly random empty cell. Two agents aiming at the
         same cell: a random one gets it, the other gets -1. ``allowed(index, cell)`` may veto
         a target (for beats). ``occ`` is not changed."""
-        dy, dx = offsets(radius, geometry)
-        target = np.full(len(cells), -1, np.int64)
-        todo = np.arange(len(cells))
-        for _ in range(tries):
+        off = self.flat_offsets(radius, geometry).astype(np.int32)   # int32 throughout: half the memory traffic
+        empty = self.pad(occ == EMPTY, radius, name="pad_empty")
+        found = np.full(len(cells), -1, np.int32)        # padded index of the empty cell found
+        todo = np.arange(len(cells), dtype=np.int32)
+        here = self.padded_index(cells, radius).astype(np.int32)
+        for t in range(tries):
             if not len(todo):
                 break
-            k = rng.integers(0, len(dy), size=len(todo))
-            cand = self.shift(cells[todo], dy[k], dx[k])
-            ok = occ[cand] == EMPTY
+            cand = np.take(off, rng.integers(0, len(off), size=len(todo)))
+            cand += here
+            ok = np.take(empty, cand)
             if allowed is not None:
-                ok &= allowed(todo, cand)
-            target[todo[ok]] = cand[ok]
-            todo = todo[~ok]
-        claimants = np.flatnonzero(target >= 0)
-        lost = ~random_winners(target[claimants], rng.permutation(len(claimants)))
-        target[claimants[lost]] = -1
+                ok &= allowed(todo, self.unpad(cand, radius))
+            hit = np.flatnonzero(ok)
+            found[todo[hit]] = cand[hit]
+            if t + 1 < tries:
+                miss = np.flatnonzero(~ok)
+                todo, here = todo[miss], here[miss]
+        claimants = np.flatnonzero(found >= 0)
+        cell = self.unpad(found[claimants], radius)
+        win = draw_winners(cell, rng, self._winner_buffer())
+        target = np.full(len(cells), -1, np.intp)
+        target[claimants[win]] = cell[win]
         return target
 
     def move(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
@@ -134,10 +324,13 @@ class Torus:
         (see :meth:`claim_empty_near`); those that find none stay. Updates ``occ`` in place
         and returns the new cells."""
         target = self.claim_empty_near(occ, cells, rng, radius, geometry, tries, allowed)
-        movers = target >= 0
+        movers = np.flatnonzero(target >= 0)
+        to = target[movers]
         occ[cells[movers]] = EMPTY
-        occ[target[movers]] = ids[movers]
-        return np.where(movers, target, cells)
+        occ[to] = ids[movers]
+        out = cells.copy()
+        out[movers] = to
+        return out
 
     def place_near(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
                    radius: int, geometry: str, tries: int) -> np.ndarray:
@@ -158,27 +351,46 @@ class Torus:
         return rng.choice(empty, size=n, replace=False)
 
 
-@lru_cache(maxsize=64)
-def _half_widths(radius: int, geometry: str) -> list[int]:
-    """Half-width of the shape's row at each dy in -radius..radius."""
-    dy, dx = offsets(radius, geometry, include_centre=True)
-    return tuple(int(np.abs(dx[dy == d]).max()) for d in range(-radius, radius + 1))
+def random_winners(groups: np.ndarray, keys: np.ndarray, best: np.ndarray | None = None) -> np.ndarray:
+    """Mask of the entry with the largest key in each group (keys distinct, e.g. a permutation).
 
-
-def _box_sum(values: np.ndarray, half: int, axis: int) -> np.ndarray:
-    """Sum over the window [-half, half] along ``axis``, wrapping around."""
-    if half == 0:
-        return values.copy()
-    return ndimage.uniform_filter1d(values, 2 * half + 1, axis=axis, mode="wrap") * (2 * half + 1)
-
-
-def random_winners(groups: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Mask of the entry with the largest key in each group (keys distinct, e.g. a permutation)."""
+    ``best`` is an optional work array of at least ``groups.max() + 1`` entries of the
+    keys' dtype."""
     if not len(groups):
         return np.zeros(0, bool)
-    best = np.full(int(groups.max()) + 1, -1, np.int64)
+    top = int(groups.max()) + 1
+    best = np.empty(top, keys.dtype) if best is None or len(best) < top or best.dtype != keys.dtype else best[:top]
+    best[groups] = -1
     np.maximum.at(best, groups, keys)
     return keys == best[groups]
+
+
+def draw_winners(groups: np.ndarray, rng: np.random.Generator, best: np.ndarray | None = None) -> np.ndarray:
+    """Mask of one uniformly random entry of each group (groups: non-negative ints).
+
+    Each entry draws a random 31-bit key and the largest key of its group wins. Keys can
+    tie (rarely): the tied entries of a group then draw again among themselves, so the
+    winner stays exactly uniform and unique. ``best``: optional int32 work array of at
+    least ``groups.max() + 1`` entries, all -1 (it is left all -1)."""
+    n = len(groups)
+    if not n:
+        return np.zeros(0, bool)
+    if best is None or len(best) <= int(groups.max()):
+        best = np.full(int(groups.max()) + 1, -1, np.int32)
+    keys = (rng.bit_generator.random_raw(n) >> np.uint64(33)).astype(np.int32)
+    try:
+        np.maximum.at(best, groups, keys)
+        win = keys == best[groups]
+        n_groups = np.count_nonzero(best >= 0)
+    finally:
+        best[groups] = -1
+    if np.count_nonzero(win) != n_groups:                # some group has several top keys
+        w = np.flatnonzero(win)
+        _, first, count = np.unique(groups[w], return_index=True, return_counts=True)
+        again = w[np.isin(groups[w], groups[w[first[count > 1]]])]
+        win[again] = False
+        win[again[draw_winners(groups[again], rng, best)]] = True
+    return win
 
 
 def random_matching(left: np.ndarray, right: np.ndarray, rng: np.random.Generator,

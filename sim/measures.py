@@ -20,24 +20,26 @@ def measure_row(model) -> dict:
     reported / incidents (NaN with no incidents); costs in officer-days."""
     c, o, p, t, a = model.citizens, model.officers, model.p, model.tally, model.allocation
     n = max(len(c), 1)
-    free = ~c.jailed
+    free = np.flatnonzero(~c.jailed)
+    jailed = len(c) - len(free)
     legit = model.legitimacy
     tension = model.rules.grievance(c.hardship[free], legit[free])
-    cost_jail = float(c.jailed.sum()) * p.jail_cost
+    cost_jail = float(jailed) * p.jail_cost
     cost_incidents = t.incidents * p.incident_cost
+    trust_mean, trust_p10 = _mean_and_p10(legit)
     return {
         "step": model.steps,
-        "trust_mean": float(legit.mean()) if len(c) else np.nan,
-        "trust_p10": float(np.percentile(legit, 10)) if len(c) else np.nan,
+        "trust_mean": trust_mean,
+        "trust_p10": trust_p10,
         "tension": float(tension.mean()) if len(tension) else 0.0,
-        "active_fraction": float((c.active & free).sum()) / n,
+        "active_fraction": float(np.count_nonzero(c.active[free])) / n,
         "incidents": t.incidents,
         "incident_rate": 1000.0 * t.incidents / n,
         "reported_share": t.reported / t.incidents if t.incidents else np.nan,
         "arrests": t.arrests,
-        "jailed_fraction": float(c.jailed.sum()) / n,
+        "jailed_fraction": float(jailed) / n,
         "officer_stress": float(o.stress.mean()) if len(o) else 0.0,
-        "officers_on_duty": int(o.on_duty.sum()),
+        "officers_on_duty": int(np.count_nonzero(o.on_duty)),
         "cost_policing": a.cost_policing,
         "cost_programmes": a.cost_programmes,
         "cost_jail": cost_jail,
@@ -49,6 +51,16 @@ def measure_row(model) -> dict:
         "contacts": t.contacts,
         "supported": t.supported,
     }
+
+
+def _mean_and_p10(x: np.ndarray) -> tuple[float, float]:
+    """Mean and 10th percentile; a constant array (Epstein's global L) skips the sort."""
+    if not len(x):
+        return np.nan, np.nan
+    lo = x.min()
+    if lo == x.max():
+        return float(lo), float(lo)
+    return float(x.mean()), float(np.percentile(x, 10))
 
 
 def trust_map(model) -> np.ndarray:

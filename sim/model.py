@@ -55,7 +55,7 @@ class TrustModel(mesa.Model):
         self.streams = {name: np.random.default_rng(s) for name, s in zip(STREAMS, children)}
 
         self.grid = Torus(self.p.width, self.p.height)
-        self.occ = np.full(self.grid.size, EMPTY, np.int64)
+        self.occ = np.full(self.grid.size, EMPTY, np.int32)
         self.citizens = draw_citizens(self.streams["population"], self.p, self.grid.size)
         self.occ[self.citizens.cell] = np.arange(len(self.citizens))
         self.officers = Officers.hired(np.empty(0, np.int64))
@@ -103,9 +103,10 @@ class TrustModel(mesa.Model):
     # ------------------------------------------------------------------ phases
     def _release_from_jail(self):
         c = self.citizens
-        release = c.jailed & (c.jail_left == 0)
-        c.jail_left[c.jailed & ~release] -= 1
-        ids = np.flatnonzero(release)
+        jailed = np.flatnonzero(c.jailed)
+        done = c.jail_left[jailed] == 0
+        c.jail_left[jailed[~done]] -= 1
+        ids = jailed[done]
         if len(ids) and not self.p.jailed_keep_cell:
             c.cell[ids] = self.grid.place_near(self.occ, ids, c.cell[ids], self.streams["movement"],
                                                self.p.vision, self.p.geometry, self.p.move_tries)
@@ -158,9 +159,10 @@ class TrustModel(mesa.Model):
     def _decide(self, citizens):
         c, p = self.citizens, self.p
         ids = citizens[~c.jailed[citizens]]
-        cops = self._count_near(self.officers.cell[self.officers.on_duty], p.vision)[c.cell[ids]]
-        actives = 1 + self._count_near(self._active_cells(), p.vision)[c.cell[ids]] - c.active[ids]
-        g = self.rules.grievance(c.hardship[ids], self.legitimacy[ids])
+        cops, actives = self._counts_near([self.officers.cell[self.officers.on_duty], self._active_cells()],
+                                          c.cell[ids], p.vision)
+        actives = 1 + actives - c.active[ids]
+        g = self.rules.grievance(c.hardship[ids], self._legitimacy_of(ids))
         prob = self.rules.arrest_probability(cops, actives, p)
         c.active[ids] = self.rules.becomes_active(g, c.risk_aversion[ids], prob,
                                                   self.rules.effective_threshold(self.awareness, p))
@@ -168,7 +170,7 @@ class TrustModel(mesa.Model):
     def _arrest(self, officers):
         o, p = self.officers, self.p
         active_cells = self._active_cells()
-        sees = self._count_near(active_cells, p.officer_vision)[o.cell[officers]] > 0
+        sees = self._counts_near([active_cells], o.cell[officers], p.officer_vision)[0] > 0
         cops = officers[o.available[officers] & sees]
         if not len(cops):
             return
@@ -183,14 +185,14 @@ class TrustModel(mesa.Model):
             return
         c, o, p, rng = self.citizens, self.officers, self.p, self.streams["incidents"]
         free = np.flatnonzero(~c.jailed)
-        g = self.rules.grievance(c.hardship[free], self.legitimacy[free])
+        g = self.rules.grievance(c.hardship[free], self._legitimacy_of(free))
         offenders = free[rng.random(len(free)) < self.rules.incident_probability(c.active[free], g, p)]
         where = c.cell[offenders]
         np.add.at(self.incident_map, where, 1)
         # witnesses report with a chance rising with trust (C2)
         incident, witness_cells = self.grid.pairs_within(where, p.witness_radius, p.geometry, self._free_citizen_mask())
         witness = self.occ[witness_cells]
-        reports = rng.random(len(witness)) < self.rules.report_probability(self.legitimacy[witness], p)
+        reports = rng.random(len(witness)) < self.rules.report_probability(self._legitimacy_of(witness), p)
         reported = np.zeros(len(offenders), bool)
         reported[incident[reports]] = True
         # an available officer within response_radius answers each reported incident
@@ -219,9 +221,8 @@ class TrustModel(mesa.Model):
         if not near.any():
             return
         ids = np.flatnonzero(~c.jailed)
-        n = self._count_near(o.cell[near], p.contact_radius)[c.cell[ids]]
-        q = self.grid.neighbourhood_sum(self.grid.layer(o.cell[near], self.quality[near]), p.contact_radius,
-                                        p.geometry)[c.cell[ids]]
+        n, = self._counts_near([o.cell[near]], c.cell[ids], p.contact_radius)
+        q = self.grid.sum_near(o.cell[near], self.quality[near], c.cell[ids], p.contact_radius, p.geometry)
         rng = self.streams["contacts"]
         contact = rng.random(len(ids)) < self.rules.contact_probability(n, p)
         good = rng.random(len(ids)) < np.divide(q, n, out=np.zeros(len(ids)), where=n > 0)
@@ -240,9 +241,9 @@ class TrustModel(mesa.Model):
         c.trust = self.rules.trust_after_experiences(c.trust, t.good, t.bad, p)
         if p.influence_on:
             ids = np.flatnonzero(~c.jailed)
-            total = self.grid.neighbourhood_sum(self.grid.layer(c.cell[ids], c.trust[ids]), p.influence_radius,
-                                                p.geometry)[c.cell[ids]] - c.trust[ids]
-            count = self._count_near(c.cell[ids], p.influence_radius)[c.cell[ids]] - 1
+            cells = c.cell[ids]
+            total = self.grid.sum_near(cells, c.trust[ids], cells, p.influence_radius, p.geometry) - c.trust[ids]
+            count = self._counts_near([cells], cells, p.influence_radius)[0] - 1
             has = count > 0
             mean = total[has] / count[has]
             c.trust[ids[has]] = self.rules.trust_after_influence(c.trust[ids[has]], mean, p)
@@ -280,9 +281,10 @@ class TrustModel(mesa.Model):
         self.occ[target] = ids + len(self.citizens)
         self.officers.cell[ids] = target
 
-    def _count_near(self, cells, radius):
-        """Per cell: how many of ``cells`` lie within ``radius`` (centre included)."""
-        return self.grid.neighbourhood_sum(self.grid.layer(cells), radius, self.p.geometry)
+    def _counts_near(self, groups, at, radius):
+        """For each array of cells in ``groups``: how many lie within ``radius`` of each
+        cell of ``at`` (centre included), as floats; all groups counted in one pass."""
+        return self.grid.counts_near(groups, at, radius, self.p.geometry, dtype=float)
 
     def _active_cells(self):
         c = self.citizens
@@ -309,6 +311,12 @@ class TrustModel(mesa.Model):
         if self.p.trust_on:
             return self.citizens.trust
         return np.full(len(self.citizens), self.p.legitimacy)
+
+    def _legitimacy_of(self, ids) -> np.ndarray:
+        """``self.legitimacy[ids]`` without building the whole array."""
+        if self.p.trust_on:
+            return self.citizens.trust[ids]
+        return np.full(len(ids), self.p.legitimacy)
 
     @property
     def quality(self) -> np.ndarray:
@@ -386,7 +394,7 @@ class TrustModel(mesa.Model):
                    for k in overrides if k not in default_rules.RULE_NAMES]
         if unknown:
             raise ParamError(unknown)
-        return SimpleNamespace(**{n: getattr(default_rules, n) for n in default_rules.RULE_NAMES}, **overrides)
+        return SimpleNamespace(**{**{n: getattr(default_rules, n) for n in default_rules.RULE_NAMES}, **overrides})
 
     @staticmethod
     def _hook_set(hooks: dict) -> dict:

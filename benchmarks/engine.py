@@ -1,0 +1,204 @@
+"""Engine benchmark: trustsim against Mesa's bundled Epstein example, and trustsim at 1000x1000.
+
+    .venv/bin/python benchmarks/engine.py            # full run (a few minutes)
+    .venv/bin/python benchmarks/engine.py --quick    # smoke run (well under a minute)
+
+Part 1, 100x100, one process, interleaved: Mesa's ``epstein_civil_violence`` example, trustsim's
+``epstein-run2`` preset and trustsim's full ``mixed`` preset take turns for several rounds; each
+round times a block of steps of each model. Prints the median agent-steps per second of each and
+the ratios to Mesa. An agent-step is one agent (citizen or officer, jailed or not) for one step.
+
+Part 2, 1000x1000: ``epstein-run2`` and ``mixed``, each in its own subprocess so peak memories
+do not mix: seconds per step (median over steps) and peak resident memory (``ru_maxrss``, the
+whole process: Python, NumPy, Mesa and the model).
+
+The configurations are comparable: same grid, citizen density 0.7, officer density 0.04, vision
+7 for citizens and officers, legitimacy 0.82, maximum jail term 30, movement on. Mesa's example
+uses its default Von Neumann neighbourhood (radius 7: 112 cells), trustsim's Epstein preset a
+Euclidean disc (148 cells), so Mesa looks at fewer cells per agent. The mixed preset has its
+budgeted officers instead (0.03 per cell). The machine may be shared: both wall-clock and CPU
+time are printed, and medians over interleaved rounds damp the noise. This script prints figures;
+it asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+EPSTEIN = dict(citizen_density=0.7, cop_density=0.04, citizen_vision=7, cop_vision=7, legitimacy=0.82,
+               max_jail_term=30, movement=True)
+
+
+def mesa_model(size: int, seed: int, grid_type: str):
+    from mesa.examples.advanced.epstein_civil_violence.model import EpsteinCivilViolence, EpsteinScenario
+
+    scenario = EpsteinScenario(rng=seed, grid_type=grid_type, **EPSTEIN)
+    return EpsteinCivilViolence(width=size, height=size, scenario=scenario)
+
+
+def trustsim_model(preset: str, size: int, seed: int):
+    import sim
+
+    return sim.TrustModel(preset=preset, rng=seed, width=size, height=size)
+
+
+def agents(model) -> int:
+    if hasattr(model, "citizens"):
+        return len(model.citizens) + len(model.officers)
+    return len(model.agents)
+
+
+def timed_steps(model, steps: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) for ``steps`` steps."""
+    w, c = time.perf_counter(), time.process_time()
+    for _ in range(steps):
+        model.step()
+    return time.perf_counter() - w, time.process_time() - c
+
+
+def part_small(args) -> dict:
+    size = 100
+    models = {}
+    steps = {}
+    if not args.no_mesa:
+        models["mesa-example"] = mesa_model(size, args.seed, args.mesa_grid)
+        steps["mesa-example"] = args.mesa_steps
+    models["epstein-run2"] = trustsim_model("epstein-run2", size, args.seed)
+    models["mixed"] = trustsim_model("mixed", size, args.seed)
+    steps["epstein-run2"] = steps["mixed"] = args.steps
+    for name, m in models.items():                      # warm-up: past the first outburst, caches filled
+        timed_steps(m, 1 if name == "mesa-example" else args.warmup)
+    rates = {name: {"wall": [], "cpu": []} for name in models}
+    for r in range(args.rounds):
+        for name, m in models.items():
+            n = agents(m)
+            wall, cpu = timed_steps(m, steps[name])
+            rates[name]["wall"].append(n * steps[name] / wall)
+            rates[name]["cpu"].append(n * steps[name] / cpu)
+        print(f"  round {r + 1}/{args.rounds}: " + ", ".join(
+            f"{name} {rates[name]['wall'][-1] / 1e3:,.0f}k" for name in models), file=sys.stderr, flush=True)
+    out = {name: {"agents": agents(m), "steps_per_round": steps[name],
+                  "agent_steps_per_s_wall": statistics.median(v["wall"]),
+                  "agent_steps_per_s_cpu": statistics.median(v["cpu"])}
+           for (name, m), v in zip(models.items(), rates.values())}
+    return out
+
+
+def worker(preset: str, size: int, seed: int, warmup: int, steps: int) -> dict:
+    """One 1000x1000 configuration (run in its own process)."""
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    import sim  # noqa: F401  (imports count in the baseline)
+    import mesa  # noqa: F401
+
+    base_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.perf_counter()
+    m = trustsim_model(preset, size, seed)
+    build = time.perf_counter() - t
+    timed_steps(m, warmup)
+    wall, cpu = [], []
+    for _ in range(steps):
+        w, c = timed_steps(m, 1)
+        wall.append(w)
+        cpu.append(c)
+    n = agents(m)
+    return {"preset": preset, "size": size, "agents": n, "build_s": build,
+            "s_per_step_wall": statistics.median(wall), "s_per_step_cpu": statistics.median(cpu),
+            "s_per_step_wall_mean": statistics.fmean(wall),
+            "agent_steps_per_s_wall": n / statistics.median(wall), "agent_steps_per_s_cpu": n / statistics.median(cpu),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "rss_before_imports_mb": base / 1024, "rss_after_imports_mb": base_imports / 1024,
+            "steps_timed": steps, "warmup": warmup}
+
+
+def part_big(args) -> list[dict]:
+    out = []
+    for preset in ("epstein-run2", "mixed"):
+        cmd = [sys.executable, __file__, "--worker", preset, "--size", str(args.big_size), "--seed", str(args.seed),
+               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps)]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(res.stderr, file=sys.stderr)
+            raise SystemExit(f"benchmark worker for {preset} failed")
+        out.append(json.loads(res.stdout))
+        print(f"  {preset} {args.big_size}x{args.big_size}: done", file=sys.stderr, flush=True)
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="few rounds and steps: a smoke run, figures are rough")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds at 100x100 (median reported)")
+    ap.add_argument("--steps", type=int, default=50, help="trustsim steps per round at 100x100")
+    ap.add_argument("--mesa-steps", type=int, default=2, help="Mesa steps per round at 100x100")
+    ap.add_argument("--warmup", type=int, default=30, help="trustsim warm-up steps before timing at 100x100")
+    ap.add_argument("--mesa-grid", default="Von Neumann", choices=("Von Neumann", "Moore"),
+                    help="neighbourhood of Mesa's example (its default is Von Neumann)")
+    ap.add_argument("--no-mesa", action="store_true", help="skip Mesa's example")
+    ap.add_argument("--big-size", type=int, default=1000, help="side of the large grid")
+    ap.add_argument("--big-steps", type=int, default=15, help="timed steps at the large size")
+    ap.add_argument("--big-warmup", type=int, default=5, help="warm-up steps at the large size")
+    ap.add_argument("--no-big", action="store_true", help="skip the large-grid part")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.size, args.seed, args.warmup, args.steps)))
+        return
+    if args.quick:
+        args.rounds, args.steps, args.mesa_steps, args.warmup = 3, 10, 1, 5
+        args.big_steps, args.big_warmup = 3, 1
+
+    from sim.provenance import provenance
+
+    prov = provenance()
+    print(f"trustsim engine benchmark  {prov['created']}  commit {prov['git_commit']}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
+    print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    small = part_small(args)
+    print(f"\n100x100, interleaved, median of {args.rounds} rounds (agent-steps per second):")
+    print(f"  {'model':14s} {'agents':>7s} {'wall':>12s} {'CPU':>12s} {'ms/step':>8s}")
+    for name, r in small.items():
+        print(f"  {name:14s} {r['agents']:7d} {r['agent_steps_per_s_wall']:12,.0f} {r['agent_steps_per_s_cpu']:12,.0f} "
+              f"{1e3 * r['agents'] / r['agent_steps_per_s_wall']:8.2f}")
+    if "mesa-example" in small:
+        mesa_rate = small["mesa-example"]
+        print(f"  ratios to Mesa's example ({args.mesa_grid}):")
+        for name in ("epstein-run2", "mixed"):
+            w = small[name]["agent_steps_per_s_wall"] / mesa_rate["agent_steps_per_s_wall"]
+            c = small[name]["agent_steps_per_s_cpu"] / mesa_rate["agent_steps_per_s_cpu"]
+            print(f"    {name:12s} x{w:,.0f} (wall)  x{c:,.0f} (CPU)" + ("   target x100" if name == "mixed" else ""))
+    big = []
+    if not args.no_big:
+        big = part_big(args)
+        print(f"\n{args.big_size}x{args.big_size}, one process per preset, median of {args.big_steps} steps "
+              f"after {args.big_warmup} warm-up:")
+        print(f"  {'preset':14s} {'agents':>8s} {'s/step wall':>12s} {'s/step CPU':>11s} {'agent-steps/s':>14s} "
+              f"{'peak RSS':>9s}")
+        for r in big:
+            print(f"  {r['preset']:14s} {r['agents']:8d} {r['s_per_step_wall']:12.3f} {r['s_per_step_cpu']:11.3f} "
+                  f"{r['agent_steps_per_s_wall']:14,.0f} {r['peak_rss_mb']:7.0f}MB")
+        print(f"  (peak RSS includes ~{big[0]['rss_after_imports_mb']:.0f} MB of Python, NumPy, pandas and Mesa "
+              "after imports)")
+        print("  targets: epstein-run2 >= 5,000,000 agent-steps/s; mixed <= 0.35 s/step and <= 1 GB")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.json:
+        args.json.write_text(json.dumps({"provenance": prov, "small": small, "big": big,
+                                         "args": {k: v for k, v in vars(args).items() if k != "json"}}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
