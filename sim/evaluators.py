@@ -158,9 +158,20 @@ class DaskEvaluator(Evaluator):
         self._cluster = None
         self.client = None
         if scheduler == "local":
+            import signal
+            import threading
+
             n = check_workers(workers)
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                         dashboard_address=None, silence_logs=logging.ERROR)
+            # Worker processes inherit an ignored SIGINT, so Ctrl-C stops this process (which then
+            # closes the cluster) without a KeyboardInterrupt traceback from every worker.
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                             dashboard_address=None, silence_logs=logging.ERROR)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
             self.client = Client(self._cluster)
         else:
             try:
