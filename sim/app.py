@@ -36,7 +36,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.errors import UserError
 from sim.model import TrustModel
-from sim.params import POLICY_FIELDS, RADII, ParamError, Params
+from sim.params import RADII, ParamError, Params
 from sim.presets import PRESETS
 
 ENV_PRESET = "TRUSTSIM_APP_PRESET"   # set by `trustsim app`; the server imports this module

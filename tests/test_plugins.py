@@ -93,7 +93,12 @@ def test_a_rule_may_add_parameters_with_defaults_and_be_named_explicitly(tmp_pat
 def test_reimplementing_every_default_rule_leaves_results_identical(tmp_path):
     """A plug-in with fresh copies of all the default rules (their source, re-executed) and
     do-nothing hooks at every point gives exactly the default model's results."""
-    parts = ["import numpy as np", "from sim.plugins import hook, rule", ""]
+    import ast
+
+    source = Path(default_rules.__file__).read_text()
+    imports = [ast.get_source_segment(source, node) for node in ast.parse(source).body   # as sim/rules.py has them
+               if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "__future__"]
+    parts = [*imports, "from sim.plugins import hook, rule", ""]
     for name in default_rules.RULE_NAMES:
         parts += ["@rule", textwrap.dedent(inspect.getsource(getattr(default_rules, name))), ""]
     for point in HOOK_POINTS:
