@@ -21,8 +21,11 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
-from sim.app import COLOURS, SLIDERS, AppModel, grid_image, grid_png, model_params
-from sim.params import Params
+pytest.importorskip("altair", reason="Mesa's visualisation (mesa.visualization) imports altair: "
+                                     "add altair to the project's dependencies")
+
+from sim.app import COLOURS, SLIDERS, AppModel, grid_image, grid_png, model_params  # noqa: E402
+from sim.params import Params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"

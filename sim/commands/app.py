@@ -41,6 +41,7 @@ def add_parser(sub):
 def app_command(args) -> int:
     from sim.presets import get_preset
 
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # before solara is imported: no usage reports
     if args.install_assets:
         for line in install_assets():
             print(line)
@@ -60,13 +61,17 @@ def app_command(args) -> int:
         env["TRUSTSIM_APP_RULES"] = plugin.path
         print(f"plug-in: {plugin.describe()} (its code runs in this app)")
     check_port_free(args.host, args.port)
+    try:
+        import mesa.visualization  # noqa: F401  (imports altair, solara)
+    except ImportError as err:
+        raise UserError(f"the app needs Mesa's visualisation, which could not be imported ({err}); "
+                        f"install it with: pip install {err.name or 'altair'}") from None
     missing = missing_assets()
     if missing:
         print(f"note: {len(missing)} of the page's script packages are not cached here ({', '.join(missing)}); "
               "Solara fetches them from its CDN on first use. Offline? Run: trustsim app --install-assets",
               file=sys.stderr)
     os.environ.update(env)
-    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # no usage reports to solara's servers
     url_host = "localhost" if args.host == LOOPBACK else args.host
     print(f"trustsim app: open http://{url_host}:{args.port} in your browser (Ctrl-C stops it)", flush=True)
     return serve(args.host, args.port, open_browser=args.open)
