@@ -34,7 +34,17 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+
+
+def _use_sim_from(path: str | None):
+    """Import ``sim`` from ``path`` (e.g. a checkout of an older engine), else from this tree."""
+    sys.path.insert(0, str(Path(path).resolve() if path else ROOT))
+
+
+if "--sim-path" in sys.argv:
+    _use_sim_from(sys.argv[sys.argv.index("--sim-path") + 1])
+else:
+    _use_sim_from(None)
 
 EPSTEIN = dict(citizen_density=0.7, cop_density=0.04, citizen_vision=7, cop_vision=7, legitimacy=0.82,
                max_jail_term=30, movement=True)
@@ -126,6 +136,8 @@ def part_big(args) -> list[dict]:
     for preset in ("epstein-run2", "mixed"):
         cmd = [sys.executable, __file__, "--worker", preset, "--size", str(args.big_size), "--seed", str(args.seed),
                "--warmup", str(args.big_warmup), "--steps", str(args.big_steps)]
+        if args.sim_path:
+            cmd += ["--sim-path", args.sim_path]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             print(res.stderr, file=sys.stderr)
@@ -151,6 +163,8 @@ def main(argv=None):
     ap.add_argument("--no-big", action="store_true", help="skip the large-grid part")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
+    ap.add_argument("--sim-path", help="import trustsim's `sim` package from this directory (to time another "
+                                       "version of the engine, e.g. an older checkout)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -164,8 +178,11 @@ def main(argv=None):
 
     from sim.provenance import provenance
 
+    import sim
+
     prov = provenance()
     print(f"trustsim engine benchmark  {prov['created']}  commit {prov['git_commit']}")
+    print(f"engine: sim from {Path(sim.__file__).parent}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     small = part_small(args)

@@ -25,18 +25,12 @@ How it is fast (see ``benchmarks/README.md``):
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 import numpy as np
 
 EMPTY = -1
-
-_WORDS = (np.uint8, np.uint16, np.uint32)
-
-
-def _index_dtype(n: int):
-    """The smallest signed integer type holding indices below ``n``."""
-    return np.int32 if n < 2**31 else np.int64
 
 
 @lru_cache(maxsize=64)
@@ -71,6 +65,13 @@ def _half_widths(radius: int, geometry: str) -> tuple[int, ...]:
     """Half-width of the shape's row at each dy in -radius..radius."""
     dy, dx = offsets(radius, geometry, include_centre=True)
     return tuple(int(np.abs(dx[dy == d]).max()) for d in range(-radius, radius + 1))
+
+
+@lru_cache(maxsize=64)
+def _row_plan(radius: int, geometry: str) -> tuple[tuple[int, tuple[int, ...]], ...]:
+    """For h = 0 .. max half-width: (h, the rows i of the shape whose half-width is h)."""
+    half = _half_widths(radius, geometry)
+    return tuple((h, tuple(i for i, hi in enumerate(half) if hi == h)) for h in range(max(half) + 1))
 
 
 class Torus:
@@ -135,8 +136,8 @@ class Torus:
             tables = self._tables[key] = (rows.astype(np.intp), cols.astype(np.intp))
         rows, cols = tables
         y, x = np.divmod(padded, np.asarray(self._pad_width(radius), padded.dtype))
-        out = np.take(rows, y)
-        out += np.take(cols, x)
+        out = rows.take(y)
+        out += cols.take(x)
         return out
 
     def flat_offsets(self, radius: int, geometry: str, include_centre: bool = False) -> np.ndarray:
@@ -173,18 +174,17 @@ class Torus:
         Only contiguous slices of flat arrays, so every operation streams memory."""
         r, pw, dtype = radius, self._pad_width(radius), padded.dtype
         n, n_out = len(padded), self.height * self._pad_width(radius)
-        half = _half_widths(radius, geometry)
         out = self._buffer("sum", n_out, dtype)
         started = False
         rows = padded
-        for h in range(max(half) + 1):
+        for h, shape_rows in _row_plan(radius, geometry):
             if h:
                 nxt = self._buffer(f"rows{h % 2}", n, dtype)
                 seg = nxt[h:n - h]
                 np.add(rows[h:n - h], padded[:n - 2 * h], out=seg)
                 np.add(seg, padded[2 * h:], out=seg)
                 rows = nxt
-            for i in (i for i, hi in enumerate(half) if hi == h):   # row i of the shape is dy = i - r
+            for i in shape_rows:                   # row i of the shape is dy = i - r
                 part = rows[i * pw:i * pw + n_out]
                 if started:
                     np.add(out, part, out=out)
@@ -218,14 +218,18 @@ class Torus:
         ``radius`` of each cell of ``at`` (centre included). Returns one array per group
         (of ``dtype``), aligned with ``at``.
 
-        The cells of a group must be distinct (at most one agent per cell); the groups are
-        counted in one pass, packed in the fields of one small unsigned integer. Exact."""
-        bits = shape_size(radius, geometry).bit_length()
+        Exact. The groups are counted in one pass over the grid, packed in byte-aligned
+        fields of one small unsigned integer (e.g. two counts below 256 in a uint16); no
+        field can carry into the next, as each holds at most the size of the shape. Cells
+        repeated within a group (not expected: one agent per cell) are counted unpacked."""
+        bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
+        field = np.dtype(f"uint{bits}")
         per_word = max(1, 32 // bits)
         out = []
         for lo in range(0, len(groups), per_word):
             batch = groups[lo:lo + per_word]
-            word = next(w for w in _WORDS if np.dtype(w).itemsize * 8 >= bits * len(batch))
+            n_fields = 1 << (len(batch) - 1).bit_length()          # 1, 2 or 4 fields per word
+            word = np.dtype(f"uint{bits * n_fields}").type
             layer = self._buffer("layer", self.size, word)
             layer.fill(0)
             expected = 0
@@ -236,8 +240,10 @@ class Torus:
                 out.extend(n.astype(dtype) for n in self._counts_unpacked(batch, at, radius, geometry))
                 continue
             w = self._per_cell(self._window_sum(self.pad(layer, radius), radius, geometry), radius)[at]
-            mask = word((1 << bits) - 1)
-            out.extend(((w >> word(bits * i)) & mask).astype(dtype) for i in range(len(batch)))
+            fields = w.view(field).reshape(len(w), n_fields)       # field i = bits [bits*i, bits*(i+1))
+            if sys.byteorder == "big":
+                fields = fields[:, ::-1]
+            out.extend(fields[:, i].astype(dtype) for i in range(len(batch)))
         return out
 
     def _counts_unpacked(self, groups, at, radius, geometry):
@@ -247,8 +253,16 @@ class Torus:
     def sum_near(self, cells: np.ndarray, weights: np.ndarray, at: np.ndarray, radius: int,
                  geometry: str) -> np.ndarray:
         """Sum of ``weights`` of the agents at ``cells`` within ``radius`` of each cell of
-        ``at`` (centre included), aligned with ``at``."""
+        ``at`` (centre included), aligned with ``at``.
+
+        Few sources (fewer source-offset pairs than about half the cells): each source adds
+        its weight to the cells of its shape (one bincount). Many: a window sum over the grid."""
         cells = np.asarray(cells, np.intp)
+        weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
+        off = self.flat_offsets(radius, geometry, include_centre=True)
+        if len(cells) * len(off) <= self.size // 2:
+            reach = self.unpad((self.padded_index(cells, radius)[:, None] + off).ravel(), radius)
+            return np.bincount(reach, weights=np.repeat(weights, len(off)), minlength=self.size)[at]
         layer = self._buffer("wlayer", self.size, float)
         layer.fill(0.0)
         layer[cells] = weights
@@ -279,7 +293,7 @@ class Torus:
         src_index, cells = [], []
         for lo in range(0, len(start), per):
             c = (start[lo:lo + per, None] + off).ravel()
-            j = np.flatnonzero(np.take(hit, c))
+            j = hit.take(c).nonzero()[0]
             src_index.append(j // k + lo)
             cells.append(c[j])
         return np.concatenate(src_index), self.unpad(np.concatenate(cells), radius)
@@ -293,39 +307,46 @@ class Torus:
         ``tries`` draws), which gives a uniformly random empty cell. Two agents aiming at the
         same cell: a random one gets it, the other gets -1. ``allowed(index, cell)`` may veto
         a target (for beats). ``occ`` is not changed."""
-        off = self.flat_offsets(radius, geometry).astype(np.int32)   # int32 throughout: half the memory traffic
+        index, cell = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
+        target = np.full(len(cells), -1, np.intp)
+        target[index] = cell
+        return target
+
+    def _claims(self, occ, cells, rng, radius, geometry, tries, allowed=None):
+        """(index into ``cells``, cell claimed) of the agents that win a cell; see
+        :meth:`claim_empty_near`. Works on the padded grid in int32."""
+        off = self.flat_offsets(radius, geometry).astype(np.int32)
         empty = self.pad(occ == EMPTY, radius, name="pad_empty")
-        found = np.full(len(cells), -1, np.int32)        # padded index of the empty cell found
         todo = np.arange(len(cells), dtype=np.int32)
         here = self.padded_index(cells, radius).astype(np.int32)
+        who, where = [], []
         for t in range(tries):
             if not len(todo):
                 break
-            cand = np.take(off, rng.integers(0, len(off), size=len(todo)))
+            cand = off.take(rng.integers(0, len(off), size=len(todo)))
             cand += here
-            ok = np.take(empty, cand)
+            ok = empty.take(cand)
             if allowed is not None:
                 ok &= allowed(todo, self.unpad(cand, radius))
-            hit = np.flatnonzero(ok)
-            found[todo[hit]] = cand[hit]
+            hit = ok.nonzero()[0]
+            who.append(todo[hit])
+            where.append(cand[hit])
             if t + 1 < tries:
-                miss = np.flatnonzero(~ok)
+                miss = (~ok).nonzero()[0]
                 todo, here = todo[miss], here[miss]
-        claimants = np.flatnonzero(found >= 0)
-        cell = self.unpad(found[claimants], radius)
-        win = draw_winners(cell, rng, self._winner_buffer())
-        target = np.full(len(cells), -1, np.intp)
-        target[claimants[win]] = cell[win]
-        return target
+        if not who:
+            return np.empty(0, np.intp), np.empty(0, np.intp)
+        who = np.concatenate(who)
+        where = self.unpad(np.concatenate(where), radius)
+        win = draw_winners(where, rng, self._winner_buffer()).nonzero()[0]
+        return who[win], where[win]
 
     def move(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
              radius: int, geometry: str, tries: int, allowed=None) -> np.ndarray:
         """Move agents ``ids`` at ``cells`` each to a random empty cell within ``radius``
         (see :meth:`claim_empty_near`); those that find none stay. Updates ``occ`` in place
         and returns the new cells."""
-        target = self.claim_empty_near(occ, cells, rng, radius, geometry, tries, allowed)
-        movers = np.flatnonzero(target >= 0)
-        to = target[movers]
+        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
         occ[cells[movers]] = EMPTY
         occ[to] = ids[movers]
         out = cells.copy()

@@ -122,15 +122,18 @@ class TrustModel(mesa.Model):
     def _social_programmes(self):
         c, p, a = self.citizens, self.p, self.allocation
         supported = np.zeros(len(c), bool)
+        k = 0
         if a.support_recipients:
             priority = self.rules.support_priority(c.hardship, self.streams["policy"].random(len(c)), p)
             priority[c.jailed] = -np.inf
-            k = min(a.support_recipients, int((~c.jailed).sum()))
-            supported[np.argpartition(-priority, k - 1)[:k] if k else []] = True
-            self.tally.good[supported] += p.weight_help
+            k = min(a.support_recipients, len(c) - int(np.count_nonzero(c.jailed)))
+            if k:
+                chosen = np.argpartition(priority, len(c) - k)[len(c) - k:]     # the k highest priorities
+                supported[chosen] = True
+                self.tally.good[chosen] += p.weight_help
         c.hardship = self.rules.hardship_after_step(c.hardship, c.hardship0, supported, p)
         self.awareness = float(self.rules.awareness_after_step(self.awareness, a.awareness_reach, p))
-        self.tally.supported = int(supported.sum())
+        self.tally.supported = k
 
     def _activation_batches(self):
         """K = 1: everyone at once (synchronous). K > 1: K random sub-batches of all agents."""
@@ -146,7 +149,7 @@ class TrustModel(mesa.Model):
         if not self.p.movement_on:
             return
         c, o, p, rng = self.citizens, self.officers, self.p, self.streams["movement"]
-        ids = citizens[~c.jailed[citizens]]
+        ids = self._free_among(citizens)
         c.cell[ids] = self.grid.move(self.occ, ids, c.cell[ids], rng, p.vision, p.geometry, p.move_tries)
 
         def within_beat(index, cell):
@@ -158,7 +161,7 @@ class TrustModel(mesa.Model):
 
     def _decide(self, citizens):
         c, p = self.citizens, self.p
-        ids = citizens[~c.jailed[citizens]]
+        ids = self._free_among(citizens)
         cops, actives = self._counts_near([self.officers.cell[self.officers.on_duty], self._active_cells()],
                                           c.cell[ids], p.vision)
         actives = 1 + actives - c.active[ids]
@@ -222,13 +225,15 @@ class TrustModel(mesa.Model):
             return
         ids = np.flatnonzero(~c.jailed)
         n, = self._counts_near([o.cell[near]], c.cell[ids], p.contact_radius)
-        q = self.grid.sum_near(o.cell[near], self.quality[near], c.cell[ids], p.contact_radius, p.geometry)
         rng = self.streams["contacts"]
-        contact = rng.random(len(ids)) < self.rules.contact_probability(n, p)
-        good = rng.random(len(ids)) < np.divide(q, n, out=np.zeros(len(ids)), where=n > 0)
-        self.tally.good[ids[contact & good]] += 1.0
-        self.tally.bad[ids[contact & ~good]] += 1.0
-        self.tally.contacts = int(contact.sum())
+        contact = np.flatnonzero(rng.random(len(ids)) < self.rules.contact_probability(n, p))
+        who, n = ids[contact], n[contact]
+        # a contact is good with the mean procedural quality of the proximity officers in reach
+        q = self.grid.sum_near(o.cell[near], self.quality[near], c.cell[who], p.contact_radius, p.geometry)
+        good = rng.random(len(who)) < np.divide(q, n, out=np.zeros(len(who)), where=n > 0)
+        self.tally.good[who[good]] += 1.0
+        self.tally.bad[who[~good]] += 1.0
+        self.tally.contacts = len(who)
 
     def _update_trust(self):
         if not self.p.trust_on:
@@ -241,12 +246,13 @@ class TrustModel(mesa.Model):
         c.trust = self.rules.trust_after_experiences(c.trust, t.good, t.bad, p)
         if p.influence_on:
             ids = np.flatnonzero(~c.jailed)
-            cells = c.cell[ids]
-            total = self.grid.sum_near(cells, c.trust[ids], cells, p.influence_radius, p.geometry) - c.trust[ids]
+            cells, own = c.cell[ids], c.trust[ids]
+            total = self.grid.sum_near(cells, own, cells, p.influence_radius, p.geometry) - own
             count = self._counts_near([cells], cells, p.influence_radius)[0] - 1
             has = count > 0
-            mean = total[has] / count[has]
-            c.trust[ids[has]] = self.rules.trust_after_influence(c.trust[ids[has]], mean, p)
+            if not has.all():                       # citizens with no free neighbour keep their trust
+                ids, own, total, count = ids[has], own[has], total[has], count[has]
+            c.trust[ids] = self.rules.trust_after_influence(own, total / count, p)
         c.trust = self.rules.trust_after_memory(c.trust, c.trust0, p)
 
     def _update_stress(self):
@@ -286,9 +292,16 @@ class TrustModel(mesa.Model):
         cell of ``at`` (centre included), as floats; all groups counted in one pass."""
         return self.grid.counts_near(groups, at, radius, self.p.geometry, dtype=float)
 
+    def _free_among(self, citizens):
+        """The citizens of a batch who are not in jail (all free citizens, in order, for K = 1)."""
+        c = self.citizens
+        if self.p.activation_batches == 1 and len(citizens) == len(c):
+            return np.flatnonzero(~c.jailed)
+        return citizens[~c.jailed[citizens]]
+
     def _active_cells(self):
         c = self.citizens
-        return c.cell[c.active & ~c.jailed]
+        return c.cell[np.flatnonzero(c.active & ~c.jailed)]
 
     def _free_citizen_mask(self):
         mask = np.zeros(self.grid.size, bool)

@@ -80,7 +80,7 @@ def test_packed_counts_match_brute_force(geometry, width, height):
     g = Torus(width, height)
     n = width * height
     for r in radii(width, height):
-        for n_groups in (1, 2, 5):          # 5 groups of >= 4 bits need more than one word
+        for n_groups in (1, 2, 3, 5):       # 5 groups of 8-bit fields need more than one word
             groups = [rng.choice(n, size=rng.integers(0, n + 1), replace=False) for _ in range(n_groups)]
             at = rng.integers(0, n, size=3 * n)
             got = g.counts_near(groups, at, r, geometry)
@@ -89,6 +89,17 @@ def test_packed_counts_match_brute_force(geometry, width, height):
                 expected = brute_sum(np.bincount(cells, minlength=n), width, height, r, geometry)[at]
                 np.testing.assert_array_equal(counts, expected)
                 assert counts.dtype == np.int64
+
+
+def test_counts_in_16_bit_fields_match_brute_force():
+    """A Moore square of radius 9 has 361 cells: counts need 16-bit fields."""
+    rng = np.random.default_rng(2)
+    width, height = 23, 20
+    g = Torus(width, height)
+    groups = [rng.choice(g.size, size=k, replace=False) for k in (g.size, 300, 7)]
+    at = np.arange(g.size)
+    for cells, counts in zip(groups, g.counts_near(groups, at, 9, "moore")):
+        np.testing.assert_array_equal(counts, brute_sum(np.bincount(cells, minlength=g.size), width, height, 9, "moore"))
 
 
 def test_counts_stay_exact_when_a_field_is_full():
@@ -123,6 +134,13 @@ def test_weighted_sums_match_brute_force(geometry):
         layer[cells] = w
         np.testing.assert_allclose(g.sum_near(cells, w, at, r, geometry),
                                    brute_sum(layer, width, height, r, geometry)[at], rtol=1e-12, atol=1e-15)
+    for n in (3, 200):                                  # few sources (scatter path), many (window path), repeats
+        cells = rng.integers(0, g.size, size=n)
+        w = rng.random(n)
+        at = rng.integers(0, g.size, size=40)
+        np.testing.assert_allclose(g.sum_near(cells, w, at, 2, geometry),
+                                   brute_sum(np.bincount(cells, w, minlength=g.size), width, height, 2, geometry)[at],
+                                   rtol=1e-12)
     cells = np.array([5, 5, 7])                         # repeated cells add up
     np.testing.assert_allclose(g.sum_near(cells, np.array([0.25, 0.5, 1.0]), np.array([5, 6]), 1, geometry),
                                brute_sum(np.bincount(cells, [0.25, 0.5, 1.0], minlength=g.size),
