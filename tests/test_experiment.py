@@ -317,3 +317,31 @@ def test_generated_valid_scenarios_run_and_give_complete_results(d):
     first, last = res.manifest["resolved"]["window_steps"]
     assert 1 <= first <= last == steps
     assert set(res.maps) == {f"{p['name']}/{k}" for p in d["policies"] for k in ("trust", "incidents")}
+
+
+# ------------------------------------------------------------------ the printed table
+def test_the_table_calls_a_difference_clear_only_when_its_interval_excludes_zero_and_knows_which_way_is_better():
+    from sim.commands.compare import comparison_table
+    from sim.experiment import Results
+
+    def row(policy, measure, mean, diff, lo, hi):
+        return {"policy": policy, "measure": measure, "window": "8-10", "mean": mean, "sd": 0.1, "ci_low": mean - 0.1,
+                "ci_high": mean + 0.1, "n": 5, "baseline": "a", "diff_mean": diff, "diff_sd": 0.1,
+                "diff_ci_low": lo, "diff_ci_high": hi}
+
+    summary = pd.DataFrame([
+        row("a", "trust_mean", 0.5, 0.0, 0.0, 0.0), row("b", "trust_mean", 0.6, 0.1, 0.05, 0.15),
+        row("c", "trust_mean", 0.52, 0.02, -0.01, 0.05),
+        row("a", "tension", 0.2, 0.0, 0.0, 0.0), row("b", "tension", 0.3, 0.1, 0.05, 0.15),
+        row("c", "tension", 0.1, -0.1, -0.15, -0.00004),
+    ])
+    manifest = {"resolved": {"name": "t", "policies": [{"name": n, "params": {}} for n in "abc"], "baseline": "a",
+                             "window_steps": [8, 10], "window": 0.25, "replicates": 5, "steps": 10, "seed": 1},
+                "warnings": [], "budget_check": {"equal": True, "max_relative_gap": 0.0, "tolerance": 0.01}}
+    text = comparison_table(Results(pd.DataFrame(), summary, manifest, {}))
+    lines = text.splitlines()
+    trust = lines[[i for i, line in enumerate(lines) if line.startswith("trust:")][0]:]
+    tension = lines[[i for i, line in enumerate(lines) if line.startswith("tension:")][0]:]
+    assert "(baseline)" in trust[2] and trust[3].endswith("clear: better") and trust[4].endswith("within noise")
+    assert tension[3].endswith("clear: worse")                      # higher tension is worse
+    assert tension[4].endswith("clear: better") and "-0.00004]" in tension[4]  # a clear bound is never shown as 0

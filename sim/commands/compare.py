@@ -121,8 +121,12 @@ def comparison_table(res) -> str:
             if policy == base:
                 diff, verdict = "(baseline)", ""
             else:
-                diff = (f"{_f(row['diff_mean'], d, sign=True)} [{_f(row['diff_ci_low'], d, sign=True)}, "
-                        f"{_f(row['diff_ci_high'], d, sign=True)}]")
+                dd = d  # a clear difference must not show a bound of 0: add decimals until it does not
+                while _clear(row) and dd < d + 3 and 0 in (float(_f(row["diff_ci_low"], dd)),
+                                                          float(_f(row["diff_ci_high"], dd))):
+                    dd += 1
+                diff = (f"{_f(row['diff_mean'], dd, sign=True)} [{_f(row['diff_ci_low'], dd, sign=True)}, "
+                        f"{_f(row['diff_ci_high'], dd, sign=True)}]")
                 verdict = _verdict(row, better)
             lines.append(f"  {policy:<{width}}{level:<28}{'' if single else f'{diff:<30}{verdict}'}".rstrip())
     if single:
