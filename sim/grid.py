@@ -251,12 +251,14 @@ class Torus:
                                                          radius), radius, geometry), radius)[at] for cells in groups]
 
     def sum_near(self, cells: np.ndarray, weights: np.ndarray, at: np.ndarray, radius: int,
-                 geometry: str) -> np.ndarray:
+                 geometry: str, distinct: bool = False) -> np.ndarray:
         """Sum of ``weights`` of the agents at ``cells`` within ``radius`` of each cell of
         ``at`` (centre included), aligned with ``at``.
 
         Few sources (fewer source-offset pairs than about half the cells): each source adds
-        its weight to the cells of its shape (one bincount). Many: a window sum over the grid."""
+        its weight to the cells of its shape (one bincount). Many: a window sum over the grid.
+        ``distinct=True`` promises that no cell repeats (one agent per cell) and skips the
+        check for repeats."""
         cells = np.asarray(cells, np.intp)
         weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
         off = self.flat_offsets(radius, geometry, include_centre=True)
@@ -266,7 +268,7 @@ class Torus:
         layer = self._buffer("wlayer", self.size, float)
         layer.fill(0.0)
         layer[cells] = weights
-        if len(cells) and np.count_nonzero(self._mark(cells)) != len(cells):   # repeated cells: add them up
+        if not distinct and len(cells) and np.count_nonzero(self._mark(cells)) != len(cells):   # repeats: add up
             layer[:] = np.bincount(cells, weights=weights, minlength=self.size)
         return self._per_cell(self._window_sum(self.pad(layer, radius), radius, geometry), radius)[at]
 
@@ -346,12 +348,19 @@ class Torus:
         """Move agents ``ids`` at ``cells`` each to a random empty cell within ``radius``
         (see :meth:`claim_empty_near`); those that find none stay. Updates ``occ`` in place
         and returns the new cells."""
-        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
-        occ[cells[movers]] = EMPTY
-        occ[to] = ids[movers]
+        movers, to = self.moves(occ, ids, cells, rng, radius, geometry, tries, allowed)
         out = cells.copy()
         out[movers] = to
         return out
+
+    def moves(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
+              radius: int, geometry: str, tries: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`move` without copying everyone's cells: updates ``occ`` and returns
+        (index into ``ids`` of the agents that moved, their new cells)."""
+        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
+        occ[cells[movers]] = EMPTY
+        occ[to] = ids[movers]
+        return movers, to
 
     def place_near(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
                    radius: int, geometry: str, tries: int) -> np.ndarray:
@@ -421,21 +430,28 @@ def random_matching(left: np.ndarray, right: np.ndarray, rng: np.random.Generato
     Each left picks one of its pairs at random; a right claimed twice goes to a random
     claimant; unmatched lefts pick again among the remaining pairs (up to ``rounds``)."""
     key = rng.permutation(len(left))
-    out_l, out_r = [], []
-    for _ in range(rounds):
-        if not len(left):
-            break
-        pick = random_winners(left, key)
-        cand_l, cand_r, cand_k = left[pick], right[pick], key[pick]
-        win = random_winners(cand_r, cand_k)
-        won_l, won_r = cand_l[win], cand_r[win]
-        out_l.append(won_l)
-        out_r.append(won_r)
-        used_l = np.zeros(int(left.max()) + 1, bool)
-        used_r = np.zeros(int(right.max()) + 1, bool)
-        used_l[won_l] = used_r[won_r] = True
-        keep = ~used_l[left] & ~used_r[right]
-        left, right, key = left[keep], right[keep], key[keep]
-    if not out_l:
+    if not len(left):
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(out_l), np.concatenate(out_r)
+    left_of, right_of = _compact(left), _compact(right)    # labels below len(pairs): small work arrays
+    pair, l_lab, r_lab = np.arange(len(left)), left_of, right_of
+    used_l, used_r = np.zeros(len(left), bool), np.zeros(len(left), bool)
+    won = []
+    for _ in range(rounds):
+        if not len(pair):
+            break
+        pick = random_winners(l_lab, key)
+        cand, cand_r, cand_k = pair[pick], r_lab[pick], key[pick]
+        w = cand[random_winners(cand_r, cand_k)]           # pairs matched this round
+        won.append(w)
+        used_l[left_of[w]] = used_r[right_of[w]] = True
+        keep = ~used_l[l_lab] & ~used_r[r_lab]
+        pair, l_lab, r_lab, key = pair[keep], l_lab[keep], r_lab[keep], key[keep]
+    won = np.concatenate(won)
+    return left[won], right[won]
+
+
+def _compact(values: np.ndarray) -> np.ndarray:
+    """Labels in [0, len(values)) with equal labels exactly for equal values."""
+    label = np.empty(int(values.max()) + 1, np.intp)
+    label[values] = np.arange(len(values))
+    return label[values]

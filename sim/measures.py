@@ -22,11 +22,15 @@ def measure_row(model) -> dict:
     n = max(len(c), 1)
     free = np.flatnonzero(~c.jailed)
     jailed = len(c) - len(free)
-    legit = model.legitimacy
-    tension = model.rules.grievance(c.hardship[free], legit[free])
+    if p.trust_on:
+        legit = model.legitimacy
+        tension = model.rules.grievance(c.hardship[free], legit[free])
+        trust_mean, trust_p10 = _mean_and_p10(legit)
+    else:                                   # Epstein's global L: the same for every citizen
+        tension = model.rules.grievance(c.hardship[free], np.full(len(free), p.legitimacy))
+        trust_mean, trust_p10 = (float(p.legitimacy),) * 2 if len(c) else (np.nan, np.nan)
     cost_jail = float(jailed) * p.jail_cost
     cost_incidents = t.incidents * p.incident_cost
-    trust_mean, trust_p10 = _mean_and_p10(legit)
     return {
         "step": model.steps,
         "trust_mean": trust_mean,
@@ -54,12 +58,9 @@ def measure_row(model) -> dict:
 
 
 def _mean_and_p10(x: np.ndarray) -> tuple[float, float]:
-    """Mean and 10th percentile; a constant array (Epstein's global L) skips the sort."""
+    """Mean and 10th percentile (NaN for no citizens)."""
     if not len(x):
         return np.nan, np.nan
-    lo = x.min()
-    if lo == x.max():
-        return float(lo), float(lo)
     return float(x.mean()), float(np.percentile(x, 10))
 
 

@@ -150,14 +150,16 @@ class TrustModel(mesa.Model):
             return
         c, o, p, rng = self.citizens, self.officers, self.p, self.streams["movement"]
         ids = self._free_among(citizens)
-        c.cell[ids] = self.grid.move(self.occ, ids, c.cell[ids], rng, p.vision, p.geometry, p.move_tries)
+        movers, to = self.grid.moves(self.occ, ids, c.cell[ids], rng, p.vision, p.geometry, p.move_tries)
+        c.cell[ids[movers]] = to
 
         def within_beat(index, cell):
             j = officers[index]
             return ~o.proximity[j] | (self.grid.chebyshev(cell, o.beat[j]) <= p.beat_radius)
 
-        o.cell[officers] = self.grid.move(self.occ, officers + len(c), o.cell[officers], rng,
-                                          p.officer_vision, p.geometry, p.move_tries, within_beat)
+        movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
+                                     p.officer_vision, p.geometry, p.move_tries, within_beat)
+        o.cell[officers[movers]] = to
 
     def _decide(self, citizens):
         c, p = self.citizens, self.p
@@ -247,7 +249,7 @@ class TrustModel(mesa.Model):
         if p.influence_on:
             ids = np.flatnonzero(~c.jailed)
             cells, own = c.cell[ids], c.trust[ids]
-            total = self.grid.sum_near(cells, own, cells, p.influence_radius, p.geometry) - own
+            total = self.grid.sum_near(cells, own, cells, p.influence_radius, p.geometry, distinct=True) - own
             count = self._counts_near([cells], cells, p.influence_radius)[0] - 1
             has = count > 0
             if not has.all():                       # citizens with no free neighbour keep their trust

@@ -99,7 +99,8 @@ def test_counts_in_16_bit_fields_match_brute_force():
     groups = [rng.choice(g.size, size=k, replace=False) for k in (g.size, 300, 7)]
     at = np.arange(g.size)
     for cells, counts in zip(groups, g.counts_near(groups, at, 9, "moore")):
-        np.testing.assert_array_equal(counts, brute_sum(np.bincount(cells, minlength=g.size), width, height, 9, "moore"))
+        expected = brute_sum(np.bincount(cells, minlength=g.size), width, height, 9, "moore")
+        np.testing.assert_array_equal(counts, expected)
 
 
 def test_counts_stay_exact_when_a_field_is_full():
