@@ -105,8 +105,10 @@ def part_small(args) -> dict:
     return out
 
 
-def worker(preset: str, size: int, seed: int, warmup: int, steps: int) -> dict:
-    """One 1000x1000 configuration (run in its own process)."""
+def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int) -> dict:
+    """One large configuration (run in its own process): times ``steps`` steps after
+    ``warmup`` steps (the first outburst of a fresh Epstein run falls here) and, if ``late``
+    is past that, ``steps`` more steps after step ``late``."""
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     import sim  # noqa: F401  (imports count in the baseline)
     import mesa  # noqa: F401
@@ -115,27 +117,33 @@ def worker(preset: str, size: int, seed: int, warmup: int, steps: int) -> dict:
     t = time.perf_counter()
     m = trustsim_model(preset, size, seed)
     build = time.perf_counter() - t
-    timed_steps(m, warmup)
-    wall, cpu = [], []
-    for _ in range(steps):
-        w, c = timed_steps(m, 1)
-        wall.append(w)
-        cpu.append(c)
     n = agents(m)
-    return {"preset": preset, "size": size, "agents": n, "build_s": build,
-            "s_per_step_wall": statistics.median(wall), "s_per_step_cpu": statistics.median(cpu),
-            "s_per_step_wall_mean": statistics.fmean(wall),
-            "agent_steps_per_s_wall": n / statistics.median(wall), "agent_steps_per_s_cpu": n / statistics.median(cpu),
+    windows = {}
+    starts = [("early", warmup)] + ([("late", late)] if late >= warmup + steps else [])
+    for name, start in starts:
+        timed_steps(m, start - m.steps)
+        wall, cpu = [], []
+        for _ in range(steps):
+            w, c = timed_steps(m, 1)
+            wall.append(w)
+            cpu.append(c)
+        windows[name] = {"first_step": start + 1, "last_step": start + steps,
+                         "s_per_step_wall": statistics.median(wall), "s_per_step_cpu": statistics.median(cpu),
+                         "s_per_step_wall_mean": statistics.fmean(wall),
+                         "agent_steps_per_s_wall": n / statistics.median(wall),
+                         "agent_steps_per_s_cpu": n / statistics.median(cpu),
+                         "active_fraction": float(m.results.active_fraction.iloc[-steps:].mean()),
+                         "jailed_fraction": float(m.results.jailed_fraction.iloc[-steps:].mean())}
+    return {"preset": preset, "size": size, "agents": n, "build_s": build, "windows": windows,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "rss_before_imports_mb": base / 1024, "rss_after_imports_mb": base_imports / 1024,
-            "steps_timed": steps, "warmup": warmup}
+            "rss_before_imports_mb": base / 1024, "rss_after_imports_mb": base_imports / 1024}
 
 
 def part_big(args) -> list[dict]:
     out = []
     for preset in ("epstein-run2", "mixed"):
         cmd = [sys.executable, __file__, "--worker", preset, "--size", str(args.big_size), "--seed", str(args.seed),
-               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps)]
+               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps), "--late", str(args.big_late)]
         if args.sim_path:
             cmd += ["--sim-path", args.sim_path]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -160,6 +168,8 @@ def main(argv=None):
     ap.add_argument("--big-size", type=int, default=1000, help="side of the large grid")
     ap.add_argument("--big-steps", type=int, default=15, help="timed steps at the large size")
     ap.add_argument("--big-warmup", type=int, default=5, help="warm-up steps at the large size")
+    ap.add_argument("--big-late", type=int, default=40,
+                    help="also time --big-steps steps after this step at the large size (0: no second window)")
     ap.add_argument("--no-big", action="store_true", help="skip the large-grid part")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write all figures to this JSON file")
@@ -167,14 +177,15 @@ def main(argv=None):
                                        "version of the engine, e.g. an older checkout)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--late", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.size, args.seed, args.warmup, args.steps)))
+        print(json.dumps(worker(args.worker, args.size, args.seed, args.warmup, args.steps, args.late)))
         return
     if args.quick:
         args.rounds, args.steps, args.mesa_steps, args.warmup = 3, 10, 1, 5
-        args.big_steps, args.big_warmup = 3, 1
+        args.big_steps, args.big_warmup, args.big_late = 3, 1, 0
 
     from sim.provenance import provenance
 
@@ -201,15 +212,18 @@ def main(argv=None):
     big = []
     if not args.no_big:
         big = part_big(args)
-        print(f"\n{args.big_size}x{args.big_size}, one process per preset, median of {args.big_steps} steps "
-              f"after {args.big_warmup} warm-up:")
-        print(f"  {'preset':14s} {'agents':>8s} {'s/step wall':>12s} {'s/step CPU':>11s} {'agent-steps/s':>14s} "
-              f"{'peak RSS':>9s}")
+        print(f"\n{args.big_size}x{args.big_size}, one process per preset, median over the steps of each window:")
+        print(f"  {'preset':14s} {'steps':>7s} {'active':>7s} {'jailed':>7s} {'s/step wall':>12s} {'s/step CPU':>11s} "
+              f"{'agent-steps/s wall':>19s} {'CPU':>11s}")
         for r in big:
-            print(f"  {r['preset']:14s} {r['agents']:8d} {r['s_per_step_wall']:12.3f} {r['s_per_step_cpu']:11.3f} "
-                  f"{r['agent_steps_per_s_wall']:14,.0f} {r['peak_rss_mb']:7.0f}MB")
-        print(f"  (peak RSS includes ~{big[0]['rss_after_imports_mb']:.0f} MB of Python, NumPy, pandas and Mesa "
-              "after imports)")
+            for w in r["windows"].values():
+                steps = f"{w['first_step']}-{w['last_step']}"
+                print(f"  {r['preset']:14s} {steps:>7s} {w['active_fraction']:7.3f} {w['jailed_fraction']:7.3f} "
+                      f"{w['s_per_step_wall']:12.3f} {w['s_per_step_cpu']:11.3f} {w['agent_steps_per_s_wall']:19,.0f} "
+                      f"{w['agent_steps_per_s_cpu']:11,.0f}")
+        for r in big:
+            print(f"  peak RSS {r['preset']}: {r['peak_rss_mb']:.0f} MB (whole process; "
+                  f"{r['rss_after_imports_mb']:.0f} MB after importing Python, NumPy, pandas and Mesa)")
         print("  targets: epstein-run2 >= 5,000,000 agent-steps/s; mixed <= 0.35 s/step and <= 1 GB")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.json:

@@ -318,6 +318,7 @@ class Torus:
         """(index into ``cells``, cell claimed) of the agents that win a cell; see
         :meth:`claim_empty_near`. Works on the padded grid in int32."""
         off = self.flat_offsets(radius, geometry).astype(np.int32)
+        draw = np.int16 if len(off) < 2**15 else np.int64       # 16-bit draws are cheaper (and as exact)
         empty = self.pad(occ == EMPTY, radius, name="pad_empty")
         todo = np.arange(len(cells), dtype=np.int32)
         here = self.padded_index(cells, radius).astype(np.int32)
@@ -325,7 +326,7 @@ class Torus:
         for t in range(tries):
             if not len(todo):
                 break
-            cand = off.take(rng.integers(0, len(off), size=len(todo)))
+            cand = off.take(rng.integers(0, len(off), size=len(todo), dtype=draw))
             cand += here
             ok = empty.take(cand)
             if allowed is not None:

@@ -306,6 +306,9 @@ class TrustModel(mesa.Model):
         return c.cell[np.flatnonzero(c.active & ~c.jailed)]
 
     def _free_citizen_mask(self):
+        """Per cell: a free citizen is there."""
+        if not self.p.jailed_keep_cell:         # citizens on the grid are the free ones: read the occupancy
+            return (self.occ >= 0) & (self.occ < len(self.citizens))
         mask = np.zeros(self.grid.size, bool)
         mask[self.citizens.cell[~self.citizens.jailed]] = True
         return mask
