@@ -49,17 +49,17 @@ FULL = SuiteConfig(
 
 QUICK = SuiteConfig(
     mode="quick", orders=(1, 10),
-    run2_steps=1000, run2_reps={1: 3, 10: 2},
-    jail_terms=(15, 30, 60), jail_reps={1: 2, 10: 0},
-    salami_steps=400, salami_reps={1: 4, 10: 0},
-    withdrawal_steps=400, withdrawal_reps={1: 3, 10: 0},
+    run2_steps=1000, run2_reps={1: 2, 10: 3},
+    jail_terms=(15, 30, 60), jail_reps={1: 0, 10: 2},
+    salami_steps=400, salami_reps={1: 0, 10: 4},
+    withdrawal_steps=400, withdrawal_reps={1: 0, 10: 3},
     policy_steps=300, policy_reps=4,
     elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3,
 )
 
 
 def order_label(k: int) -> str:
-    return "synchronous" if k == 1 else f"{k} random sub-batches (random-sequential-like)"
+    return "synchronous" if k == 1 else f"{k} random sub-batches, random-sequential-like"
 
 
 def order_tag(k: int) -> str:
