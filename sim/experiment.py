@@ -317,6 +317,35 @@ class Results:
             write_json(tmp / "manifest.json", self.manifest)
         return out
 
+    # charts and report (sim.plots, sim.report); imported here so `import sim` does not load matplotlib
+    def plot_timeseries(self, measures=None, **kw):
+        from sim import plots
+        return plots.timeseries(self, **({"measures": measures} if measures else {}), **kw)
+
+    def plot_differences(self, **kw):
+        from sim import plots
+        return plots.forest(self, **kw)
+
+    def plot_costs(self):
+        from sim import plots
+        return plots.costs(self)
+
+    def plot_maps(self, **kw):
+        from sim import plots
+        return plots.maps(self, **kw)
+
+    def figures(self):
+        from sim import plots
+        return plots.figures(self)
+
+    def report(self, path):
+        from sim.report import write_report
+        return write_report(self, out=path)
+
+    def headline(self) -> str:
+        from sim.report import headline_text
+        return headline_text(self)
+
     def table(self) -> str:
         from sim.commands.compare import comparison_table
 
