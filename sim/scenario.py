@@ -164,6 +164,20 @@ class Scenario:
 
 
 # ---------------------------------------------------------------------------------- loading
+def read_toml(source, what: str) -> tuple[dict, Path]:
+    """The table of a TOML file and its resolved path; a missing, unreadable or malformed file is
+    a one-line UserError naming it (``what``: "scenario", "sweep")."""
+    path, label = Path(source), str(source)
+    if not path.is_file():
+        raise UserError(f"{label}: no such {what} file" if not path.exists() else f"{label}: not a file")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")), path.resolve()
+    except UnicodeDecodeError:
+        raise UserError(f"{label}: expected a UTF-8 text file (TOML)") from None
+    except tomllib.TOMLDecodeError as err:
+        raise UserError(f"{label}: invalid TOML: {err}") from None
+
+
 def load_scenario(source, *, overrides: dict | None = None) -> Scenario:
     """A :class:`Scenario` from a TOML file path, a TOML-like dict, or a Scenario (returned as is
     unless ``overrides`` are given). ``overrides`` (e.g. ``{"replicates": 3}``) replace top-level
@@ -175,18 +189,8 @@ def load_scenario(source, *, overrides: dict | None = None) -> Scenario:
     if isinstance(source, dict):
         return resolve(source, label="<scenario>", base_dir=Path.cwd(), overrides=overrides)
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        label = str(source)
-        if not path.is_file():
-            raise UserError(f"{label}: no such scenario file" if not path.exists() else f"{label}: not a file")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise UserError(f"{label}: expected a UTF-8 text file (TOML)") from None
-        except tomllib.TOMLDecodeError as err:
-            raise UserError(f"{label}: invalid TOML: {err}") from None
-        return resolve(raw, label=label, base_dir=path.resolve().parent, overrides=overrides,
-                       source=str(path.resolve()))
+        raw, path = read_toml(source, "scenario")
+        return resolve(raw, label=str(source), base_dir=path.parent, overrides=overrides, source=str(path))
     raise UserError(f"scenario: expected a path to a .toml file or a dict, got {type(source).__name__}")
 
 

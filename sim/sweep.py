@@ -84,7 +84,6 @@ import os
 import socket
 import sys
 import time
-import tomllib
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -97,7 +96,7 @@ from sim.errors import UserError
 from sim.evaluators import Evaluator, make_evaluator
 from sim.params import Params
 from sim.provenance import now_iso, provenance
-from sim.scenario import MAX_SEED, TOP_KEYS as SCENARIO_KEYS, Scenario, resolve as resolve_scenario
+from sim.scenario import MAX_SEED, TOP_KEYS as SCENARIO_KEYS, Scenario, read_toml, resolve as resolve_scenario
 
 SWEEP_KEYS = ("parameters", "design", "keep_timeseries", "remainder_to")
 TOP_KEYS = (*SCENARIO_KEYS, *SWEEP_KEYS)
@@ -346,18 +345,9 @@ def load_sweep(source, *, model=None, for_sensitivity: bool = False) -> Sweep:
     if isinstance(source, dict):
         return resolve(source, label="<sweep>", base_dir=Path.cwd(), model=model, for_sensitivity=for_sensitivity)
     if isinstance(source, (str, Path)):
-        path = Path(source)
-        label = str(source)
-        if not path.is_file():
-            raise UserError(f"{label}: no such sweep file" if not path.exists() else f"{label}: not a file")
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError:
-            raise UserError(f"{label}: expected a UTF-8 text file (TOML)") from None
-        except tomllib.TOMLDecodeError as err:
-            raise UserError(f"{label}: invalid TOML: {err}") from None
-        return resolve(raw, label=label, base_dir=path.resolve().parent, model=model,
-                       for_sensitivity=for_sensitivity, source=str(path.resolve()))
+        raw, path = read_toml(source, "sweep")
+        return resolve(raw, label=str(source), base_dir=path.parent, model=model,
+                       for_sensitivity=for_sensitivity, source=str(path))
     raise UserError(f"sweep: expected a path to a .toml file or a dict, got {type(source).__name__}")
 
 
