@@ -126,6 +126,13 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         for s in c.specs(cfg):
             wanted.setdefault(s, None)
     cached = load_runs(reuse) if reuse is not None else {}
+    earlier = None
+    if reuse is not None and (Path(reuse) / "validation.json").is_file():
+        old = json.loads((Path(reuse) / "validation.json").read_text())
+        earlier = old.get("simulated_in") or {
+            **{k: old.get(k) for k in ("started", "wall_time_s", "simulation_cpu_s", "load_average_start",
+                                       "load_average_end", "workers", "cores", "runs")},
+            "git_commit": old.get("provenance", {}).get("git_commit")}
     runs = {s: cached[s] for s in wanted if s in cached}
     specs = sorted((s for s in wanted if s not in runs), key=lambda s: -s.cost)
     errors = {}
@@ -165,7 +172,8 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         meta = {
             "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",
             "mode": cfg.mode, "workers": n_workers, "runs": len(wanted), "simulated_now": len(specs),
-            "reused_from": str(reuse) if reuse is not None else None, "failed_runs": len(errors),
+            "reused_from": str(reuse) if reuse is not None else None, "simulated_in": earlier,
+            "failed_runs": len(errors),
             "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
             "simulation_wall_s": round(sim_wall, 1), "cores": available_cores(),
             "load_average_start": load0, "load_average_end": _load(),

@@ -51,7 +51,7 @@ def contact_effect(p) -> dict:
 
 class GillProximity(Check):
     name = "policy-proximity-vs-reactive"
-    title = "Proximity policing: trust up clearly, incidents barely moved"
+    title = "Proximity vs reactive policing (Gill et al. 2014)"
     group = "policy"
     gating = False
     published = ("Community-oriented policing has clear positive effects on citizens' satisfaction and perceived "
@@ -147,9 +147,11 @@ class GillProximity(Check):
                 f"otherwise; since a bad contact weighs negativity_bias = {p.negativity_bias:g} times a good one, the "
                 f"expected change of one contact at the default trust is only {ce['expected']:+.4f} (a good contact "
                 f"alone: {ce['good']:+.4f}), and contacts help on balance only above a quality of "
-                f"{ce['break_even_quality']:.2f} (stress lowers an officer's quality further). With {per_citizen:.3f} contacts per citizen per step and trust "
+                f"{ce['break_even_quality']:.2f} (stress lowers an officer's quality further). With "
+                f"{per_citizen:.3f} contacts per citizen per step and trust "
                 f"relaxing to its baseline at trust_memory = {p.trust_memory:g} per step, the gain cannot build up; "
-                "meanwhile fewer officers answer reports, and ignored reports are bad experiences. This is the "
+                "meanwhile officers busy with contacts or held to their beat are not there to answer reports, and "
+                "ignored reports are bad experiences. This is the "
                 "model's version of the Skogan asymmetry applied to proximity work: contacts of merely good "
                 "quality do not build trust. The ODD should state it as a consequence of the quality and "
                 "negativity-bias defaults rather than a property of proximity policing.")
@@ -320,6 +322,11 @@ class PoliceElasticity(Check):
             ax.plot([], [], "k:", label="elasticity -0.3 and -0.5")
         ax.set(xscale="log", yscale="log", xlabel="officers", ylabel="incidents per 1,000 citizens per step",
                title=self.title)
+        from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+        ax.xaxis.set_major_formatter(ScalarFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks([b["officers"] for b in by_budget])
         ax.legend(fontsize=8)
         return self.result(
             measured={"elasticity": fit, "by_budget": by_budget, "arc_elasticities": arcs,
@@ -340,19 +347,28 @@ class PoliceElasticity(Check):
                                 for x in arcs) + ".") if arcs else ""
         if e < ELASTICITY_RANGE[0]:
             cells = Params().width * Params().height
-            low = arcs[0] if arcs else None
-            regime = (f" The response is steepest at the low end: with {low['from_officers']:.0f} officers (density "
-                      f"{low['from_officers'] / cells:.3f} per cell) the grid approaches Epstein's outburst regime, "
-                      "where citizens who outnumber the officers in their vision face no arrest risk under floor(C/A) "
-                      "(the same rise the officer-withdrawal check shows), so incidents from active citizens climb "
-                      "fast." if low is not None and np.isfinite(low["elasticity"]) and low["elasticity"] < e else "")
-            shape = (f"Incidents respond more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
+            finite = [x for x in arcs if np.isfinite(x["elasticity"])]
+            regime = ""
+            if finite:
+                steep = min(finite, key=lambda x: x["elasticity"])
+                last = finite[-1]
+                regime = (f" The response is far from a constant elasticity: it is steepest between "
+                          f"{steep['from_officers']:.0f} and {steep['to_officers']:.0f} officers "
+                          f"({steep['elasticity']:.2f}) and {last['elasticity']:.2f} between {last['from_officers']:.0f} "
+                          f"and {last['to_officers']:.0f}. At the low end the officer density "
+                          f"({finite[0]['from_officers'] / cells:.3f} per cell) approaches Epstein's outburst regime, "
+                          "where citizens who outnumber the officers in their vision face no arrest risk under "
+                          "floor(C/A) (the officer-withdrawal checks show actives climbing below about 0.02 per cell), "
+                          "so incidents from active citizens climb fast; at the high end the incidents left come "
+                          "from quiet citizens with a grievance (incident_rate_quiet), which officers do not deter.")
+            shape = (f"Incidents respond far more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
                      "-0.3 to -0.5 the econometric literature estimates. In the reactive preset, officers act "
                      "through Epstein's deterrence (the estimated arrest probability depends on the officer-to-active "
                      "ratio in vision, a step function under floor(C/A)) and through response to reports, so each "
                      "officer removes activity directly." + regime + " Real police elasticities are estimated on "
-                     "city-level crime, most of which is not deterred by visible officers at all; the model's "
-                     "incidents are dominated by active citizens, the part most sensitive to officers.")
+                     "city-level crime, most of which is not deterred by visible officers at all, and average over "
+                     "cities far from any threshold.")
+            arc_text = ""
         elif e > ELASTICITY_RANGE[1] and e <= 0:
             shape = (f"Incidents respond less to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 to "
                      "-0.5 the econometric literature estimates. Most incidents come from quiet citizens with a "

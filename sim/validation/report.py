@@ -15,8 +15,10 @@ Euclidean vision, arrest ratio floor(C/A) as in NetLogo's *Rebellion*, jailed ci
 preset's set-up departs from the paper's run (for instance the legitimacy and officer-withdrawal presets keep
 run 2's officers and jail term), a check tests the paper's qualitative finding, not its exact run. The paper
 activates agents in random sequential order; trustsim's default is synchronous (`activation_batches = 1`);
-{orders} Criteria were written into `sim/validation/` before any number was measured; no parameter was changed
-to make a check pass. Intervals are 95% (t-based over replicates unless stated)."""
+{orders} The criteria and their thresholds were written into `sim/validation/` before any number was measured;
+which activation order gates was settled after the first full run (at first both orders gated; every check has
+the same verdict under both, so this changes no verdict). No parameter was changed to make a check pass.
+Intervals are 95% (t-based over replicates unless stated)."""
 
 
 def _num(x, digits=3):
@@ -30,6 +32,29 @@ def verdict_cell(r) -> str:
     return f"{mark} {r.verdict}"
 
 
+def timing(meta: dict) -> str:
+    prov = meta["provenance"]
+    versions = (f"Python {prov['versions'].get('python')}, Mesa {prov['versions'].get('mesa')}, "
+                f"NumPy {prov['versions'].get('numpy')}")
+    sim = meta.get("simulated_in") if meta.get("simulated_now") == 0 else None
+    src = sim or meta
+    text = (f"Mode **{meta['mode']}**: {meta['runs']} simulation runs on {src['workers']} worker(s) "
+            f"({src['cores']} cores), running time **{src['wall_time_s'] / 60:.1f} min** ({src['wall_time_s']:.0f} s "
+            f"wall; {src['simulation_cpu_s']:.0f} s of simulation CPU time; machine load average "
+            f"{src['load_average_start']} at the start, {src['load_average_end']} at the end, so the wall time "
+            f"includes waiting for other users of the machine).")
+    if sim:
+        text += (f" Simulated from {sim['started']} at commit `{sim['git_commit']}`; this report was re-analysed "
+                 f"from the saved runs (`{meta['command']} --reuse {meta['reused_from']}`) at {prov['created']}, "
+                 f"commit `{prov['git_commit']}`, with {versions}.")
+    else:
+        text += (f" Generated {prov['created']} from commit `{prov['git_commit']}` with {versions}. "
+                 f"Command: `{meta['command']}`."
+                 + (f" {meta['runs'] - meta['simulated_now']} runs were reused from `{meta['reused_from']}`."
+                    if meta.get("reused_from") else ""))
+    return text
+
+
 def markdown(results: list, meta: dict) -> str:
     epstein = [r for r in results if r.group == "epstein"]
     policy = [r for r in results if r.group == "policy"]
@@ -39,15 +64,7 @@ def markdown(results: list, meta: dict) -> str:
     lines = [
         "# trustsim validation report",
         "",
-        f"Mode **{meta['mode']}**: {meta['runs']} simulation runs on {meta['workers']} worker(s) "
-        f"({meta['cores']} cores), running time **{meta['wall_time_s'] / 60:.1f} min** ({meta['wall_time_s']:.0f} s "
-        f"wall; {meta['simulation_cpu_s']:.0f} s of simulation CPU time; machine load average "
-        f"{meta['load_average_start']} at the start, {meta['load_average_end']} at the end, so the wall time "
-        f"includes waiting for other users of the machine). Generated {prov['created']} from commit `{prov['git_commit']}` with Python "
-        f"{prov['versions'].get('python')}, Mesa {prov['versions'].get('mesa')}, NumPy {prov['versions'].get('numpy')}. "
-        f"Command: `{meta['command']}`."
-        + (f" The simulations were reused from `{meta['reused_from']}` (their CPU time is reported; the wall time "
-           f"is this analysis's)." if meta.get("reused_from") else ""),
+        timing(meta),
         "",
         f"**Epstein checks (gating):** {len(gating) - len(failed)} of {len(gating)} pass"
         + (f"; not passing: {', '.join('`' + r.name + '`' for r in failed)}." if failed else "."),
@@ -81,18 +98,29 @@ def markdown(results: list, meta: dict) -> str:
         lines.append(f"- {src}")
     lines += ["", "## Reproducing", "",
               f"`{meta['command']}` (seeds {meta['config']['seeds_from']} upward in every condition; the suite's "
-              "sizes are in `validation.json` under `config`, the parameter defaults used under `default_params`).",
-              ""]
+              "sizes are in `validation.json` under `config`, the parameter defaults used under `default_params`). "
+              "The simulated series are saved next to this report (`runs.json`, `runs.npz`): "
+              "`trustsim validate --reuse <this folder> --out NEW` redoes the analysis and the report from them "
+              "without simulating.", ""]
     return "\n".join(lines)
 
 
 def orders_sentence(results) -> str:
-    k = sorted({r.name.rsplit("-", 1)[1] for r in results if r.group == "epstein" and r.name.rsplit("-", 1)[1][:1] == "k"})
-    if not k:
+    epstein = [r for r in results if r.group == "epstein" and "-" in r.name]
+    tags = sorted({r.name.rsplit("-", 1)[1] for r in epstein if r.name.rsplit("-", 1)[1][:1] == "k"})
+    if not tags:
         return "every Epstein check runs synchronously."
-    with_k = sorted({r.name.rsplit("-", 1)[0] for r in results if r.name.endswith("-" + k[0])})
-    return (f"these Epstein checks also run with {k[0][1:]} random sub-batches, which approximates the paper's "
-            f"order: {', '.join('`' + n + '`' for n in with_k)}.")
+    k = tags[0]
+    with_k = sorted({r.name.rsplit("-", 1)[0] for r in epstein if r.name.endswith("-" + k)})
+    sync = sorted({r.name.rsplit("-", 1)[0] for r in epstein if r.name.endswith("-sync")})
+    gate = sorted({r.name.rsplit("-", 1)[1] for r in epstein if r.gating})
+    gate_text = {("sync",): "the Epstein checks gate under the synchronous order",
+                 (k,): f"the Epstein checks gate under {k[1:]} random sub-batches, the order closest to the paper's, "
+                       "and are reported under the synchronous default"}.get(tuple(gate), "the Epstein checks gate "
+                                                                                   "under every order that ran")
+    return (f"checks run with {k[1:]} random sub-batches, which approximates the paper's order "
+            f"({', '.join('`' + n + '`' for n in with_k)}), and synchronously "
+            f"({', '.join('`' + n + '`' for n in sync) or 'none'}); {gate_text}.")
 
 
 def section(r) -> list:
