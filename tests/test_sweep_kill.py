@@ -117,4 +117,4 @@ def test_ctrl_c_and_kill_9_lose_and_duplicate_nothing(tmp_path):
         direct = run_task(sw.task(run))
         row = runs.set_index("run").loc[run]
         for k, v in direct["outputs"].items():
-            assert row[k] == pytest.approx(v, rel=0, abs=0), (run, k)
+            assert row[k] == pytest.approx(v, rel=0, abs=0, nan_ok=True), (run, k)
