@@ -51,7 +51,8 @@ resumes it)::
     failed.csv          the failed runs with their error and parameters (if any failed)
 
 Columns of ``runs.parquet`` and the parts: ``run, point, policy, replicate, seed, status``
-(``ok`` or ``failed``), ``error`` ("" when ok), ``seconds`` (run time), ``worker`` (host:pid),
+(``ok`` or ``failed``), ``error`` ("" when ok), ``seconds`` and ``cpu_seconds`` (the run's wall and
+CPU time in its worker), ``worker`` (host:pid),
 then the design parameters, then the run's summary measures (:func:`sim.experiment.per_replicate`):
 the window mean of each measure of :data:`sim.measures.MEASURES` over the scenario's window,
 ``incidents_cumulative``, ``cost_cumulative`` and ``public_cost_cumulative`` (NaN for failed runs).
@@ -105,7 +106,7 @@ FACTOR_KEYS = ("values", "range", "levels")
 DESIGN_KEYS = ("kind", "samples", "levels", "seed", "common_seeds")
 DESIGN_KINDS = ("grid", "lhs")
 SHARES = ("share_officers", "share_support", "share_welfare", "share_awareness")
-ID_COLUMNS = ("run", "point", "policy", "replicate", "seed", "status", "error", "seconds", "worker")
+ID_COLUMNS = ("run", "point", "policy", "replicate", "seed", "status", "error", "seconds", "cpu_seconds", "worker")
 MAX_RUNS = 10_000_000
 MAX_LEVELS = 10_000
 SEED_RULE = ("seed of a run = numpy.random.SeedSequence([seed, point, replicate]).generate_state(1)[0] "
@@ -623,7 +624,7 @@ def run_task(task: Task) -> dict:
     """Run one task in a worker; never raises for a failing run: returns its record with
     ``status`` "failed" and the error. (An exception that escapes, e.g. KeyboardInterrupt,
     means the run did not happen.)"""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = {"run": task.run, "point": task.point, "policy": task.policy, "replicate": task.replicate,
            "seed": task.seed, "status": "ok", "error": "", "worker": _worker_name(),
            "values": task.values, "outputs": {}, "timeseries": None}
@@ -646,6 +647,7 @@ def run_task(task: Task) -> dict:
         out["error"] = f"{type(err).__name__}: {' '.join(str(err).split()) or '(no message)'}"
         out["outputs"], out["timeseries"] = {}, None
     out["seconds"] = time.perf_counter() - t0
+    out["cpu_seconds"] = time.process_time() - c0
     return out
 
 
@@ -811,7 +813,7 @@ class SweepStore:
             outputs = list(dict.fromkeys([*MEASURES, *CUMULATIVE, "public_cost_cumulative", *outputs]))
         data = {c: [r[c] for r in rows] for c in ID_COLUMNS}
         df = pd.DataFrame(data).astype({"run": "int64", "point": "int64", "replicate": "int64", "seed": "int64",
-                                        "seconds": "float64"})
+                                        "seconds": "float64", "cpu_seconds": "float64"})
         for f in self.sweep.factors:
             df[f.name] = pd.Series([r["values"][f.name] for r in rows], dtype=_dtype(f.type))
         for k in outputs:

@@ -22,7 +22,7 @@ from sim.sweep import sweep as run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
-TIMING = ["seconds", "worker"]
+TIMING = ["seconds", "cpu_seconds", "worker"]
 
 
 def tiny(**over) -> dict:

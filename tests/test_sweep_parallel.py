@@ -12,7 +12,7 @@ from sim.evaluators import DaskEvaluator
 from sim.sweep import sweep as run_sweep
 
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
-TIMING = ["seconds", "worker"]
+TIMING = ["seconds", "cpu_seconds", "worker"]
 
 
 def spec():
