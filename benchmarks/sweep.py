@@ -5,9 +5,9 @@
     .venv/bin/python benchmarks/sweep.py --part 1    # only one part (1, 2 or 3)
 
 Part 1, throughput: the same 200-run sweep (a Latin hypercube of 50 points over two trust
-parameters x the 4 equal-budget policies x 1 replicate, 40x40 grid, 60 steps, summaries only)
-with 1 worker (in this process), 2 worker processes (process pool) and a Dask LocalCluster of 2
-single-threaded worker processes on 127.0.0.1. Workers are started and warmed up (imports done)
+parameters x the 4 equal-budget policies x 1 replicate, 40x40 grid, 150 steps (``--steps``),
+summaries only) with 1 worker (in this process), 2 worker processes (process pool) and a Dask
+LocalCluster of 2 single-threaded worker processes on 127.0.0.1. Workers are started and warmed up (imports done)
 before the clock starts; the start-up time is printed separately. Prints runs per second, the
 speed-up over 1 worker (target >= 1.8x on 2 workers), and whether the three results are identical;
 also a run's mean wall and CPU time in its worker (wall above CPU: the worker waited for a core)
@@ -86,13 +86,13 @@ def _warm(_):
 
 
 # ---------------------------------------------------------------------------------- part 1
-def part1(quick: bool, tmp: Path):
+def part1(quick: bool, tmp: Path, steps: int = 150):
     import pandas as pd
 
     from sim.evaluators import DaskEvaluator, ProcessPoolEvaluator, SerialEvaluator
     from sim.sweep import sweep
 
-    points, steps = (10, 30) if quick else (50, 60)
+    points, steps = (10, 30) if quick else (50, steps)
     spec = sweep_spec(points, steps, 40, "bench-throughput")
     n_runs = points * 4
     print(f"\n== Part 1: {n_runs}-run sweep (LHS {points} points x 4 policies, 40x40 grid, {steps} steps) ==")
@@ -229,13 +229,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller sweeps (a smoke run)")
     ap.add_argument("--part", type=int, choices=(1, 2, 3), action="append", help="run only this part (repeatable)")
+    ap.add_argument("--steps", type=int, default=150, help="part 1: steps per run (default 150)")
     args = ap.parse_args()
     parts = args.part or [1, 2, 3]
     print(f"trustsim sweep benchmark{' (quick)' if args.quick else ''}; python {sys.version.split()[0]}; {load()}")
     tmp = Path(tempfile.mkdtemp(prefix="trustsim-bench-sweep-"))
     try:
         for part in parts:
-            {1: part1, 2: part2, 3: part3}[part](args.quick, tmp)
+            if part == 1:
+                part1(args.quick, tmp, args.steps)
+            else:
+                {2: part2, 3: part3}[part](args.quick, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"\npeak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
