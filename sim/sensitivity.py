@@ -170,6 +170,8 @@ def analyze(sw: Sweep, method: str, unit: np.ndarray, outputs: dict, *, seed: in
     for (measure, policy, kind), y in outputs.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
+            # parts of a varying output may be constant (e.g. a count that stays 0): SALib says so per output
+            warnings.filterwarnings("ignore", message="Constant values encountered", category=UserWarning)
             if method == "sobol":
                 from SALib.analyze import sobol as sobol_analyze
 
