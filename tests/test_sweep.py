@@ -231,7 +231,7 @@ def test_every_run_once_with_its_identity_and_summary(done):
     expected = per_replicate(df, sw.scenario.window_steps).iloc[0]
     row = runs.set_index("run").loc[5]
     for k, v in expected.items():
-        assert row[k] == pytest.approx(v, rel=0, abs=0), k
+        assert row[k] == pytest.approx(v, rel=0, abs=0, nan_ok=True), k
     assert row["negativity_bias"] == t.values["negativity_bias"] == t.spec.params["negativity_bias"]
     lines = read_index(done.folder)
     assert sorted(lines["run"]) == list(range(sw.n_runs))
