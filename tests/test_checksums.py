@@ -1,0 +1,122 @@
+"""Behaviour is pinned: the same seeds give bit-identical results.
+
+The checksums were recorded before the package was reorganised (issue 10) and must not move
+under refactoring. A change that is meant to alter results (a new mechanism, a new default)
+re-records them with ``python tests/test_checksums.py`` and says so in its commit message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+
+PRESET_RUN = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
+STEPS = 90  # past the first scheduled intervention of every Epstein preset (step 77)
+
+EXPECTED = {  # recorded at commit e802f1e, before the reorganisation
+    "preset:epstein-run1": "55f358663bd9b034",
+    "preset:epstein-run2": "55f358663bd9b034",
+    "preset:epstein-salami": "e93b66dae0206bb0",
+    "preset:epstein-jump": "7c96e567c4bb076f",
+    "preset:epstein-cop-withdrawal": "1422b67e0a13915a",
+    "preset:reactive": "0e20a61396f34e5a",
+    "preset:proximity": "e3e2f172f5a7373e",
+    "preset:social-support": "1b3fdf650a305254",
+    "preset:mixed": "f29755d888994e1f",
+    "compare": "e7f0ea54473066d6/04912177050fc414",
+    "sweep": "f98541828cc97ea5",
+}
+
+
+def frame_digest(df: pd.DataFrame) -> str:
+    """sha256 of a frame's columns, names and values (floats as their exact bytes)."""
+    h = hashlib.sha256()
+    for name in df.columns:
+        h.update(str(name).encode())
+        col = df[name].to_numpy()
+        if col.dtype == object:
+            h.update("\x1f".join(map(str, col)).encode())
+        else:
+            h.update(np.ascontiguousarray(col.astype(np.float64)).tobytes())
+    return h.hexdigest()[:16]
+
+
+def preset_digest(name: str) -> str:
+    return frame_digest(sim.TrustModel(preset=name, rng=11, **PRESET_RUN).run(STEPS).results)
+
+
+def compare_digest() -> str:
+    scenario = {"name": "pinned", "steps": 12, "replicates": 2, "seed": 5, "allow_unequal_budget": True,
+                "base": {"params": PRESET_RUN},
+                "policies": [{"name": p, "preset": p} for p in sim.POLICY_PRESETS]}
+    with pytest.warns(UserWarning, match="UNEQUAL BUDGETS"):
+        res = sim.run_scenario(scenario, workers=1, progress=False)
+    return frame_digest(res.timeseries) + "/" + frame_digest(res.summary.drop(columns=["window"]))
+
+
+def sweep_digest(tmp_path) -> str:
+    text = f"""
+name = "pinned-sweep"
+steps = 10
+replicates = 2
+seed = 3
+remainder_to = "share_officers"
+[base.params]
+width = 20
+height = 20
+vision = 4
+officer_vision = 4
+response_radius = 6
+[[policies]]
+name = "officers-and-support"
+budget_shares = {{ officers = 1.0 }}
+[parameters]
+share_support = [0.0, 0.2]
+[design]
+kind = "grid"
+common_seeds = true
+"""
+    path = tmp_path / "pinned-sweep.toml"
+    path.write_text(text)
+    res = sim.sweep(str(path), workers=1, out=tmp_path / "out", progress=False)
+    runs = res.runs.sort_values(["point", "replicate"]).reset_index(drop=True)
+    keep = [c for c in runs.columns if c not in ("elapsed", "cpu", "worker", "finished", "status", "error")]
+    return frame_digest(runs[keep])
+
+
+def all_digests(tmp_path) -> dict:
+    out = {f"preset:{name}": preset_digest(name) for name in sim.PRESETS}
+    out["compare"] = compare_digest()
+    out["sweep"] = sweep_digest(tmp_path)
+    return out
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_results_are_pinned(name, tmp_path):
+    if name.startswith("preset:"):
+        got = preset_digest(name.split(":", 1)[1])
+    elif name == "compare":
+        got = compare_digest()
+    else:
+        got = sweep_digest(tmp_path)
+    assert got == EXPECTED[name], f"{name}: results changed ({got} != {EXPECTED[name]})"
+
+
+def test_every_preset_is_pinned():
+    assert {f"preset:{n}" for n in sim.PRESETS} | {"compare", "sweep"} == set(EXPECTED)
+
+
+if __name__ == "__main__":  # re-record: python tests/test_checksums.py
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        for k, v in all_digests(Path(d)).items():
+            print(f'    "{k}": "{v}",')
+    sys.exit(0)
