@@ -66,6 +66,7 @@ class TrustModel(mesa.Model):
         planned = list(get_preset(preset).interventions) if preset and params is None else []
         self.interventions = [Intervention.coerce(i) for i in [*planned, *interventions]]
         self._pending = []  # Mesa holds weak references to event callbacks: keep them alive here
+        self.interventions_scheduled: list[Intervention] = []
         for iv in self.interventions:
             self.schedule_intervention(iv)
         self._rows: list[dict] = []
@@ -387,10 +388,30 @@ class TrustModel(mesa.Model):
         iv = Intervention.coerce(iv)
         if iv.step <= self.steps:
             raise ParamError([f"intervention step {iv.step}: already past (model is at step {self.steps})"])
-        Params.build(**{**self.p.to_dict(), **iv.parameter_changes()})  # fail now, not mid-run
+        self._check_planned([*self._planned(), iv])  # fail now, not mid-run
         callback = partial(self.apply_intervention, iv)
         self._pending.append(callback)
+        self.interventions_scheduled.append(iv)
         self.schedule_event(callback, at=iv.step - 0.5)
+
+    def _planned(self) -> list[Intervention]:
+        """Scheduled interventions still to come, in the order they will apply."""
+        return [iv for iv in self.interventions_scheduled if iv.step > self.steps]
+
+    def _check_planned(self, planned: list[Intervention]):
+        """Replay ``planned`` in step order (ties in scheduling order) from the current
+        parameters: each state must be valid, so no intervention fails mid-run."""
+        p = self.p
+        for iv in sorted(planned, key=lambda iv: iv.step):
+            changes = iv.parameter_changes()
+            fixed = [f"intervention at step {iv.step}: {k}: cannot change during a run"
+                     for k in changes if k in FIXED_DURING_RUN]
+            if fixed:
+                raise ParamError(fixed)
+            try:
+                p = p.replace(**changes) if changes else p
+            except ParamError as err:
+                raise ParamError([f"intervention at step {iv.step}: {e}" for e in err.problems]) from None
 
     # ------------------------------------------------------------------ outputs
     @property

@@ -193,16 +193,9 @@ def test_switching_jailed_keep_cell_mid_run_keeps_the_grid_consistent(make, star
         assert not consistency_problems(m), (m.steps, consistency_problems(m))
 
 
-@pytest.mark.xfail(reason="BUG: sim/model.py schedule_intervention validates each intervention against the "
-                          "parameters at scheduling time, not those in force at its step, so a sequence that is "
-                          "valid one by one but invalid together (shares 0.5/0.5 at step 2, share_officers 1.0 "
-                          "at step 3 -> sum 1.5) passes construction and raises ParamError mid-run from inside "
-                          "Mesa's event loop, despite the 'fail now, not mid-run' comment", strict=True)
 def test_interventions_valid_one_by_one_but_not_together_are_refused_when_scheduled(make):
     ivs = [(2, {"share_officers": 0.5, "share_support": 0.5}), (3, {"share_officers": 1.0})]
-    try:
-        m = make(interventions=ivs)
-    except ParamError as err:
-        assert "expected a sum of 1" in str(err)
-        return
-    m.run(4)  # if accepted when scheduled, the run must go through
+    with pytest.raises(ParamError, match=r"intervention at step 3: .*expected a sum of 1"):
+        make(interventions=ivs)
+    ok = [ivs[0], (3, {"share_officers": 1.0, "share_support": 0.0})]  # the same cut, valid together: runs
+    assert make(interventions=ok).run(4).p.share_officers == 1.0
