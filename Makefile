@@ -27,7 +27,12 @@ demo: $(STAMP)
 	@echo "open $(DEMO_OUT)/report.html in a browser"
 
 test: $(STAMP)
+	$(BIN)/ruff check
 	$(BIN)/python -m pytest -q
+
+# the tests without the slow and browser ones (a few seconds to a minute)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 clean-venv:
 	rm -rf $(VENV)

@@ -110,8 +110,9 @@ def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int
     ``warmup`` steps (the first outburst of a fresh Epstein run falls here) and, if ``late``
     is past that, ``steps`` more steps after step ``late``."""
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    import sim  # noqa: F401  (imports count in the baseline)
     import mesa  # noqa: F401
+
+    import sim  # noqa: F401  (imports count in the baseline)
 
     base_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
@@ -187,9 +188,8 @@ def main(argv=None):
         args.rounds, args.steps, args.mesa_steps, args.warmup = 3, 10, 1, 5
         args.big_steps, args.big_warmup, args.big_late = 3, 1, 0
 
-    from sim.provenance import provenance
-
     import sim
+    from sim.provenance import provenance
 
     prov = provenance()
     print(f"trustsim engine benchmark  {prov['created']}  commit {prov['git_commit']}")

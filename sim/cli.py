@@ -17,7 +17,6 @@ from sim.errors import UserError
 from sim.params import ParamError
 
 
-
 class Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2 (argparse would print the usage too)
         self.exit(2, f"trustsim: error: {message} (see: {self.prog} --help)\n")

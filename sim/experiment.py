@@ -70,7 +70,7 @@ from sim.evaluators import Evaluator, make_evaluator
 from sim.interventions import Intervention
 from sim.measures import MEASURES
 from sim.model import TrustModel
-from sim.output import check_new_folder, new_folder, write_json
+from sim.output import new_folder, write_json
 from sim.params import ParamError, Params
 from sim.provenance import now_iso, provenance
 from sim.scenario import Scenario, load_scenario

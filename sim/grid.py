@@ -97,11 +97,6 @@ class Torus:
         dx = np.abs(ax - bx)
         return np.maximum(np.minimum(dy, self.height - dy), np.minimum(dx, self.width - dx))
 
-    def layer(self, cells: np.ndarray, weights=None) -> np.ndarray:
-        """A (height, width) layer with ``weights`` (default 1) added at ``cells``."""
-        flat = np.bincount(cells, weights=weights, minlength=self.size)
-        return flat.reshape(self.height, self.width)
-
     # --- the padded torus ------------------------------------------------------------
     def _buffer(self, name: str, n: int, dtype) -> np.ndarray:
         """A reusable work array (contents undefined)."""
@@ -172,7 +167,7 @@ class Torus:
         Row segments of half-width h: B_0 = v, B_h = B_{h-1} + v[. - h] + v[. + h]; the
         result adds, for each row dy of the shape, B_{h(dy)} shifted by dy padded rows.
         Only contiguous slices of flat arrays, so every operation streams memory."""
-        r, pw, dtype = radius, self._pad_width(radius), padded.dtype
+        pw, dtype = self._pad_width(radius), padded.dtype
         n, n_out = len(padded), self.height * self._pad_width(radius)
         out = self._buffer("sum", n_out, dtype)
         started = False

@@ -62,7 +62,7 @@ class Intervention:
         return d
 
     @classmethod
-    def coerce(cls, item) -> "Intervention":
+    def coerce(cls, item) -> Intervention:
         """An Intervention from itself, a dict, or a ``(step, {param: value})`` pair."""
         if isinstance(item, Intervention):
             return item

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import dataclasses
 import inspect
-import math
 import re
 import sys
 import textwrap
@@ -228,7 +226,7 @@ def render_presets() -> str:
         p = Params.build(name)
         cells = p.width * p.height
         a = allocate(p, cells, int(round(p.citizen_density * cells)))
-        level = _steady(lambda x: rules_module.awareness_after_step(x, a.awareness_reach, p), 0.0)
+        level = _steady(lambda x, a=a, p=p: rules_module.awareness_after_step(x, a.awareness_reach, p), 0.0)
         thr = float(rules_module.effective_threshold(level, p))
         budget = _fmt(round(a.budget, 4)) if p.budget_on else "no budget"
         out.append(f"| `{name}` | {p.width}x{p.height} | {a.officers} | {a.proximity} | {a.support_recipients} "

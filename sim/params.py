@@ -52,7 +52,8 @@ class Params:
     movement_on: bool = _p(True, doc="switch: agents move to a random empty cell in vision each step", group="grid")
     move_tries: int = _p(10, 1, 50, unit="draws", doc="random cells in vision tried when looking for an empty one", group="grid")
     activation_batches: int = _p(1, 1, 200, unit="batches",
-                                 doc="1 = synchronous update; K > 1 approximates random sequential order by K random sub-batches with counts refreshed between them", group="grid")
+                                 doc="1 = synchronous update; K > 1 approximates random sequential order by K random "
+                                     "sub-batches with counts refreshed between them", group="grid")
 
     # --- Epstein's core --------------------------------------------------------------
     legitimacy: float = _p(0.82, 0.0, 1.0, doc="global legitimacy L, used when trust_on is false", group="epstein")
@@ -111,7 +112,8 @@ class Params:
     proximity_fraction: float = _p(0.0, 0.0, 1.0, doc="fraction of officers in proximity mode", group="policy")
     contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")
     contact_radius: int = _p(2, 1, 10, unit="cells", doc="reach of a proximity officer's contacts", group="policy")
-    contact_rate: float = _p(0.5, 0.0, 1.0, unit="per step", doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
+    contact_rate: float = _p(0.5, 0.0, 1.0, unit="per step",
+                             doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
     beat_radius: int = _p(5, 1, 100, unit="cells", doc="proximity officers stay this close to their beat", group="policy")
     support_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days", doc="cost of supporting one citizen for one step", group="policy")
     support_targeting: float = _p(1.0, 0.0, 1.0, doc="1 = support goes to the highest hardship, 0 = to random citizens", group="policy")
@@ -209,7 +211,7 @@ class Params:
 
     # --- construction ----------------------------------------------------------------------------
     @classmethod
-    def build(cls, preset: str | None = None, **overrides) -> "Params":
+    def build(cls, preset: str | None = None, **overrides) -> Params:
         """Parameters of a preset (or the defaults) with keyword overrides, all validated."""
         from sim.presets import preset_params
 
@@ -219,7 +221,7 @@ class Params:
             raise ParamError(unknown)
         return cls(**{**base, **overrides})
 
-    def replace(self, **changes) -> "Params":
+    def replace(self, **changes) -> Params:
         """A validated copy with some fields changed."""
         unknown = [unknown_name_message(k, self.names()) for k in changes if k not in self.names()]
         if unknown:
@@ -229,7 +231,7 @@ class Params:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    def differences(self, other: "Params | None" = None) -> dict:
+    def differences(self, other: Params | None = None) -> dict:
         """Fields whose value differs from ``other`` (default: the defaults)."""
         other = other or Params()
         return {k: v for k, v in self.to_dict().items() if getattr(other, k) != v}

@@ -41,14 +41,14 @@ class Officers:
         return len(self.cell)
 
     @classmethod
-    def hired(cls, cells: np.ndarray) -> "Officers":
+    def hired(cls, cells: np.ndarray) -> Officers:
         n = len(cells)
         return cls(cells, np.zeros(n, bool), cells.copy(), np.zeros(n), np.ones(n, bool), np.ones(n, bool))
 
-    def keep(self, mask: np.ndarray) -> "Officers":
+    def keep(self, mask: np.ndarray) -> Officers:
         return Officers(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
 
-    def join(self, other: "Officers") -> "Officers":
+    def join(self, other: Officers) -> Officers:
         return Officers(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__))
 
 

@@ -97,7 +97,9 @@ from sim.errors import UserError
 from sim.evaluators import Evaluator, make_evaluator
 from sim.params import Params
 from sim.provenance import now_iso, provenance
-from sim.scenario import MAX_SEED, TOP_KEYS as SCENARIO_KEYS, Scenario, read_toml, resolve as resolve_scenario
+from sim.scenario import MAX_SEED, Scenario, read_toml
+from sim.scenario import TOP_KEYS as SCENARIO_KEYS
+from sim.scenario import resolve as resolve_scenario
 
 SWEEP_KEYS = ("parameters", "design", "keep_timeseries", "remainder_to")
 TOP_KEYS = (*SCENARIO_KEYS, *SWEEP_KEYS)
@@ -252,14 +254,14 @@ class Sweep:
     def _pass_seed(self) -> bool:
         return _accepts_seed(self.model)
 
-    def with_points(self, points: pd.DataFrame, design: dict) -> "Sweep":
+    def with_points(self, points: pd.DataFrame, design: dict) -> Sweep:
         """The same sweep on other design points (e.g. a sensitivity sample)."""
         points = points.reset_index(drop=True)
         _check_size(len(points) * len(self.policies) * self.replicates, self.source or self.name)
         return dataclasses.replace(self, points=points, design=dict(design))
 
     # ------------------------------------------------------------ runs
-    def task(self, run: int) -> "Task":
+    def task(self, run: int) -> Task:
         point, policy_index, replicate = self.identity(run)
         values = self.values(point)
         seed = run_seed(self.seed, point, replicate, self.common_seeds)
@@ -1080,18 +1082,6 @@ def _manifest(store: SweepStore, session: dict, extra: dict | None = None, not_r
 def _write_manifest(store: SweepStore, manifest: dict):
     _atomic_write(store.folder / "manifest.json",
                   lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str) + "\n"))
-
-
-def load_sweep_results(folder) -> SweepResults:
-    """Read a sweep folder back (complete or not)."""
-    folder = Path(folder)
-    if not (folder / "sweep.json").is_file():
-        raise UserError(f"{folder}: not a sweep folder (no sweep.json)")
-    manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").is_file() else {}
-    runs = pd.read_parquet(folder / "runs.parquet") if (folder / "runs.parquet").is_file() else read_parts(
-        folder / "parts")
-    points = pd.read_csv(folder / "points.csv") if (folder / "points.csv").is_file() else None
-    return SweepResults(runs=runs, points=points, folder=folder, manifest=manifest)
 
 
 # ---------------------------------------------------------------------------------- summary

@@ -61,7 +61,7 @@ def compare_digest() -> str:
 
 
 def sweep_digest(tmp_path) -> str:
-    text = f"""
+    text = """
 name = "pinned-sweep"
 steps = 10
 replicates = 2
@@ -75,7 +75,7 @@ officer_vision = 4
 response_radius = 6
 [[policies]]
 name = "officers-and-support"
-budget_shares = {{ officers = 1.0 }}
+budget_shares = { officers = 1.0 }
 [parameters]
 share_support = [0.0, 0.2]
 [design]

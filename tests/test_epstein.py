@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.presets import PRESETS, get_preset
-
 from conftest import SMALL
+from sim.presets import PRESETS, get_preset
 
 EPSTEIN = [name for name in PRESETS if name.startswith("epstein")]
 OUTBURST = 50  # actives

@@ -187,7 +187,7 @@ def test_movement_keeps_one_agent_per_cell_and_moves_within_radius(geometry, den
     occ = np.full(g.size, EMPTY, np.int32)
     occ[cells] = np.arange(n)
     moved_any = False
-    for step in range(20):
+    for _ in range(20):
         ids = rng.permutation(n)[: n // 2]            # a subset, in random order
         before = cells.copy()
         occ_before = occ.copy()

@@ -16,9 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import rules
-from sim.grid import EMPTY
 from sim.params import Params
-from sim.policy import allocate
 
 # Trust moved by nothing at all: every experience weight zero, no fading memory, no influence.
 NO_TRUST_CHANNELS = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_help=0.0, weight_report=0.0,
@@ -510,7 +508,7 @@ def test_literal_and_round_ratios_activate_subsets_of_floor(recorder, make):
     out = {}
     for rule in ("literal", "floor", "round"):
         calls = recorder("becomes_active")
-        m = make(RESTLESS, arrest_ratio=rule, incidents_on=False, legitimacy=0.35).run(2)
+        make(RESTLESS, arrest_ratio=rule, incidents_on=False, legitimacy=0.35).run(2)
         out[rule] = [o for _, o in calls["becomes_active"]]
     np.testing.assert_array_equal(out["literal"][0], out["floor"][0])
     np.testing.assert_array_equal(out["round"][0], out["floor"][0])

@@ -279,7 +279,7 @@ def test_bad_step_count_is_a_param_error(make, steps):
 
 def test_unknown_rule_or_hook_point_names_close_matches(make):
     with pytest.raises(ParamError, match=r"grievence: unknown rule \(did you mean grievance"):
-        make(rules={"grievence": lambda h, l: h})
+        make(rules={"grievence": lambda h, legitimacy: h})
     with pytest.raises(ParamError, match=r"step_ned: unknown hook point \(did you mean step_end"):
         make(hooks={"step_ned": [print]})
 

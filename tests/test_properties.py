@@ -10,10 +10,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sim
+from conftest import consistency_problems
 from sim.params import RADII, ParamError, Params
 from sim.presets import PRESETS
-
-from conftest import consistency_problems
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -122,8 +122,8 @@ def asset_specs() -> list[str]:
     own template, settings and grid layout, so a Solara upgrade changes the list)."""
     import re
 
-    import solara
     import ipyvue
+    import solara
     from solara.server import settings
 
     root = Path(solara.__file__).parent

@@ -28,7 +28,7 @@ def plot_command(args) -> int:
         raise UserError(f"--dpi: expected an integer in [30, 1200], got {args.dpi}")
     data = plots.load(args.folder)
     written = plots.save_all(data, args.folder / "figures", fmt=args.fmt, dpi=args.dpi or plots.DPI)
-    for name, path in written.items():
+    for path in written.values():
         print(f"wrote {path}")
     print(f"{len(written)} figure(s) in {args.folder / 'figures'}/ (captions in figures.json)")
     return 0

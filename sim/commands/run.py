@@ -17,7 +17,7 @@ import numpy as np
 from sim.errors import UserError
 from sim.model import TrustModel
 from sim.output import check_new_folder, new_folder, write_json
-from sim.params import Params, ParamError
+from sim.params import ParamError, Params
 from sim.provenance import now_iso, provenance
 
 SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate", "reported_share",

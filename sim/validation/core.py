@@ -29,7 +29,7 @@ class RunSpec:
     columns: tuple = (ACTIVES,)
 
     @classmethod
-    def make(cls, preset, seed, steps, columns=(ACTIVES,), **overrides) -> "RunSpec":
+    def make(cls, preset, seed, steps, columns=(ACTIVES,), **overrides) -> RunSpec:
         return cls(preset, int(seed), int(steps), tuple(sorted(overrides.items())), tuple(columns))
 
     @property

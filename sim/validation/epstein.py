@@ -12,7 +12,16 @@ import numpy as np
 from sim.presets import get_preset, preset_params
 from sim.validation.config import order_label, order_tag
 from sim.validation.core import (
-    ACTIVES, OUTBURST_THRESHOLD, Check, RunSpec, find_outbursts, fmt_ci, mean_ci, new_figure, ols, save_figure,
+    ACTIVES,
+    OUTBURST_THRESHOLD,
+    Check,
+    RunSpec,
+    find_outbursts,
+    fmt_ci,
+    mean_ci,
+    new_figure,
+    ols,
+    save_figure,
 )
 
 PAPER = "Epstein, J. M. (2002). Modeling civil violence: An agent-based computational approach. PNAS 99 (suppl. 3), 7243-7250"
@@ -449,7 +458,7 @@ class CopWithdrawal(_Ordered):
             f"{tip_share:.0%} of the total rise (bootstrap 95% interval over replicates "
             f"[{tip_ci['lo']:.0%}, {tip_ci['hi']:.0%}])",
             f"- (a) rebellion at zero officers: {'yes' if rebellion else 'no'}; (b) abrupt tip: {'yes' if abrupt else 'no'}",
-            f"- highest density at and below which every level mean exceeds 50 actives: "
+            "- highest density at and below which every level mean exceeds 50 actives: "
             + (f"{below:.3f}" if below is not None else "none"),
         ]
         fig, axes = new_figure(10, 3.6, ncols=2)
@@ -608,7 +617,7 @@ class ActivationOrder(Check):
             r = results.get(f"{base}-{order_tag(k)}")
             return r if r is not None and r.verdict != "error" else None
 
-        rows, verdicts = [], []
+        verdicts = []
         table = {}
         for k in self.orders:
             row = {}

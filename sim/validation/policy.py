@@ -220,7 +220,7 @@ class SkoganAsymmetry(Check):
             f"- defaults: trust_step {p.trust_step:g}, negativity_bias {p.negativity_bias:g}, "
             f"trust_initial_mean {p.trust_initial_mean:g}, trust_initial_sd {p.trust_initial_sd:g}",
             f"- ratio at the mean initial trust T = {t0:g}: {r0:.2f}",
-            f"- ratio at T = 0.1, 0.5, 0.9: " + ", ".join(f"{float(ratio([x])[0]):.2f}" for x in (0.1, 0.5, 0.9))
+            "- ratio at T = 0.1, 0.5, 0.9: " + ", ".join(f"{float(ratio([x])[0]):.2f}" for x in (0.1, 0.5, 0.9))
             + ("; a good experience moves trust more than a bad one below T = " + f"{crossover:.2f}"
                if crossover is not None else "; a bad experience moves trust more at every level of trust"),
             f"- initial population: {in_range:.0%} of citizens in [4, 14], {above:.0%} above 14, "

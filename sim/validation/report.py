@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import html
-import math
 
 from sim.output import write_json
 
@@ -19,12 +18,6 @@ activates agents in random sequential order; trustsim's default is synchronous (
 which activation order gates was settled after the first full run (at first both orders gated; every check has
 the same verdict under both, so this changes no verdict). No parameter was changed to make a check pass.
 Intervals are 95% (t-based over replicates unless stated)."""
-
-
-def _num(x, digits=3):
-    if isinstance(x, float) and not math.isfinite(x):
-        return "n/a"
-    return f"{x:.{digits}g}" if isinstance(x, float) else str(x)
 
 
 def verdict_cell(r) -> str:
@@ -60,7 +53,6 @@ def markdown(results: list, meta: dict) -> str:
     policy = [r for r in results if r.group == "policy"]
     gating = [r for r in results if r.gating]
     failed = [r for r in gating if r.passed is not True]
-    prov = meta["provenance"]
     lines = [
         "# trustsim validation report",
         "",
@@ -68,7 +60,7 @@ def markdown(results: list, meta: dict) -> str:
         "",
         f"**Epstein checks (gating):** {len(gating) - len(failed)} of {len(gating)} pass"
         + (f"; not passing: {', '.join('`' + r.name + '`' for r in failed)}." if failed else "."),
-        f"**Policy-layer checks (reported):** "
+        "**Policy-layer checks (reported):** "
         + "; ".join(f"`{r.name}`: {r.verdict}" for r in policy) + ".",
         "",
         SCOPE.format(orders=orders_sentence(results)),
@@ -152,7 +144,7 @@ def html_section(results, meta) -> str:
     rows = "\n".join(
         f"<tr><td><a href='#{e(r.name)}'>{e(r.name)}</a></td><td>{'yes' if r.gating else 'no'}</td>"
         f"<td>{e(r.headline)}</td><td>{e(verdict_cell(r))}</td></tr>" for r in results)
-    parts = [f"<section id='validation'><h2>Validation</h2>",
+    parts = ["<section id='validation'><h2>Validation</h2>",
              f"<p>Mode {e(meta['mode'])}; {meta['runs']} runs; {meta['wall_time_s'] / 60:.1f} min; commit "
              f"<code>{e(str(meta['provenance']['git_commit']))}</code>.</p>",
              "<table><thead><tr><th>check</th><th>gating</th><th>trustsim</th><th>verdict</th></tr></thead>"
