@@ -194,18 +194,6 @@ def test_a_budget_gap_within_the_tolerance_passes_and_is_reported():
 
 
 # ------------------------------------------------------------------ plug-ins
-def _model_takes_rule_overrides() -> bool:
-    from sim import rules
-
-    try:
-        sim.TrustModel(rng=1, rules={"grievance": rules.grievance}, **SMALL)
-    except TypeError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _model_takes_rule_overrides(),
-                    reason="TrustModel(rules=...) fails: sim/model.py _rule_set passes an overridden rule twice")
 def test_a_rule_plugin_is_passed_to_every_run_and_recorded(tmp_path):
     plugin = tmp_path / "calm.py"
     plugin.write_text("import numpy as np\nfrom sim.plugins import rule\n\n"
