@@ -66,7 +66,6 @@ class TrustModel(mesa.Model):
         planned = list(get_preset(preset).interventions) if preset and params is None else []
         self.interventions = [Intervention.coerce(i) for i in [*planned, *interventions]]
         self._pending = []  # Mesa holds weak references to event callbacks: keep them alive here
-        self.interventions_scheduled: list[Intervention] = []
         for iv in self.interventions:
             self.schedule_intervention(iv)
         self._rows: list[dict] = []
@@ -391,12 +390,11 @@ class TrustModel(mesa.Model):
         self._check_planned([*self._planned(), iv])  # fail now, not mid-run
         callback = partial(self.apply_intervention, iv)
         self._pending.append(callback)
-        self.interventions_scheduled.append(iv)
         self.schedule_event(callback, at=iv.step - 0.5)
 
     def _planned(self) -> list[Intervention]:
         """Scheduled interventions still to come, in the order they will apply."""
-        return [iv for iv in self.interventions_scheduled if iv.step > self.steps]
+        return [iv for iv in (callback.args[0] for callback in self._pending) if iv.step > self.steps]
 
     def _check_planned(self, planned: list[Intervention]):
         """Replay ``planned`` in step order (ties in scheduling order) from the current
