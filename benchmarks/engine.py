@@ -189,7 +189,7 @@ def main(argv=None):
         args.big_steps, args.big_warmup, args.big_late = 3, 1, 0
 
     import sim
-    from sim.provenance import provenance
+    from sim.storage.provenance import provenance
 
     prov = provenance()
     print(f"trustsim engine benchmark  {prov['created']}  commit {prov['git_commit']}")

@@ -21,7 +21,7 @@ while streaming, the peak including the final summary (runs.parquet, points.csv)
 largest resident memory seen in a child process (a worker or the forkserver). Flat memory: the
 streaming peak does not grow with the number of runs.
 
-Part 3, Sobol: ``sim.sensitivity`` of 6 parameters on the default comparison
+Part 3, Sobol: ``sim.run.sensitivity`` of 6 parameters on the default comparison
 (experiments/compare-policies.toml: 60x60 grid, 200 steps, 4 policies) with n = 8 (8 x (6 + 2) =
 64 points), 1 replicate per point, 2 worker processes: total wall time (runs + analysis of every
 measure and policy difference + chart), then the analysis alone (the same call again on the
@@ -77,8 +77,8 @@ def sweep_spec(points: int, steps: int, grid: int, name: str) -> dict:
 
 def _warm(_):
     """Import everything a run needs and run a tiny model (in a worker)."""
-    import sim.sweep  # noqa: F401
-    from sim.model import TrustModel
+    import sim.run.sweep  # noqa: F401
+    from sim.core.model import TrustModel
 
     TrustModel(rng=0, width=12, height=12, vision=3, officer_vision=3, response_radius=4).run(2)
     time.sleep(0.3)
@@ -89,8 +89,8 @@ def _warm(_):
 def part1(quick: bool, tmp: Path, steps: int = 150):
     import pandas as pd
 
-    from sim.evaluators import DaskEvaluator, ProcessPoolEvaluator, SerialEvaluator
-    from sim.sweep import sweep
+    from sim.run.evaluators import DaskEvaluator, ProcessPoolEvaluator, SerialEvaluator
+    from sim.run.sweep import sweep
 
     points, steps = (10, 30) if quick else (50, steps)
     spec = sweep_spec(points, steps, 40, "bench-throughput")
@@ -134,7 +134,7 @@ import json, os, resource, sys, threading, time, warnings
 warnings.simplefilter("ignore", UserWarning)
 sys.path.insert(0, sys.argv[1])
 import psutil
-from sim.sweep import sweep, read_index
+from sim.run.sweep import sweep, read_index
 spec = json.loads(sys.argv[2]); out = sys.argv[3]
 proc = psutil.Process()
 samples, stop, workers_peak = [], threading.Event(), [0]
@@ -191,7 +191,7 @@ def part2(quick: bool, tmp: Path):
 
 # ---------------------------------------------------------------------------------- part 3
 def part3(quick: bool, tmp: Path):
-    from sim.sensitivity import sensitivity
+    from sim.run.sensitivity import sensitivity
 
     raw = tomllib.loads((ROOT / "experiments" / "compare-policies.toml").read_text())
     n = 2 if quick else 8

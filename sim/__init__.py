@@ -6,18 +6,40 @@
     df = m.results
     res = sim.compare()                                        # the equal-budget policy comparison
     sim.sweep("experiments/sweep-budget.toml")                 # sweeps and sensitivity (SALib)
+
+The names below load on first use (PEP 562), so `import sim` loads neither Mesa, pandas nor matplotlib.
 """
 
-from sim.experiment import Results, compare, load_results, run_scenario
-from sim.interventions import Intervention
-from sim.measures import MEASURES
-from sim.model import TrustModel
-from sim.params import ParamError, Params
-from sim.presets import POLICY_PRESETS, PRESETS
-from sim.sensitivity import sensitivity
-from sim.sweep import sweep
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = ["TrustModel", "Params", "ParamError", "Intervention", "PRESETS", "POLICY_PRESETS", "MEASURES",
-           "run_scenario", "compare", "load_results", "Results", "sweep", "sensitivity"]
+_PUBLIC = {   # public name -> module that defines it
+    "TrustModel": "sim.core.model",
+    "Params": "sim.core.params",
+    "ParamError": "sim.core.params",
+    "Intervention": "sim.core.interventions",
+    "PRESETS": "sim.core.presets",
+    "POLICY_PRESETS": "sim.core.presets",
+    "MEASURES": "sim.core.measures",
+    "run_scenario": "sim.run.experiment",
+    "compare": "sim.run.experiment",
+    "load_results": "sim.run.experiment",
+    "Results": "sim.run.experiment",
+    "sweep": "sim.run.sweep",
+    "sensitivity": "sim.run.sensitivity",
+}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        value = getattr(import_module(_PUBLIC[name]), name)
+        globals()[name] = value   # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_PUBLIC])

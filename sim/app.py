@@ -34,10 +34,10 @@ from matplotlib.patches import Patch
 from mesa.visualization import Slider, SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
+from sim.core.model import TrustModel
+from sim.core.params import RADII, ParamError, Params
+from sim.core.presets import PRESETS
 from sim.errors import UserError
-from sim.model import TrustModel
-from sim.params import RADII, ParamError, Params
-from sim.presets import PRESETS
 
 ENV_PRESET = "TRUSTSIM_APP_PRESET"   # set by `trustsim app`; the server imports this module
 ENV_RULES = "TRUSTSIM_APP_RULES"
@@ -65,7 +65,7 @@ def _load_configured_plugin():
     path = os.environ.get(ENV_RULES)
     if not path:
         return None, None
-    from sim.plugins import load_plugin
+    from sim.core.plugins import load_plugin
 
     try:
         return load_plugin(path), None
@@ -94,7 +94,7 @@ class AppModel(TrustModel):
     """TrustModel as the app builds it from its controls.
 
     ``preset`` and ``rng`` (the seed) as in TrustModel; ``size`` cells per side; ``own_settings``
-    applies the slider values (``**settings``, names of :class:`sim.params.Params`) over the
+    applies the slider values (``**settings``, names of :class:`sim.core.params.Params`) over the
     preset, with the budget shares scaled to sum 1; ``plugin_on`` uses the plug-in given to
     ``trustsim app --rules``. It never fails on a combination of controls: what had to be
     adjusted or ignored is listed in ``notes``."""

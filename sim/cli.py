@@ -13,8 +13,8 @@ import importlib
 import pkgutil
 import sys
 
+from sim.core.params import ParamError
 from sim.errors import UserError
-from sim.params import ParamError
 
 
 class Parser(argparse.ArgumentParser):

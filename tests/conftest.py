@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim import rules as default_rules
-from sim.grid import EMPTY
-from sim.policy import allocate
+from sim.core import rules as default_rules
+from sim.core.grid import EMPTY
+from sim.core.policy import allocate
 
 # A 20x20 torus: every radius must be at most (20 - 1) // 2 = 9.
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
@@ -29,7 +29,7 @@ def make():
 @pytest.fixture
 def recorder(monkeypatch):
     """``calls = recorder("name", ...)``: until the test ends, models built afterwards call
-    logging versions of those rules of sim.rules; ``calls["name"]`` lists ``(args, result)``.
+    logging versions of those rules of sim.core.rules; ``calls["name"]`` lists ``(args, result)``.
     Calling it again starts fresh logs (the wrappers always wrap the original rules)."""
     originals = {}
 

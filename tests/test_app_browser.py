@@ -25,7 +25,7 @@ pytest.importorskip("altair", reason="Mesa's visualisation (mesa.visualization) 
                                      "add altair to the project's dependencies")
 
 from sim.app import COLOURS, SLIDERS, AppModel, grid_image, grid_png, model_params  # noqa: E402
-from sim.params import Params  # noqa: E402
+from sim.core.params import Params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"

@@ -1,8 +1,8 @@
 """docs/ODD.md stays in step with the code.
 
 The generated blocks of docs/ODD.md (parameter table, presets, schedule, streams, rules, derived
-quantities) must equal a fresh rendering by sim.paramdoc: a changed default, rule or schedule fails
-here until the document is refreshed with ``python -m sim.paramdoc --write docs/ODD.md``.
+quantities) must equal a fresh rendering by sim.present.paramdoc: a changed default, rule or schedule fails
+here until the document is refreshed with ``python -m sim.present.paramdoc --write docs/ODD.md``.
 """
 
 import dataclasses
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from sim import paramdoc
-from sim.params import Params
-from sim.presets import PRESETS
-from sim.rules import RULE_NAMES
+from sim.core.params import Params
+from sim.core.presets import PRESETS
+from sim.core.rules import RULE_NAMES
+from sim.present import paramdoc
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
-REFRESH = "run: .venv/bin/python -m sim.paramdoc --write docs/ODD.md"
+REFRESH = "run: .venv/bin/python -m sim.present.paramdoc --write docs/ODD.md"
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_every_preset_name_appears_in_odd(odd_text):
 def test_every_parameter_has_reasoning_and_no_stale_entries():
     names = set(Params.names())
     assert not names - set(paramdoc.REASONING), (
-        f"parameters without reasoning in sim.paramdoc.REASONING: {sorted(names - set(paramdoc.REASONING))}")
+        f"parameters without reasoning in sim.present.paramdoc.REASONING: {sorted(names - set(paramdoc.REASONING))}")
     assert not set(paramdoc.REASONING) - names, (
         f"REASONING entries for unknown parameters: {sorted(set(paramdoc.REASONING) - names)}")
 
@@ -103,7 +103,7 @@ def test_refresh_restores_a_stale_block_and_rejects_missing_markers(odd_text):
 
 
 def test_module_entry_point_prints_the_table():
-    out = subprocess.run([sys.executable, "-m", "sim.paramdoc"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "sim.present.paramdoc"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout == paramdoc.render_params_table()
 

@@ -8,7 +8,7 @@ import pytest
 
 import sim
 from conftest import SMALL
-from sim.presets import PRESETS, get_preset
+from sim.core.presets import PRESETS, get_preset
 
 EPSTEIN = [name for name in PRESETS if name.startswith("epstein")]
 OUTBURST = 50  # actives

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.core.measures import MEASURES
+from sim.core.presets import POLICY_PRESETS
 from sim.errors import UserError
-from sim.experiment import RunSpec, build_model, run_spec, specs_for
-from sim.measures import MEASURES
-from sim.presets import POLICY_PRESETS
-from sim.scenario import load_scenario, replicate_seed
+from sim.run.experiment import RunSpec, build_model, run_spec, specs_for
+from sim.scenario.files import load_scenario, replicate_seed
 
 pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
 
@@ -196,7 +196,7 @@ def test_a_budget_gap_within_the_tolerance_passes_and_is_reported():
 # ------------------------------------------------------------------ plug-ins
 def test_a_rule_plugin_is_passed_to_every_run_and_recorded(tmp_path):
     plugin = tmp_path / "calm.py"
-    plugin.write_text("import numpy as np\nfrom sim.plugins import rule\n\n"
+    plugin.write_text("import numpy as np\nfrom sim.core.plugins import rule\n\n"
                       "@rule\ndef grievance(hardship, legitimacy):\n    return np.zeros_like(hardship)\n")
     path = tmp_path / "calm.toml"
     path.write_text(TINY_TOML.replace('seed = 7', 'seed = 7\nrules = "calm.py"'))
@@ -310,7 +310,7 @@ def test_generated_valid_scenarios_run_and_give_complete_results(d):
 # ------------------------------------------------------------------ the printed table
 def test_the_table_calls_a_difference_clear_only_when_its_interval_excludes_zero_and_knows_which_way_is_better():
     from sim.commands.compare import comparison_table
-    from sim.experiment import Results
+    from sim.run.experiment import Results
 
     def row(policy, measure, mean, diff, lo, hi):
         return {"policy": policy, "measure": measure, "window": "8-10", "mean": mean, "sd": 0.1, "ci_low": mean - 0.1,

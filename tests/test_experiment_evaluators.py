@@ -5,7 +5,7 @@ import math
 import pytest
 
 from sim.errors import UserError
-from sim.evaluators import ProcessPoolEvaluator, SerialEvaluator, make_evaluator
+from sim.run.evaluators import ProcessPoolEvaluator, SerialEvaluator, make_evaluator
 
 
 def _collect(ev, fn, tasks):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.grid import EMPTY, Torus, draw_winners, offsets, random_matching, random_winners, shape_size
+from sim.core.grid import EMPTY, Torus, draw_winners, offsets, random_matching, random_winners, shape_size
 
 GEOMETRIES = ("moore", "von_neumann", "euclidean")
 SHAPES = [(7, 5), (12, 9), (16, 16)]      # (width, height): non-square on purpose

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.params import ParamError
-from sim.policy import allocate
+from sim.core.params import ParamError
+from sim.core.policy import allocate
 
 QUIET_TRUST = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_help=0.0, weight_report=0.0,
                    weight_unanswered=0.0, trust_memory=0.0, influence_on=False, incidents_on=False, threshold=1.0)

@@ -1,7 +1,7 @@
 """Each mechanism moves what it should, and switching it off removes its effect.
 
 Most tests compare two runs that share their random numbers (same seed, one parameter
-changed) at the first step where they can differ, or call one rule of sim.rules directly
+changed) at the first step where they can differ, or call one rule of sim.core.rules directly
 with constructed arrays. They assert directions and exact identities, not magnitudes.
 """
 
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import rules
-from sim.params import Params
+from sim.core import rules
+from sim.core.params import Params
 
 # Trust moved by nothing at all: every experience weight zero, no fading memory, no influence.
 NO_TRUST_CHANNELS = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_help=0.0, weight_report=0.0,

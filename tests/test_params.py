@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import sim
-from sim.params import RADII, ParamError, Params
-from sim.policy import allocate
-from sim.presets import POLICY_PRESETS, PRESETS
+from sim.core.params import RADII, ParamError, Params
+from sim.core.policy import allocate
+from sim.core.presets import POLICY_PRESETS, PRESETS
 
 NAMES = Params.names()
 RANGED = [n for n in NAMES if Params.spec(n)["lo"] is not None]

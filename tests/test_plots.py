@@ -14,9 +14,9 @@ from matplotlib.image import AxesImage
 from PIL import Image
 
 import sim
-from sim import plots
 from sim.cli import main
-from sim.stats import t_interval
+from sim.present import plots
+from sim.results.stats import t_interval
 
 TINY = {"name": "tiny-plots", "steps": 12, "replicates": 3, "seed": 5, "allow_unequal_budget": True,
         "base": {"params": {"width": 20, "height": 20, "vision": 3, "officer_vision": 3, "response_radius": 5}},
@@ -219,7 +219,7 @@ def test_sensitivity_bars_with_intervals():
 
 
 def test_a_real_sweep_folder(tmp_path):
-    from sim.sweep import sweep
+    from sim.run.sweep import sweep
 
     spec = {**TINY, "name": "tiny-sweep", "steps": 6, "replicates": 2,
             "policies": [{"name": "reactive", "preset": "reactive"}, {"name": "proximity", "preset": "proximity"}],

@@ -1,4 +1,4 @@
-"""Rule plug-ins (sim.plugins): loading and checking a file of rule overrides and hooks, and
+"""Rule plug-ins (sim.core.plugins): loading and checking a file of rule overrides and hooks, and
 their effect on runs. Small grids and few steps: the whole file runs in seconds."""
 
 import hashlib
@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import rules as default_rules
+from sim.core import rules as default_rules
+from sim.core.model import HOOK_POINTS, TrustModel
+from sim.core.plugins import Plugin, check_plugin, load_plugin, rule_signature
 from sim.errors import UserError
-from sim.model import HOOK_POINTS, TrustModel
-from sim.plugins import Plugin, check_plugin, load_plugin, rule_signature
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"
@@ -47,7 +47,7 @@ def problems_of(path) -> list[str]:
 # ------------------------------------------------------------------ loading
 def test_load_plugin_gives_rules_hooks_resolved_path_and_hash(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import hook, rule
+        from sim.core.plugins import hook, rule
 
         @rule
         def grievance(hardship, legitimacy):
@@ -80,7 +80,7 @@ def test_load_plugin_gives_rules_hooks_resolved_path_and_hash(tmp_path):
 
 def test_a_rule_may_add_parameters_with_defaults_and_be_named_explicitly(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule("grievance")
         def my_grievance(hardship, legitimacy, scale=1.0):
@@ -98,7 +98,7 @@ def test_reimplementing_every_default_rule_leaves_results_identical(tmp_path):
     source = Path(default_rules.__file__).read_text()
     imports = [ast.get_source_segment(source, node) for node in ast.parse(source).body   # as sim/rules.py has them
                if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "__future__"]
-    parts = [*imports, "from sim.plugins import hook, rule", ""]
+    parts = [*imports, "from sim.core.plugins import hook, rule", ""]
     for name in default_rules.RULE_NAMES:
         parts += ["@rule", textwrap.dedent(inspect.getsource(getattr(default_rules, name))), ""]
     for point in HOOK_POINTS:
@@ -121,8 +121,8 @@ def test_worked_example_raises_trust_where_proximity_officers_make_contacts():
 
 def test_harsher_officers_lower_trust(tmp_path):
     plugin = load_plugin(write(tmp_path, """
-        from sim import rules as default
-        from sim.plugins import rule
+        from sim.core import rules as default
+        from sim.core.plugins import rule
 
         @rule
         def officer_quality(stress, p):
@@ -134,7 +134,7 @@ def test_harsher_officers_lower_trust(tmp_path):
 
 def test_hooks_run_at_their_point_every_step_in_file_order(tmp_path):
     plugin = load_plugin(write(tmp_path, """
-        from sim.plugins import hook
+        from sim.core.plugins import hook
 
         CALLS = []
 
@@ -160,7 +160,7 @@ def test_hooks_run_at_their_point_every_step_in_file_order(tmp_path):
 
 def test_plugin_pickles_as_path_and_hash_and_refuses_a_changed_file(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule
         def grievance(hardship, legitimacy):
@@ -178,14 +178,14 @@ def test_plugin_pickles_as_path_and_hash_and_refuses_a_changed_file(tmp_path):
 # ------------------------------------------------------------------ mistakes: one line each, naming the rule
 @pytest.mark.parametrize("source, needles", [
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def trust_after_experience(trust, good, bad, p):
          return trust
      """, ["line 3", "trust_after_experience: unknown rule", "did you mean trust_after_experiences"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def trust_after_experiences(trust, good, p):
@@ -193,35 +193,35 @@ def test_plugin_pickles_as_path_and_hash_and_refuses_a_changed_file(tmp_path):
      """, ["line 3", "rule trust_after_experiences: expected the signature "
            "trust_after_experiences(trust, good, bad, p)", "got trust_after_experiences(trust, good, p)"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def grievance(h, legitimacy):
          return h
      """, ["rule grievance: expected the signature grievance(hardship, legitimacy)"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def grievance(legitimacy, hardship):
          return hardship
      """, ["expected the signature grievance(hardship, legitimacy)"]),
     ("""
-     from sim.plugins import hook
+     from sim.core.plugins import hook
 
      @hook("step_ned")
      def log(model):
          pass
      """, ["step_ned: unknown hook point", "did you mean step_end", "hook points are step_start"]),
     ("""
-     from sim.plugins import hook
+     from sim.core.plugins import hook
 
      @hook("step_end")
      def log(model, extra):
          pass
      """, ["hook log at step_end: expected a function of one argument, log(model)"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def grievance(hardship, legitimacy):
@@ -238,14 +238,14 @@ def test_plugin_pickles_as_path_and_hash_and_refuses_a_changed_file(tmp_path):
          return hardship
      """, ["defines no rule or hook", "@rule"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      @rule
      def grievance(hardship, legitimacy)
          return hardship
      """, ["line 4: SyntaxError"]),
     ("""
-     from sim.plugins import rule
+     from sim.core.plugins import rule
 
      SCALE = undefined_name
      """, ["line 3: the plug-in failed while loading: NameError", "undefined_name"]),
@@ -262,7 +262,7 @@ def test_mistakes_give_one_line_errors_naming_file_rule_and_expectation(tmp_path
 
 def test_every_problem_is_reported_at_once(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import hook, rule
+        from sim.core.plugins import hook, rule
 
         @rule
         def grievence(hardship, legitimacy):
@@ -297,7 +297,7 @@ def test_rule_signatures_are_those_of_sim_rules():
 
 def test_check_plugin_reports_a_failing_rule_at_its_line(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule
         def grievance(hardship, legitimacy):
@@ -312,7 +312,7 @@ def test_check_plugin_reports_a_failing_rule_at_its_line(tmp_path):
 
 def test_app_command_rejects_a_bad_plugin_in_one_line_before_starting(tmp_path):
     path = write(tmp_path, """
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule
         def trust_after_experiences(trust, good, p):
@@ -327,7 +327,7 @@ def test_app_command_rejects_a_bad_plugin_in_one_line_before_starting(tmp_path):
     assert "Traceback" not in res.stderr and "Solara server" not in res.stdout
 
 
-# ------------------------------------------------------------------ scenario files (sim.scenario, sim.experiment)
+# ------------------------------------------------------------------ scenario files (sim.scenario.files, sim.run.experiment)
 SCENARIO = """
 name = "plugin-e2e"
 rules = "{rules}"
@@ -355,7 +355,7 @@ def test_a_scenario_with_a_plugin_runs_it_and_its_manifest_records_path_and_hash
     (tmp_path / "rules").mkdir()
     plugin_file = write(tmp_path / "rules", """
         import numpy as np
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule
         def grievance(hardship, legitimacy):      # nobody has a grievance: tension is 0
@@ -391,7 +391,7 @@ def test_a_scenario_with_a_broken_plugin_fails_with_the_plugin_error(tmp_path):
     import sim
 
     write(tmp_path, """
-        from sim.plugins import rule
+        from sim.core.plugins import rule
 
         @rule
         def grievance(hardship):
@@ -405,7 +405,7 @@ def test_a_scenario_with_a_broken_plugin_fails_with_the_plugin_error(tmp_path):
 
 @pytest.mark.parametrize("name", ["quiet-contacts.toml", "original.toml"])
 def test_the_students_scenario_files_are_valid_and_differ_only_in_the_plugin(name):
-    from sim.scenario import load_scenario
+    from sim.scenario.files import load_scenario
 
     s = load_scenario(ROOT / "experiments" / "students" / name)
     other = load_scenario(ROOT / "experiments" / "students" / "original.toml")

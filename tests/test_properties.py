@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 import sim
 from conftest import consistency_problems
-from sim.params import RADII, ParamError, Params
-from sim.presets import PRESETS
+from sim.core.params import RADII, ParamError, Params
+from sim.core.presets import PRESETS
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

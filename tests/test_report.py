@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import report
 from sim.cli import main
-from sim.plots import Data
-from sim.stats import paired_interval
+from sim.present import report
+from sim.present.plots import Data
+from sim.results.stats import paired_interval
 
 POLICIES = ("reactive", "proximity", "social-support", "mixed")
 COLUMNS = ("policy", "measure", "window", "mean", "sd", "ci_low", "ci_high", "n", "baseline", "diff_mean", "diff_sd",

@@ -54,7 +54,7 @@ def browser():
 
 
 def test_report_opens_offline_with_every_image_loaded(folder, browser, tmp_path):
-    from sim.report import write_report
+    from sim.present.report import write_report
 
     path = write_report(folder)
     url = path.resolve().as_uri()
@@ -85,8 +85,8 @@ def test_report_opens_offline_with_every_image_loaded(folder, browser, tmp_path)
 
 
 def test_report_pdf(folder, tmp_path, monkeypatch):
-    from sim import plots
     from sim.cli import main
+    from sim.present import plots
 
     monkeypatch.setattr(plots, "figures", lambda d: {})    # the charts are checked above; this checks printing
 

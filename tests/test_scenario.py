@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from sim.core.params import Params
+from sim.core.presets import PRESETS
 from sim.errors import UserError
-from sim.params import Params
-from sim.presets import PRESETS
-from sim.scenario import BASE_KEYS, INTERVENTION_KEYS, POLICY_KEYS, TOP_KEYS, load_scenario
+from sim.scenario.files import BASE_KEYS, INTERVENTION_KEYS, POLICY_KEYS, TOP_KEYS, load_scenario
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 SHIPPED = [EXPERIMENTS / f"{name}.toml" for name in (

@@ -11,7 +11,7 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.sensitivity import SOBOL_COLUMNS, check_n, sensitivity
+from sim.run.sensitivity import SOBOL_COLUMNS, check_n, sensitivity
 
 A, B = 7.0, 0.1
 

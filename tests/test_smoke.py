@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.measures import MEASURES
+from sim.core.measures import MEASURES
 
 
 def test_one_line_api_gives_one_row_per_step_with_the_documented_columns():

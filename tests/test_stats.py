@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats as st
 
-from sim.stats import paired_differences, paired_interval, ratio_interval, t_interval
+from sim.results.stats import paired_differences, paired_interval, ratio_interval, t_interval
 
 
 def test_t_interval_matches_scipy_and_drops_missing_values():

@@ -14,11 +14,11 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.evaluators import Evaluator
-from sim.experiment import per_replicate, run_spec
-from sim.stats import paired_interval, t_interval
-from sim.sweep import SweepStore, _t_intervals, load_sweep, read_index, read_parts, run_seed, run_task
-from sim.sweep import sweep as run_sweep
+from sim.results.stats import paired_interval, t_interval
+from sim.run.evaluators import Evaluator
+from sim.run.experiment import per_replicate, run_spec
+from sim.run.sweep import SweepStore, _t_intervals, load_sweep, read_index, read_parts, run_seed, run_task
+from sim.run.sweep import sweep as run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.sweep import load_sweep, read_index, read_parts, run_task
+from sim.run.sweep import load_sweep, read_index, read_parts, run_task
 
 SWEEP = """
 name = "killme"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from sim.errors import UserError
-from sim.evaluators import DaskEvaluator
-from sim.sweep import sweep as run_sweep
+from sim.run.evaluators import DaskEvaluator
+from sim.run.sweep import sweep as run_sweep
 
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
 TIMING = ["seconds", "cpu_seconds", "worker"]

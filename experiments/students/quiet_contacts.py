@@ -21,8 +21,8 @@ that is not its own.
 
 import numpy as np
 
-from sim import rules as default
-from sim.plugins import rule
+from sim.core import rules as default
+from sim.core.plugins import rule
 
 QUIET_BONUS = 3.0  # a good experience on a quiet step counts this many times
 

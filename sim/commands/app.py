@@ -39,7 +39,7 @@ def add_parser(sub):
 
 
 def app_command(args) -> int:
-    from sim.presets import get_preset
+    from sim.core.presets import get_preset
 
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # before solara is imported: no usage reports
     if args.install_assets:
@@ -54,7 +54,7 @@ def app_command(args) -> int:
     get_preset(args.preset)  # ParamError with close matches: exit 2
     env = {"TRUSTSIM_APP_PRESET": args.preset}
     if args.rules is not None:
-        from sim.plugins import check_plugin, load_plugin
+        from sim.core.plugins import check_plugin, load_plugin
 
         plugin = load_plugin(args.rules)
         check_plugin(plugin)

@@ -54,9 +54,9 @@ def check_run_options(args):
 
 def run_and_report(args, scenario, command: str) -> int:
     """Shared by ``compare`` and ``run SCENARIO.toml``: validate, run, save, print."""
-    from sim.experiment import compare, default_out
-    from sim.output import check_new_folder
-    from sim.scenario import load_scenario
+    from sim.run.experiment import compare, default_out
+    from sim.scenario.files import load_scenario
+    from sim.storage.folders import check_new_folder
 
     check_run_options(args)
     overrides = {k: getattr(args, k) for k in ("replicates", "steps", "seed") if getattr(args, k) is not None}
@@ -82,7 +82,7 @@ def compare_command(args) -> int:
 
 # ---------------------------------------------------------------------------------- the table
 def comparison_table(res) -> str:
-    """The printed comparison of a :class:`sim.experiment.Results`."""
+    """The printed comparison of a :class:`sim.run.experiment.Results`."""
     m, s = res.manifest, res.summary
     r = m["resolved"]
     base = r["baseline"]

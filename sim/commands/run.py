@@ -2,7 +2,7 @@
 
 - ``trustsim run SCENARIO.toml [--replicates N] [--steps N] [--seed S] [--workers N] [--out DIR]``:
   every policy and replicate of a scenario file; prints the comparison table and writes the
-  results folder (see :mod:`sim.experiment`).
+  results folder (see :mod:`sim.run.experiment`).
 - ``trustsim run --preset NAME [--set key=value ...] [--steps N] [--seed S] [--out DIR]``: one run
   of one preset (default: mixed, 200 steps, seed 1).
 """
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.model import TrustModel
+from sim.core.params import ParamError, Params
 from sim.errors import UserError
-from sim.model import TrustModel
-from sim.output import check_new_folder, new_folder, write_json
-from sim.params import ParamError, Params
-from sim.provenance import now_iso, provenance
+from sim.storage.folders import check_new_folder, new_folder, write_json
+from sim.storage.provenance import now_iso, provenance
 
 SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate", "reported_share",
                     "jailed_fraction", "officer_stress", "cost_total")

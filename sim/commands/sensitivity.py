@@ -2,7 +2,7 @@
 [--scheduler ADDRESS|local] [--out DIR]``.
 
 Global sensitivity of each measure and each policy difference to the sweep file's parameters
-(SALib; see :mod:`sim.sensitivity` and ``docs/sweeps.md``): runs the SALib sample through the
+(SALib; see :mod:`sim.run.sensitivity` and ``docs/sweeps.md``): runs the SALib sample through the
 sweep machinery (resumable), then writes ``indices.csv`` and ``indices.png`` to the output
 folder (default ``results/<name>-<method>-n<N>/``) and prints the ranking of the parameters.
 """
@@ -34,8 +34,8 @@ def add_parser(sub):
 
 def sensitivity_command(args) -> int:
     from sim.commands.sweep import _counts, report_parts
-    from sim.sensitivity import check_n, default_out, design_of, ranking_table, sensitivity
-    from sim.sweep import load_sweep
+    from sim.run.sensitivity import check_n, default_out, design_of, ranking_table, sensitivity
+    from sim.run.sweep import load_sweep
 
     check_execution_options(args)
     n = check_n(args.method, args.n)

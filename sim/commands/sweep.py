@@ -1,6 +1,6 @@
 """``trustsim sweep SWEEP.toml [--workers N] [--scheduler ADDRESS|local] [--out DIR] [--chunk N]``.
 
-Runs every run of a sweep file (see :mod:`sim.sweep` and ``docs/sweeps.md``), streaming results
+Runs every run of a sweep file (see :mod:`sim.run.sweep` and ``docs/sweeps.md``), streaming results
 to the output folder (default ``results/<name>/``). Running the same command again resumes:
 only the missing runs run. Exit status: 0 when every run succeeded, 1 when some runs failed
 (listed in ``failed.csv``) or could not run, 2 for a bad sweep file or option, 130 when
@@ -45,7 +45,7 @@ def check_execution_options(args):
     if args.chunk < 1:
         problems.append(f"--chunk: expected an integer >= 1, got {args.chunk}")
     if args.scheduler is not None:
-        from sim.evaluators import DaskEvaluator
+        from sim.run.evaluators import DaskEvaluator
 
         try:
             DaskEvaluator.check_address(args.scheduler)
@@ -76,7 +76,7 @@ def interrupted(folder, done: int | None, total: int | None) -> int:
 
 
 def sweep_command(args) -> int:
-    from sim.sweep import default_out, execute, load_sweep
+    from sim.run.sweep import default_out, execute, load_sweep
 
     check_execution_options(args)
     sw = load_sweep(args.sweep)
@@ -92,7 +92,7 @@ def sweep_command(args) -> int:
 
 
 def _counts(folder):
-    from sim.sweep import read_index
+    from sim.run.sweep import read_index
 
     try:
         import json

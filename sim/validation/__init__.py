@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.params import Params
 from sim.errors import UserError
-from sim.evaluators import available_cores, make_evaluator
-from sim.output import check_new_folder, new_folder, write_json
-from sim.params import Params
-from sim.provenance import now_iso, provenance
+from sim.run.evaluators import available_cores, make_evaluator
+from sim.storage.folders import check_new_folder, new_folder, write_json
+from sim.storage.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
 from sim.validation.core import Check, CheckResult, RunSpec, find_outbursts, simulate
 from sim.validation.epstein import epstein_checks

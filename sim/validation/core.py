@@ -2,7 +2,7 @@
 simulation, the result of a check, and the statistics every check shares.
 
 A check asks for runs (:class:`RunSpec`); the suite runs the union of all checks' runs once
-(through :mod:`sim.evaluators`), then hands each check a lookup ``runs[spec]`` of the series
+(through :mod:`sim.run.evaluators`), then hands each check a lookup ``runs[spec]`` of the series
 it asked for. Intervals are 95% throughout.
 """
 
@@ -40,7 +40,7 @@ class RunSpec:
 
 def simulate(spec: RunSpec) -> dict:
     """Run one spec (a top-level function, so process pools can pickle it)."""
-    from sim.model import TrustModel
+    from sim.core.model import TrustModel
 
     t0, c0 = time.perf_counter(), time.process_time()
     model = TrustModel(preset=spec.preset, rng=spec.seed, **dict(spec.overrides)).run(spec.steps)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.presets import get_preset, preset_params
+from sim.core.presets import get_preset, preset_params
 from sim.validation.config import order_label, order_tag
 from sim.validation.core import (
     ACTIVES,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import rules
-from sim.params import Params
-from sim.population import initial_trust
+from sim.core import rules
+from sim.core.params import Params
+from sim.core.population import initial_trust
 from sim.validation.core import Check, RunSpec, fmt_ci, mean_ci, new_figure, ols, save_figure
 
 GILL = ("Gill, C., Weisburd, D., Telep, C. W., Vitter, Z., & Bennett, T. (2014). Community-oriented policing to reduce "
@@ -40,7 +40,7 @@ def window_means(series: dict, steps: int) -> dict:
 
 def contact_effect(p) -> dict:
     """Expected change of trust from one proximity contact at the default mean initial trust,
-    through sim.rules: good with probability quality_base, bad otherwise."""
+    through sim.core.rules: good with probability quality_base, bad otherwise."""
     t = np.array([p.trust_initial_mean])
     zero = np.zeros(1)
     up = float(rules.trust_after_experiences(t, zero + 1, zero, p)[0] - t[0])
@@ -183,7 +183,7 @@ class SkoganAsymmetry(Check):
     published = ("The impact of a bad experience with the police on confidence is four to fourteen times as large as "
                  "the impact of a good one.")
     source = SKOGAN
-    criterion = (f"Through sim.rules.trust_after_experiences at default parameters: the ratio |change after one bad "
+    criterion = (f"Through sim.core.rules.trust_after_experiences at default parameters: the ratio |change after one bad "
                  f"experience| / |change after one good experience| (weight 1 each) agrees if it lies in "
                  f"[{SKOGAN_RANGE[0]:g}, {SKOGAN_RANGE[1]:g}] at the default mean initial trust "
                  "(trust_initial_mean).")
@@ -250,7 +250,7 @@ class SkoganAsymmetry(Check):
         if passed:
             return ""
         side = "above" if r0 > SKOGAN_RANGE[1] else "below"
-        return (f"Through trustsim's trust rule (sim.rules.trust_after_experiences) at default parameters, one bad "
+        return (f"Through trustsim's trust rule (sim.core.rules.trust_after_experiences) at default parameters, one bad "
                 f"experience moves the trust of a citizen at the default mean initial trust ({t0:g}) {r0:.2f} times "
                 f"as much as one good experience, {side} the 4-14 Skogan (2006) reports; {in_range:.0%} of the "
                 f"initial population falls within 4-14. The ratio depends on the citizen's trust, while "

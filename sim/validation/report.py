@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import html
 
-from sim.output import write_json
+from sim.storage.folders import write_json
 
 SCOPE = """\
 **Scope.** The Epstein checks run trustsim's Epstein presets as they stand (`sim/presets.py`: every extension off,

@@ -42,7 +42,7 @@ Schema (every key; the shipped files in ``experiments/`` carry the same notes as
                                  #   (each intervention needs at least one of set, policy, shock)
 
 Each policy's parameters are layered, later winning: the base preset, ``[base.params]``, the
-policy preset's budget split (``sim.params.POLICY_FIELDS``), ``budget_shares``,
+policy preset's budget split (``sim.core.params.POLICY_FIELDS``), ``budget_shares``,
 ``proximity_fraction``, ``[policies.params]``. Its interventions are, in step order (ties in
 this order): those of the base preset (Epstein's time-varying runs; those after the last step
 are dropped), ``[[interventions]]``, then the policy's own.
@@ -65,10 +65,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
+from sim.core.params import POLICY_FIELDS, ParamError, Params
+from sim.core.presets import POLICY_PRESETS, PRESETS
 from sim.errors import UserError
-from sim.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
-from sim.params import POLICY_FIELDS, ParamError, Params
-from sim.presets import POLICY_PRESETS, PRESETS
 
 TOP_KEYS = ("name", "description", "steps", "replicates", "seed", "baseline", "window", "rules",
             "allow_unequal_budget", "budget_tolerance", "base", "policies", "interventions")

@@ -23,7 +23,7 @@ def package_versions() -> dict:
 
 def git_commit() -> str | None:
     """The commit of the trustsim source tree, with ``-dirty`` when it has local changes."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent   # the sim package
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True,
                                 timeout=5, check=True).stdout.strip()

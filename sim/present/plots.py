@@ -1,13 +1,13 @@
 """Charts of a results folder (or a results object) for people who do not read Parquet.
 
-    import sim, sim.plots as plots
+    import sim, sim.present.plots as plots
     res = sim.load_results("results/compare-policies-...")      # or plots.load("results/...")
     fig = plots.timeseries(res)                                   # a matplotlib Figure
     fig.savefig("trust.png")
     plots.save_all(res, "results/.../figures", fmt="svg")         # what `trustsim plot DIR` does
 
 Every function takes a results object (anything with ``.timeseries``, ``.summary``,
-``.manifest``, ``.maps``: :class:`sim.experiment.Results`), a results folder path, or the
+``.manifest``, ``.maps``: :class:`sim.run.experiment.Results`), a results folder path, or the
 :class:`Data` of :func:`load`, and returns a :class:`matplotlib.figure.Figure` made without
 pyplot (no global state, nothing left open; works with any backend).
 
@@ -159,8 +159,8 @@ def better(measure: str) -> int:
 class Data:
     """What the charts and the report read: any part may be missing (None / empty).
 
-    A comparison folder (:mod:`sim.experiment`) gives ``timeseries``, ``summary``, ``manifest``
-    and ``maps``; a sweep folder (:mod:`sim.sweep`) gives ``sweep`` (runs.parquet: one row per
+    A comparison folder (:mod:`sim.run.experiment`) gives ``timeseries``, ``summary``, ``manifest``
+    and ``maps``; a sweep folder (:mod:`sim.run.sweep`) gives ``sweep`` (runs.parquet: one row per
     run), ``points`` (points.csv: per design point, policy and measure) and ``sweep_meta``
     (sweep.json); a sensitivity folder adds ``indices`` (indices.csv)."""
 
@@ -263,7 +263,7 @@ def load(folder) -> Data:
     if (folder / "runs.parquet").is_file():
         d.sweep = pd.read_parquet(folder / "runs.parquet")
     elif (folder / "parts").is_dir():           # a sweep still running or interrupted
-        from sim.sweep import read_parts
+        from sim.run.sweep import read_parts
 
         runs = read_parts(folder / "parts")
         d.sweep = runs if len(runs) else None
@@ -307,7 +307,7 @@ def as_data(obj) -> Data:
                     manifest=getattr(obj, "manifest", None) or {}, maps=getattr(obj, "maps", None) or {},
                     sweep=frame("runs"), points=frame("points"), indices=frame("indices"),
                     folder=Path(folder) if isinstance(folder, (str, Path)) else None)
-    raise TypeError(f"expected a results object, a results folder or sim.plots.Data, got {type(obj).__name__}")
+    raise TypeError(f"expected a results object, a results folder or sim.present.plots.Data, got {type(obj).__name__}")
 
 
 def policy_styles(policies, baseline=None) -> dict:
@@ -635,7 +635,7 @@ def sweep_values(source, x: str, y: str | None, measure: str, policy: str | None
     ``source``: a :class:`Data` (uses points.csv when there, else runs), a points frame (columns
     ``measure, mean, ci_low, ..., diff_ci_high``) or a runs frame (one row per run, a column per
     measure)."""
-    from sim.stats import t_interval
+    from sim.results.stats import t_interval
 
     keys = [x] + ([y] if y else [])
     diff = baseline is not None and policy is not None and policy != baseline
@@ -789,7 +789,7 @@ def sweep_lines(source, x: str, measures=SWEEP_MEASURES, policies=None, baseline
 
 
 def _param_label(name: str) -> str:
-    from sim.params import Params
+    from sim.core.params import Params
 
     try:
         s = Params.spec(name)
@@ -889,7 +889,7 @@ def sweep_axes(d: Data) -> list[str]:
         return []
     names = [n for n in d.parameters if n in frame.columns]
     if not names:
-        from sim.params import Params
+        from sim.core.params import Params
 
         names = [c for c in frame.columns if c in Params.names() and frame[c].nunique() > 1]
     return names[:2]
@@ -942,7 +942,7 @@ def figures(results) -> dict:
 
 def metadata(fmt: str) -> dict:
     """Provenance written into saved figures (PNG/SVG/PDF metadata keys)."""
-    from sim.provenance import git_commit, package_versions
+    from sim.storage.provenance import git_commit, package_versions
 
     v = package_versions()
     text = f"trustsim {v.get('trustsim')} commit {git_commit()}; matplotlib {v.get('matplotlib')}"
@@ -967,8 +967,8 @@ def save_all(results, out_dir, fmt: str = "png", dpi: int = DPI) -> dict:
         path = out_dir / f"{name}.{fmt}"
         fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata(fmt))
         written[name], captions[name] = path, caption
-    from sim.output import write_json
-    from sim.provenance import provenance
+    from sim.storage.folders import write_json
+    from sim.storage.provenance import provenance
 
     write_json(out_dir / "figures.json", {"figures": {n: {"file": p.name, "caption": captions[n]} for n, p in written.items()},
                                           "format": fmt, "dpi": dpi, **provenance()})

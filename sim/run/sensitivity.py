@@ -10,9 +10,9 @@ The parameters of the sweep file (their ranges, or lists of values) are the fact
 scrambled Sobol' sequence, ``n * (D + 2)`` points without second-order indices; ``n`` a power of
 2) or ``SALib.sample.morris.sample`` (``n`` trajectories, ``n * (D + 1)`` points). SALib samples
 the unit cube and each factor maps [0, 1] to its values as a Latin hypercube does
-(:meth:`sim.sweep.Factor.from_unit`): uniform on a range, uniform among the integers of an
+(:meth:`sim.run.sweep.Factor.from_unit`): uniform on a range, uniform among the integers of an
 integer range or the items of a list. Every point runs every policy and replicate through the
-sweep machinery (:func:`sim.sweep.execute`: any evaluator, streamed to disk, resumable); the
+sweep machinery (:func:`sim.run.sweep.execute`: any evaluator, streamed to disk, resumable); the
 replicates of a point are averaged, and the analysis (``SALib.analyze.sobol`` /
 ``SALib.analyze.morris``, bootstrap intervals) is done for each output:
 
@@ -24,7 +24,7 @@ Outputs with a missing value at some point (failed runs, or a measure that is un
 or with no variation are skipped and listed in ``manifest["sensitivity"]["skipped"]``.
 
 Results folder (default ``results/<name>-<method>-n<N>/``): the sweep folder of
-:mod:`sim.sweep`, plus ``indices.csv`` (columns: ``method, measure, policy, kind, baseline,
+:mod:`sim.run.sweep`, plus ``indices.csv`` (columns: ``method, measure, policy, kind, baseline,
 parameter, range``, then Sobol ``S1, S1_ci_low, S1_ci_high, ST, ST_ci_low, ST_ci_high`` or
 Morris ``mu_star, mu_star_ci_low, mu_star_ci_high, mu, sigma``, then ``n_points``) and
 ``indices.png`` (bar chart of the headline measures).
@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
-from sim.sweep import Sweep, _atomic_write, _frame_from_unit, execute, load_sweep
+from sim.run.sweep import Sweep, _atomic_write, _frame_from_unit, execute, load_sweep
 
 METHODS = ("sobol", "morris")
 DEFAULT_N = {"sobol": 32, "morris": 10}
@@ -122,7 +122,7 @@ def design_of(sw: Sweep, method: str, n: int) -> tuple[Sweep, np.ndarray]:
 def outputs_of(points: pd.DataFrame, sw: Sweep, measures=None) -> tuple[dict, list[str]]:
     """{(measure, policy, kind): Y ordered by point} from a points frame, and the outputs skipped
     (with the reason)."""
-    from sim.experiment import RATIO
+    from sim.run.experiment import RATIO
 
     available = [m for m in dict.fromkeys(points["measure"]) if m != RATIO]
     if measures is not None:

@@ -213,7 +213,7 @@ class Params:
     @classmethod
     def build(cls, preset: str | None = None, **overrides) -> Params:
         """Parameters of a preset (or the defaults) with keyword overrides, all validated."""
-        from sim.presets import preset_params
+        from sim.core.presets import preset_params
 
         base = preset_params(preset) if preset else {}
         unknown = [unknown_name_message(k, cls.names()) for k in overrides if k not in cls.names()]

@@ -10,8 +10,8 @@
 
 A run is a :class:`RunSpec` (policy, replicate, seed, full parameters, interventions, steps,
 optional rule plug-in); :func:`run_spec` runs one and returns ``(timeseries, maps)``; it is a
-top-level function, so any evaluator of :mod:`sim.evaluators` can run many. Replicate ``r``
-of every policy has the seed :func:`sim.scenario.replicate_seed` ``(seed, r)``, so the same
+top-level function, so any evaluator of :mod:`sim.run.evaluators` can run many. Replicate ``r``
+of every policy has the seed :func:`sim.scenario.files.replicate_seed` ``(seed, r)``, so the same
 replicate starts from the same citizens under every policy (common random numbers) and
 policies are compared by paired differences. Results never depend on the evaluator or the
 number of workers.
@@ -22,10 +22,10 @@ Results folder (``Results.save``, ``trustsim run SCENARIO.toml``, ``trustsim com
     One row per policy, replicate and step (step 0 = the initial state, then 1..steps).
     Columns: ``policy`` (str, scenario order), ``replicate`` (0..replicates-1), ``seed``
     (the replicate's seed), ``step``, then every column of ``TrustModel.results``: the
-    measures of :data:`sim.measures.MEASURES` (trust_mean, trust_p10, tension, active_fraction,
+    measures of :data:`sim.core.measures.MEASURES` (trust_mean, trust_p10, tension, active_fraction,
     incidents, incident_rate, reported_share, arrests, jailed_fraction, officer_stress,
     officers_on_duty, cost_policing, cost_programmes, cost_jail, cost_incidents, cost_total)
-    and :data:`sim.measures.EXTRA_MEASURES` (officers, budget_spent, awareness, contacts,
+    and :data:`sim.core.measures.EXTRA_MEASURES` (officers, budget_spent, awareness, contacts,
     supported). Sorted by policy (scenario order), replicate, step.
 ``summary.csv``
     One row per policy and measure. Columns:
@@ -65,18 +65,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.interventions import Intervention
+from sim.core.measures import MEASURES
+from sim.core.model import TrustModel
+from sim.core.params import ParamError, Params
 from sim.errors import UserError
-from sim.evaluators import Evaluator, make_evaluator
-from sim.interventions import Intervention
-from sim.measures import MEASURES
-from sim.model import TrustModel
-from sim.output import new_folder, write_json
-from sim.params import ParamError, Params
-from sim.provenance import now_iso, provenance
-from sim.scenario import Scenario, load_scenario
-from sim.stats import CONFIDENCE, paired_interval, ratio_interval, t_interval
+from sim.results.stats import CONFIDENCE, paired_interval, ratio_interval, t_interval
+from sim.run.evaluators import Evaluator, make_evaluator
+from sim.scenario.files import Scenario, load_scenario
+from sim.storage.folders import new_folder, write_json
+from sim.storage.provenance import now_iso, provenance
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "experiments" / "compare-policies.toml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "experiments" / "compare-policies.toml"
 ID_COLUMNS = ("policy", "replicate", "seed", "step")
 CUMULATIVE = ("incidents_cumulative", "cost_cumulative")
 RATIO = "cost_per_incident_averted"
@@ -96,7 +96,7 @@ class RunSpec:
     params: dict
     interventions: tuple = ()
     steps: int = 100
-    rules: str | None = None   # path of a rule plug-in (sim.plugins.load_plugin), or None
+    rules: str | None = None   # path of a rule plug-in (sim.core.plugins.load_plugin), or None
     rules_sha256: str | None = None  # if given, the plug-in file must still have this hash
 
 
@@ -104,7 +104,7 @@ def build_model(spec: RunSpec) -> TrustModel:
     """The model of ``spec`` at step 0 (the plug-in, if any, is loaded here, in the worker)."""
     rules = hooks = None
     if spec.rules:
-        from sim.plugins import load_plugin
+        from sim.core.plugins import load_plugin
 
         plugin = load_plugin(spec.rules)
         if spec.rules_sha256 and plugin.sha256 != spec.rules_sha256:
@@ -317,33 +317,33 @@ class Results:
             write_json(tmp / "manifest.json", self.manifest)
         return out
 
-    # charts and report (sim.plots, sim.report); imported here so `import sim` does not load matplotlib
+    # charts and report (sim.present.plots, sim.present.report); imported here so `import sim` does not load matplotlib
     def plot_timeseries(self, measures=None, **kw):
-        from sim import plots
+        from sim.present import plots
         return plots.timeseries(self, **({"measures": measures} if measures else {}), **kw)
 
     def plot_differences(self, **kw):
-        from sim import plots
+        from sim.present import plots
         return plots.forest(self, **kw)
 
     def plot_costs(self):
-        from sim import plots
+        from sim.present import plots
         return plots.costs(self)
 
     def plot_maps(self, **kw):
-        from sim import plots
+        from sim.present import plots
         return plots.maps(self, **kw)
 
     def figures(self):
-        from sim import plots
+        from sim.present import plots
         return plots.figures(self)
 
     def report(self, path):
-        from sim.report import write_report
+        from sim.present.report import write_report
         return write_report(self, out=path)
 
     def headline(self) -> str:
-        from sim.report import headline_text
+        from sim.present.report import headline_text
         return headline_text(self)
 
     def table(self) -> str:
@@ -403,7 +403,7 @@ def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | 
     specs = specs_for(scenario)
     plugin = None
     if scenario.rules:  # fail fast on a broken plug-in, before starting workers (this runs its code)
-        from sim.plugins import load_plugin
+        from sim.core.plugins import load_plugin
 
         plugin = load_plugin(scenario.rules)
         if plugin.sha256 != scenario.rules_sha256:

@@ -2,7 +2,7 @@
 officer stress and budgeted policies. Agent state is arrays; every phase is vectorised.
 
 The schedule of one step is :meth:`TrustModel.step`; each phase is a short method below
-it, and each behavioural rule is a function of :mod:`sim.rules` called as ``self.rules.X``.
+it, and each behavioural rule is a function of :mod:`sim.core.rules` called as ``self.rules.X``.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import rules as default_rules
-from sim.grid import EMPTY, Torus, random_matching
-from sim.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
-from sim.measures import measure_row, trust_map
-from sim.params import ParamError, Params, unknown_name_message
-from sim.policy import allocate
-from sim.population import Officers, draw_citizens
-from sim.presets import get_preset
+from sim.core import rules as default_rules
+from sim.core.grid import EMPTY, Torus, random_matching
+from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
+from sim.core.measures import measure_row, trust_map
+from sim.core.params import ParamError, Params, unknown_name_message
+from sim.core.policy import allocate
+from sim.core.population import Officers, draw_citizens
+from sim.core.presets import get_preset
 
 STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty")
 HOOK_POINTS = ("step_start", "after_core", "step_end")
@@ -35,7 +35,7 @@ class TrustModel(mesa.Model):
         rng: integer seed (Mesa's convention). Every random stream derives from it.
         params: a full :class:`Params` instead of preset + overrides.
         interventions: extra interventions (``Intervention``, dicts or ``(step, {p: v})``).
-        rules: ``{rule name: function}`` replacing rules of :mod:`sim.rules`.
+        rules: ``{rule name: function}`` replacing rules of :mod:`sim.core.rules`.
         hooks: ``{point: [function(model), ...]}`` run at ``HOOK_POINTS`` of each step.
         **overrides: parameter values overriding the preset's.
     """

@@ -6,7 +6,7 @@
     res.points        # one row per design point, policy and measure: mean, 95% CI, paired difference
     res.failed        # the failed runs, with their error and parameters
 
-A **sweep file** is a scenario file (:mod:`sim.scenario`: base, policies, replicates, steps,
+A **sweep file** is a scenario file (:mod:`sim.scenario.files`: base, policies, replicates, steps,
 seed, window, interventions, rules) plus the parameters to vary and a design::
 
     [parameters]                                   # what varies (sim.Params names)
@@ -53,10 +53,10 @@ resumes it)::
 Columns of ``runs.parquet`` and the parts: ``run, point, policy, replicate, seed, status``
 (``ok`` or ``failed``), ``error`` ("" when ok), ``seconds`` and ``cpu_seconds`` (the run's wall and
 CPU time in its worker), ``worker`` (host:pid),
-then the design parameters, then the run's summary measures (:func:`sim.experiment.per_replicate`):
-the window mean of each measure of :data:`sim.measures.MEASURES` over the scenario's window,
+then the design parameters, then the run's summary measures (:func:`sim.run.experiment.per_replicate`):
+the window mean of each measure of :data:`sim.core.measures.MEASURES` over the scenario's window,
 ``incidents_cumulative``, ``cost_cumulative`` and ``public_cost_cumulative`` (NaN for failed runs).
-``points.csv`` has the columns of the scenario ``summary.csv`` (see :mod:`sim.experiment`)
+``points.csv`` has the columns of the scenario ``summary.csv`` (see :mod:`sim.run.experiment`)
 preceded by ``point`` and the design parameters.
 
 **Streaming and faults.** Finished runs are buffered in the main process and written as one
@@ -93,13 +93,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.params import Params
 from sim.errors import UserError
-from sim.evaluators import Evaluator, make_evaluator
-from sim.params import Params
-from sim.provenance import now_iso, provenance
-from sim.scenario import MAX_SEED, Scenario, read_toml
-from sim.scenario import TOP_KEYS as SCENARIO_KEYS
-from sim.scenario import resolve as resolve_scenario
+from sim.run.evaluators import Evaluator, make_evaluator
+from sim.scenario.files import MAX_SEED, Scenario, read_toml
+from sim.scenario.files import TOP_KEYS as SCENARIO_KEYS
+from sim.scenario.files import resolve as resolve_scenario
+from sim.storage.provenance import now_iso, provenance
 
 SWEEP_KEYS = ("parameters", "design", "keep_timeseries", "remainder_to")
 TOP_KEYS = (*SCENARIO_KEYS, *SWEEP_KEYS)
@@ -244,7 +244,7 @@ class Sweep:
     @functools.cached_property
     def _plugin_hash(self) -> dict:
         """The plug-in's sha256 for RunSpec (workers refuse a plug-in file changed since loading)."""
-        from sim.experiment import RunSpec
+        from sim.run.experiment import RunSpec
 
         if self.scenario is None or not self.scenario.rules or "rules_sha256" not in RunSpec.__dataclass_fields__:
             return {}
@@ -268,7 +268,7 @@ class Sweep:
         if self.scenario is None:
             return Task(run=run, point=point, policy=MODEL_POLICY, replicate=replicate, seed=seed, values=values,
                         model=self.model, pass_seed=self._pass_seed)
-        from sim.experiment import RunSpec
+        from sim.run.experiment import RunSpec
 
         pol = self.scenario.policies[policy_index]
         params = {**pol.params, **values}
@@ -357,7 +357,7 @@ def load_sweep(source, *, model=None, for_sensitivity: bool = False) -> Sweep:
 def resolve(raw: dict, *, label: str = "<sweep>", base_dir: Path | None = None, model=None,
             for_sensitivity: bool = False, source: str | None = None) -> Sweep:
     """Validate ``raw`` (the parsed TOML) and build the design; every problem in one UserError."""
-    from sim.scenario import _Validator  # the scenario files' messages: "FILE: key.path: expected ..."
+    from sim.scenario.files import _Validator  # the scenario files' messages: "FILE: key.path: expected ..."
 
     raw = copy.deepcopy(raw)
     v = _Validator(label)
@@ -615,7 +615,7 @@ class Task:
     replicate: int
     seed: int
     values: dict
-    spec: object = None                 # sim.experiment.RunSpec (trustsim runs)
+    spec: object = None                 # sim.run.experiment.RunSpec (trustsim runs)
     window: tuple | None = None
     keep_timeseries: bool = False
     model: object = None                # a model function instead
@@ -635,7 +635,7 @@ def run_task(task: Task) -> dict:
             y = task.model(dict(task.values), seed=task.seed) if task.pass_seed else task.model(dict(task.values))
             out["outputs"] = _outputs_of(y)
         else:
-            from sim.experiment import per_replicate, run_spec
+            from sim.run.experiment import per_replicate, run_spec
 
             df, _maps = run_spec(task.spec)
             row = per_replicate(df, task.window).iloc[0]
@@ -809,8 +809,8 @@ class SweepStore:
         """Result dicts as part rows: identity, status, design values, summary measures."""
         outputs = list(dict.fromkeys(k for r in rows for k in r["outputs"]))
         if self.sweep.scenario is not None:
-            from sim.experiment import CUMULATIVE
-            from sim.measures import MEASURES
+            from sim.core.measures import MEASURES
+            from sim.run.experiment import CUMULATIVE
 
             outputs = list(dict.fromkeys([*MEASURES, *CUMULATIVE, "public_cost_cumulative", *outputs]))
         data = {c: [r[c] for r in rows] for c in ID_COLUMNS}
@@ -929,7 +929,7 @@ def default_out(sweep: Sweep, root="results") -> Path:
 def make_sweep_evaluator(workers=None, scheduler=None) -> Evaluator:
     """``scheduler`` "local" or an address: a DaskEvaluator; else ``make_evaluator(workers)``."""
     if scheduler:
-        from sim.evaluators import DaskEvaluator
+        from sim.run.evaluators import DaskEvaluator
 
         return DaskEvaluator(scheduler, workers)
     return make_evaluator(workers)
@@ -942,7 +942,7 @@ def sweep(source, *, workers: int | None = None, scheduler: str | None = None, o
 
     ``workers``: processes (None = all cores, 1 = in this process); ``scheduler``: "local" (a Dask
     LocalCluster on 127.0.0.1 with ``workers`` workers) or a Dask scheduler address
-    ``tcp://HOST:PORT``; ``evaluator``: any :mod:`sim.evaluators` evaluator instead. ``out``:
+    ``tcp://HOST:PORT``; ``evaluator``: any :mod:`sim.run.evaluators` evaluator instead. ``out``:
     the results folder (default ``results/<name>/``); if it holds this sweep, only the missing
     runs are run. ``model``: a function to evaluate instead of the simulation (see
     :class:`Sweep`). Failed runs are in ``.failed``; the sweep does not raise for them."""
@@ -957,13 +957,13 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
     from tqdm.auto import tqdm
 
     if scheduler is not None and evaluator is None:
-        from sim.evaluators import DaskEvaluator
+        from sim.run.evaluators import DaskEvaluator
 
         DaskEvaluator.check_address(scheduler)
     store = SweepStore(out if out is not None else default_out(sw), sw, chunk=chunk, flush_seconds=flush_seconds)
     store.check()  # refuse before starting workers
     if sw.scenario is not None and sw.scenario.rules:  # fail fast on a broken plug-in (this runs its code)
-        from sim.plugins import load_plugin
+        from sim.core.plugins import load_plugin
 
         if load_plugin(sw.scenario.rules).sha256 != sw.scenario.rules_sha256:
             raise UserError(f"{sw.scenario.rules}: the plug-in file changed since the sweep file was read; run again")
@@ -1044,7 +1044,7 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
 
 def _check_budgets(sw: Sweep) -> list[str]:
     """The policies' budgets at the base parameters, checked as ``trustsim compare`` does."""
-    from sim.experiment import budget_check, planned_budget
+    from sim.run.experiment import budget_check, planned_budget
 
     s = sw.scenario
     check = budget_check(planned_budget(s), s.baseline, s.budget_tolerance, s.allow_unequal_budget)
@@ -1093,11 +1093,11 @@ def output_columns(runs: pd.DataFrame, sw: Sweep) -> list[str]:
 def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = None) -> pd.DataFrame:
     """One row per design point, policy and measure (point, then policy, then measure order):
     mean, sd and t interval across replicates, and the paired difference to the baseline policy
-    (same replicate = same seed), as in a scenario's ``summary.csv`` (see :mod:`sim.experiment`);
-    for trustsim runs also the cost per incident averted (:func:`sim.stats.ratio_interval`).
+    (same replicate = same seed), as in a scenario's ``summary.csv`` (see :mod:`sim.run.experiment`);
+    for trustsim runs also the cost per incident averted (:func:`sim.results.stats.ratio_interval`).
     Failed runs count as missing values."""
-    from sim.experiment import CUMULATIVE, RATIO, SUMMARY_COLUMNS
-    from sim.stats import CONFIDENCE, ratio_interval
+    from sim.results.stats import CONFIDENCE, ratio_interval
+    from sim.run.experiment import CUMULATIVE, RATIO, SUMMARY_COLUMNS
 
     confidence = CONFIDENCE if confidence is None else confidence
     n_pts, n_pol, n_rep = sw.n_points, len(sw.policies), sw.replicates
@@ -1156,7 +1156,7 @@ def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = N
 
 
 def _t_intervals(a: np.ndarray, confidence: float):
-    """:func:`sim.stats.t_interval` over the last axis of ``a`` at once: (mean, sd, low, high, n)
+    """:func:`sim.results.stats.t_interval` over the last axis of ``a`` at once: (mean, sd, low, high, n)
     arrays, NaN values dropped, NaN sd and bounds with fewer than two values."""
     from scipy import stats as st
 

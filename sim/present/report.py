@@ -1,8 +1,8 @@
 """The report for policy staff: one self-contained HTML page per results folder.
 
-    import sim.report
-    sim.report.write_report("results/compare-policies-...")          # -> .../report.html
-    print(sim.report.headline_text("results/compare-policies-..."))  # the plain-language headline
+    import sim.present.report
+    sim.present.report.write_report("results/compare-policies-...")          # -> .../report.html
+    print(sim.present.report.headline_text("results/compare-policies-..."))  # the plain-language headline
 
 ``report.html`` holds everything it shows: the figures are PNG images embedded as ``data:`` URLs
 and the styles are inline. A Content-Security-Policy forbids any other source, so opening it
@@ -34,9 +34,9 @@ from string import Template
 import numpy as np
 import pandas as pd
 
-from sim import plots
 from sim.errors import UserError
-from sim.plots import Data, as_data, better, info
+from sim.present import plots
+from sim.present.plots import Data, as_data, better, info
 
 # Key measures of the headline, in order: (measure, the words for "best").
 HEADLINE_MEASURES = ("trust_mean", "incident_rate", "cost_cumulative")
@@ -158,7 +158,7 @@ def _runner_up_gap(d: Data, measure: str, best: str, other: str):
     cumulative = {"incidents_cumulative": "incidents", "cost_cumulative": "cost_total"}
     if ts is None or cumulative.get(measure, measure) not in ts.columns:
         return None
-    from sim.stats import paired_interval
+    from sim.results.stats import paired_interval
 
     if measure in cumulative:
         per = ts[ts.step >= 1].groupby(["policy", "replicate"])[cumulative[measure]].sum()
@@ -356,7 +356,7 @@ def sweep_paragraphs(d: Data) -> list[list[str]]:
     if ww:
         intro += f" Levels are means over {ww}; intervals are 95%."
     out = [[intro]]
-    from sim import plots as _plots
+    from sim.present import plots as _plots
 
     frame = d.points if d.points is not None and len(d.points) else d.sweep
     keys = [n for n in names if frame is not None and n in frame.columns]
@@ -562,7 +562,7 @@ def _policy_params(d: Data) -> dict:
 def differences(d: Data) -> tuple[dict, dict]:
     """(common, per_policy): parameters that differ from the defaults (Params.differences), the
     ones set the same way in every policy, and per policy the others (name -> value)."""
-    from sim.params import Params
+    from sim.core.params import Params
 
     diffs = {}
     for name, params in _policy_params(d).items():
@@ -590,7 +590,7 @@ _MISSING = object()
 
 
 def _param_row(name, value) -> str:
-    from sim.params import Params
+    from sim.core.params import Params
 
     try:
         spec = Params.spec(name)
@@ -608,7 +608,7 @@ def _val(v) -> str:
 
 
 def assumptions_html(d: Data) -> str:
-    from sim.params import POLICY_FIELDS
+    from sim.core.params import POLICY_FIELDS
 
     r, m = d.resolved, d.manifest
     params = _policy_params(d)
@@ -845,7 +845,7 @@ FIGURE_TITLES = {
 
 def build_html(results, figures: dict | None = None) -> str:
     """The whole page as a string (``figures``: name -> (Figure, caption); default: all)."""
-    from sim.provenance import provenance
+    from sim.storage.provenance import provenance
 
     d = as_data(results)
     figs = plots.figures(d) if figures is None else figures
@@ -929,7 +929,7 @@ def build_html(results, figures: dict | None = None) -> str:
 
 def write_report(results, fmt: str = "html", out=None) -> Path:
     """Write the report of ``results`` (a results folder, or a results object such as
-    :class:`sim.experiment.Results`) to ``out`` (default: ``<folder>/report.html`` or
+    :class:`sim.run.experiment.Results`) to ``out`` (default: ``<folder>/report.html`` or
     ``report.pdf``; an object that was never saved needs ``out``). Returns the path."""
     if fmt not in ("html", "pdf"):
         raise UserError(f"--format: expected html or pdf, got {fmt!r}")

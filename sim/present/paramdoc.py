@@ -3,18 +3,18 @@
 Everything here is rendered from the code, so the documentation cannot drift from it:
 ``tests/test_docs.py`` fails when a block in ``docs/ODD.md`` differs from a fresh render.
 
-    python -m sim.paramdoc                      # print the parameter table (markdown)
-    python -m sim.paramdoc --block rules        # print another block
-    python -m sim.paramdoc --write docs/ODD.md  # refresh every block in place
-    python -m sim.paramdoc --check docs/ODD.md  # exit 1 if a block is stale
+    python -m sim.present.paramdoc                      # print the parameter table (markdown)
+    python -m sim.present.paramdoc --block rules        # print another block
+    python -m sim.present.paramdoc --write docs/ODD.md  # refresh every block in place
+    python -m sim.present.paramdoc --check docs/ODD.md  # exit 1 if a block is stale
 
 A block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` marker comments.
-The table's columns come from the field metadata of :class:`sim.params.Params` (name,
+The table's columns come from the field metadata of :class:`sim.core.params.Params` (name,
 default, range or choices, unit, meaning, group) plus a "Reasoning and source" column
 kept here in :data:`REASONING`, one entry per parameter (a test checks none is missing).
 Reasoning texts must not quote current defaults (they change while the model is
 calibrated): figures that depend on defaults go in the derived-quantities block, which is
-computed by calling the rules of :mod:`sim.rules` at the defaults.
+computed by calling the rules of :mod:`sim.core.rules` at the defaults.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-from sim import rules as rules_module
+from sim.core import rules as rules_module
+from sim.core.params import Params
 from sim.errors import UserError
-from sim.params import Params
 
-SIM_DIR = Path(__file__).resolve().parent
+SIM_DIR = Path(__file__).resolve().parent.parent / "core"   # the model's sources, read for the generated tables
 
 # ----------------------------------------------------------------------------- parameters
 
@@ -190,7 +190,7 @@ def render_params_table(params_cls=Params, reasoning: dict | None = None) -> str
         out.append("|---|---|---|---|---|---|")
         for name in names:
             s = params_cls.spec(name)
-            why = reasoning.get(name, "**Not documented yet: add it to `sim.paramdoc.REASONING`.**")
+            why = reasoning.get(name, "**Not documented yet: add it to `sim.present.paramdoc.REASONING`.**")
             out.append(f"| `{name}` | `{_fmt(s['default'])}` | {_range(s)} | {_cell(s['unit'] or '–')} "
                        f"| {_cell(s['doc'])} | {_cell(why)} |")
         out.append("")
@@ -201,8 +201,8 @@ def render_params_table(params_cls=Params, reasoning: dict | None = None) -> str
 
 def render_presets() -> str:
     """The presets: description, parameter settings, interventions; then each one's allocation."""
-    from sim.policy import allocate
-    from sim.presets import PRESETS
+    from sim.core.policy import allocate
+    from sim.core.presets import PRESETS
 
     out = ["| Preset | What it is | Parameters set | Interventions |", "|---|---|---|---|"]
     for name, preset in PRESETS.items():
@@ -216,7 +216,7 @@ def render_presets() -> str:
             if len(ivs) > 1:
                 when += f" ... step {last[0]} " + ", ".join(f"`{k}={_fmt(v)}`" for k, v in last[1].items())
         out.append(f"| `{name}` | {_cell(preset.description)} | {settings} | {when} |")
-    out += ["", "Allocation of each preset on its own grid at the defaults (from `sim.policy.allocate`; "
+    out += ["", "Allocation of each preset on its own grid at the defaults (from `sim.core.policy.allocate`; "
             "awareness a* is the steady state of `awareness_after_step` at that reach):", "",
             "| Preset | Grid | Officers | of which proximity | Citizens supported per step | Welfare level "
             "| Awareness reach per step | Awareness a* | Effective threshold at a* | Budget per step "
@@ -319,7 +319,7 @@ def _rule_body(func) -> str:
 
 
 def _call_sites(files=("model.py", "measures.py")) -> dict[str, list[str]]:
-    """rule name -> ["Class.method (sim/file.py)", ...] for every ``<x>.rules.<name>`` reference."""
+    """rule name -> ["Class.method (sim/core/file.py)", ...] for every ``<x>.rules.<name>`` reference."""
     sites: dict[str, list[str]] = {}
     for fname in files:
         tree = ast.parse((SIM_DIR / fname).read_text())
@@ -334,7 +334,7 @@ def _walk_calls(node, scope, fname, sites, attr):
             continue
         if (isinstance(child, ast.Attribute) and isinstance(child.value, ast.Attribute)
                 and child.value.attr == attr):
-            where = f"`{'.'.join(s for s in scope if s != '<lambda>')}` (sim/{fname})"
+            where = f"`{'.'.join(s for s in scope if s != '<lambda>')}` (sim/core/{fname})"
             lst = sites.setdefault(child.attr, [])
             if where not in lst:
                 lst.append(where)
@@ -342,7 +342,7 @@ def _walk_calls(node, scope, fname, sites, attr):
 
 
 def render_rules() -> str:
-    """One subsection per rule of :mod:`sim.rules`: equation (docstring), code, parameters, use."""
+    """One subsection per rule of :mod:`sim.core.rules`: equation (docstring), code, parameters, use."""
     sites = _call_sites()
     out = []
     for i, name in enumerate(rules_module.RULE_NAMES, 1):
@@ -354,7 +354,7 @@ def render_rules() -> str:
         out.append("Parameters: " + (", ".join(f"`{p}`" for p in params) if params else "none") + ".  ")
         out.append("Called in: " + (", ".join(sites.get(name, [])) or "not called by the engine") + ".  ")
         out.append("Context and claim: " + RULE_NOTES.get(
-            name, "**Not documented yet: add it to `sim.paramdoc.RULE_NOTES`.**"))
+            name, "**Not documented yet: add it to `sim.present.paramdoc.RULE_NOTES`.**"))
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -363,14 +363,14 @@ def render_rules() -> str:
 
 def render_schedule() -> str:
     """The source of ``TrustModel.step``: the schedule of one step, verbatim."""
-    from sim.model import TrustModel
+    from sim.core.model import TrustModel
 
     return "```python\n" + textwrap.dedent(inspect.getsource(TrustModel.step)).rstrip() + "\n```\n"
 
 
 def render_streams() -> str:
     """Each random stream and the methods of sim/model.py that draw from it."""
-    from sim.model import STREAMS
+    from sim.core.model import STREAMS
 
     tree = ast.parse((SIM_DIR / "model.py").read_text())
     uses: dict[str, list[str]] = {}
@@ -389,7 +389,7 @@ def render_streams() -> str:
             walk(child, scope)
 
     walk(tree, [])
-    out = ["| Stream | Drawn in (sim/model.py) |", "|---|---|"]
+    out = ["| Stream | Drawn in (sim/core/model.py) |", "|---|---|"]
     for name in STREAMS:
         out.append(f"| `{name}` | {', '.join(uses.get(name, [])) or 'not used yet'} |")
     return "\n".join(out) + "\n"
@@ -492,7 +492,7 @@ def _derived(p: Params) -> list[tuple[str, str, str]]:
     add("D12", "Steady hardship of a citizen supported every step", supported)
 
     def move_fail():
-        from sim.policy import allocate
+        from sim.core.policy import allocate
 
         cells = p.width * p.height
         a = allocate(p, cells, int(round(p.citizen_density * cells)))
@@ -503,7 +503,7 @@ def _derived(p: Params) -> list[tuple[str, str, str]]:
         move_fail)
 
     def awareness_default():
-        from sim.policy import allocate
+        from sim.core.policy import allocate
 
         cells = p.width * p.height
         a = allocate(p, cells, int(round(p.citizen_density * cells)))
@@ -576,7 +576,7 @@ def stale_blocks(text: str) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sim.paramdoc",
+    parser = argparse.ArgumentParser(prog="python -m sim.present.paramdoc",
                                      description="Render the generated parts of docs/ODD.md from the code.")
     parser.add_argument("--block", choices=list(BLOCKS), default="params", help="block to print (default: params)")
     parser.add_argument("--write", metavar="PATH", type=Path, help="refresh every block of PATH in place")
@@ -598,7 +598,7 @@ def main(argv=None) -> int:
             refresh(text, path=str(args.check))  # raises on missing markers
             stale = stale_blocks(text)
             if stale:
-                print(f"{args.check}: stale blocks: {', '.join(stale)}; run: python -m sim.paramdoc --write "
+                print(f"{args.check}: stale blocks: {', '.join(stale)}; run: python -m sim.present.paramdoc --write "
                       f"{args.check}", file=sys.stderr)
                 return 1
             print(f"{args.check}: up to date")

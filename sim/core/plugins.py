@@ -6,22 +6,22 @@ TOML and are never executed, ``--set`` values are parsed, not evaluated. Load on
 you wrote or trust.
 
 A plug-in is one Python file. Mark each function that replaces a rule of
-:mod:`sim.rules` with ``@rule`` (the function's name is the rule's name and its
+:mod:`sim.core.rules` with ``@rule`` (the function's name is the rule's name and its
 parameters are the rule's parameters, in the same order), and each function to run at a
 point of the schedule with ``@hook("point")`` (one parameter: the model)::
 
     import numpy as np
-    from sim.plugins import hook, rule
+    from sim.core.plugins import hook, rule
 
     @rule
-    def report_probability(trust, p):              # replaces sim.rules.report_probability
+    def report_probability(trust, p):              # replaces sim.core.rules.report_probability
         return np.clip(p.report_base + 2 * p.report_trust_gain * trust, 0.0, 1.0)
 
     @hook("step_end")                               # runs at the end of every step
     def note_trust(model):
         model.trust_history = getattr(model, "trust_history", []) + [model.citizens.trust.mean()]
 
-Hook points are :data:`sim.model.HOOK_POINTS` (``step_start``, ``after_core``,
+Hook points are :data:`sim.core.model.HOOK_POINTS` (``step_start``, ``after_core``,
 ``step_end``). ``@hook`` without a point uses the function's name as the point.
 
 Use it: ``rules = "my_rules.py"`` in a scenario file (path relative to the scenario
@@ -48,9 +48,9 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim import rules as default_rules
+from sim.core import rules as default_rules
+from sim.core.params import unknown_name_message
 from sim.errors import UserError
-from sim.params import unknown_name_message
 
 __all__ = ["rule", "hook", "load_plugin", "check_plugin", "Plugin", "rule_signature"]
 
@@ -65,7 +65,7 @@ def _record(kind: str, name, fn):
 
 
 def rule(name_or_fn=None):
-    """Mark a function as the replacement of the rule of :mod:`sim.rules` with the same
+    """Mark a function as the replacement of the rule of :mod:`sim.core.rules` with the same
     name: ``@rule``. ``@rule("name")`` names the rule explicitly."""
     if callable(name_or_fn):
         return _record("rule", name_or_fn.__name__, name_or_fn)
@@ -127,7 +127,7 @@ def rule_signature(name: str) -> str:
 
 def load_plugin(path) -> Plugin:
     """Execute the plug-in file at ``path`` and collect its ``@rule`` and ``@hook`` functions,
-    checked against :mod:`sim.rules` and the model's hook points. Raises :class:`UserError`
+    checked against :mod:`sim.core.rules` and the model's hook points. Raises :class:`UserError`
     (one line per problem) on any mistake. This runs the file's code."""
     shown = str(path)
     file = Path(path).expanduser()
@@ -141,7 +141,7 @@ def load_plugin(path) -> Plugin:
     module, found = _execute(file, data, sha, shown)
 
     problems, rules, hooks, seen = [], {}, {}, {}
-    from sim.model import HOOK_POINTS
+    from sim.core.model import HOOK_POINTS
 
     for kind, name, fn in found:
         where = f"{shown} line {_line(fn)}"
@@ -175,7 +175,7 @@ def load_plugin(path) -> Plugin:
             hooks.setdefault(name, []).append(fn)
     if not found:
         problems.append(f"{shown}: defines no rule or hook; mark functions with @rule or @hook "
-                        f"(from sim.plugins import rule, hook)")
+                        f"(from sim.core.plugins import rule, hook)")
     if problems:
         raise UserError(problems)
     return Plugin(rules=rules, hooks=hooks, path=str(file), sha256=sha, module=module)
@@ -184,7 +184,7 @@ def load_plugin(path) -> Plugin:
 def check_plugin(plugin: Plugin, steps: int = 3, preset: str = "mixed") -> None:
     """Run a small model with the plug-in for a few steps; a failure in the plug-in's code
     becomes one :class:`UserError` line naming the file, the line and the error."""
-    from sim.model import TrustModel
+    from sim.core.model import TrustModel
 
     try:
         TrustModel(preset=preset, rng=0, width=24, height=24, rules=plugin.rules, hooks=plugin.hooks).run(steps)

@@ -3,7 +3,7 @@
 Each rule takes and returns NumPy arrays (one entry per citizen or officer) and states
 its equation and the claim it models. The model calls them through ``model.rules``, so a
 plug-in (see ``docs/students.md``) can replace any of them with a function of the same
-signature. Parameters arrive as a :class:`sim.params.Params` named ``p``.
+signature. Parameters arrive as a :class:`sim.core.params.Params` named ``p``.
 
 Claims (MODEL.md): C1 closeness builds trust, C2 trust prevents crime, C3 social causes,
 C4 officers' welfare, C5 equal-budget effectiveness.

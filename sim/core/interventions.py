@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.params import POLICY_FIELDS, ParamError
-from sim.presets import POLICY_PRESETS, get_preset
+from sim.core.params import POLICY_FIELDS, ParamError
+from sim.core.presets import POLICY_PRESETS, get_preset
 
 SHOCK_KINDS = ("trust", "hardship")
 FIXED_DURING_RUN = ("width", "height", "citizen_density", "jailed_keep_cell")

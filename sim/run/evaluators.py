@@ -5,7 +5,7 @@ Every evaluator has one method, ``map_unordered(fn, tasks)``, which yields
 in ``tasks``; an exception raised by ``fn`` is yielded, not raised, so the caller decides).
 Evaluators are context managers; leaving the ``with`` block releases their workers.
 
-    from sim.evaluators import make_evaluator
+    from sim.run.evaluators import make_evaluator
     with make_evaluator(workers=None) as ev:          # None = all cores
         for i, out in ev.map_unordered(run_spec, specs):
             ...

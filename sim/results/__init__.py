@@ -1,0 +1,1 @@
+"""Collected results: statistics, summaries and the containers that hold them (data only)."""

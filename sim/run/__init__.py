@@ -1,0 +1,1 @@
+"""Running simulations: evaluators (serial, process pool, Dask), one run driver, experiments, sweeps, sensitivity."""

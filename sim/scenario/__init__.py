@@ -1,0 +1,1 @@
+"""Scenario and sweep files: reading, validation with one-line messages, designs."""
