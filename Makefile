@@ -28,6 +28,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 # the tests without the slow and browser ones (a few seconds to a minute)
