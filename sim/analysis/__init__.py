@@ -1,0 +1,1 @@
+"""Analyses of stored results: scenario discovery (PRIM) over sweeps and posterior draws."""
