@@ -85,7 +85,11 @@ class TrustModel(mesa.Model):
             self._decide(citizens)                  # Epstein: G - R P > T
             self._arrest(officers)                  # Epstein: arrest an active in vision
         self._run_hooks("after_core")
-        self._incidents_and_response()              # C2: incidents, reports, response
+        if self.p.incidents_on:
+            offenders = self._incidents()           # C2: who causes an incident, where
+            calls = self._reports(offenders)        # C2: witnesses report, with trust
+            answered = self._response(calls)        # C2: an available officer answers, may arrest
+            self._experiences(calls, answered)      # C2: reporters and witnesses judge the answer
         self._proximity_contacts()                  # C1: contacts by proximity officers
         self._update_trust()                        # C1, C2: experiences, influence, memory
         self._update_stress()                       # C4: confrontations, welfare
@@ -115,7 +119,7 @@ class TrustModel(mesa.Model):
     def _officer_duty(self):
         o, p, rng = self.officers, self.p, self.streams["duty"]
         absent = rng.random(len(o)) < (self.rules.absence_probability(o.stress, p) if p.stress_on else 0.0)
-        busy = o.proximity & (rng.random(len(o)) < p.contact_time)
+        busy = rng.random(len(o)) < self.rules.busy_probability(o.proximity, p)
         o.on_duty = ~absent
         o.available = o.on_duty & ~busy
 
@@ -155,7 +159,7 @@ class TrustModel(mesa.Model):
 
         def within_beat(index, cell):
             j = officers[index]
-            return ~o.proximity[j] | (self.grid.chebyshev(cell, o.beat[j]) <= p.beat_radius)
+            return self.rules.within_beat(self.grid.chebyshev(cell, o.beat[j]), o.proximity[j], p)
 
         movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
                                      p.officer_vision, p.geometry, p.move_tries, within_beat)
@@ -182,43 +186,63 @@ class TrustModel(mesa.Model):
         mask = np.zeros(self.grid.size, bool)
         mask[active_cells] = True
         who, cells = self.grid.pairs_within(o.cell[cops], p.officer_vision, p.geometry, mask)
-        cop_index, cells = random_matching(who, cells, self.streams["arrests"])
+        cop_index, cells = self.rules.arrest_choice(who, cells, self.streams["arrests"], p)
         self._jail(self.occ[cells], cops[cop_index])
 
-    def _incidents_and_response(self):
-        if not self.p.incidents_on:
-            return
-        c, o, p, rng = self.citizens, self.officers, self.p, self.streams["incidents"]
+    def _incidents(self):
+        """Free citizens cause incidents (active ones mostly); returns the offenders."""
+        c, p, rng = self.citizens, self.p, self.streams["incidents"]
         free = np.flatnonzero(~c.jailed)
         g = self.rules.grievance(c.hardship[free], self._legitimacy_of(free))
         offenders = free[rng.random(len(free)) < self.rules.incident_probability(c.active[free], g, p)]
-        where = c.cell[offenders]
-        np.add.at(self.incident_map, where, 1)
-        # witnesses report with a chance rising with trust (C2)
+        np.add.at(self.incident_map, c.cell[offenders], 1)
+        self.tally.incidents = len(offenders)
+        return offenders
+
+    def _reports(self, offenders):
+        """Free citizens within ``witness_radius`` of an incident witness it; each reports it
+        with a chance rising with trust (C2). Returns the incidents' calls (a namespace)."""
+        p, rng = self.p, self.streams["incidents"]
+        where = self.citizens.cell[offenders]
         incident, witness_cells = self.grid.pairs_within(where, p.witness_radius, p.geometry, self._free_citizen_mask())
         witness = self.occ[witness_cells]
         reports = rng.random(len(witness)) < self.rules.report_probability(self._legitimacy_of(witness), p)
         reported = np.zeros(len(offenders), bool)
         reported[incident[reports]] = True
-        # an available officer within response_radius answers each reported incident
+        self.tally.reported = int(reported.sum())
+        return SimpleNamespace(offenders=offenders, where=where, incident=incident, witness=witness,
+                               reports=reports, reported=reported)
+
+    def _response(self, calls):
+        """An available officer within ``response_radius`` answers each reported incident
+        (a random matching); the answer may end in an arrest. Returns: answered, per incident."""
+        c, o, p = self.citizens, self.officers, self.p
         ready = np.zeros(self.grid.size, bool)
         ready[o.cell[o.available]] = True
-        calls = np.flatnonzero(reported)
-        call, officer_cells = self.grid.pairs_within(where[calls], p.response_radius, p.geometry, ready)
+        reported = np.flatnonzero(calls.reported)
+        call, officer_cells = self.grid.pairs_within(calls.where[reported], p.response_radius, p.geometry, ready)
         call, responder = random_matching(call, self.occ[officer_cells] - len(c), self.streams["arrests"])
-        answered = np.zeros(len(offenders), bool)
-        answered[calls[call]] = True
+        answered = np.zeros(len(calls.offenders), bool)
+        answered[reported[call]] = True
         o.available[responder] = False
         np.add.at(self.tally.confrontations, responder, 1)
-        caught = self.streams["arrests"].random(len(call)) < p.response_arrest_prob
-        self._jail(offenders[calls[call[caught]]], responder[caught])
-        self._send_to_scene(responder[~o.proximity[responder]], where[calls[call[~o.proximity[responder]]]])
-        # experiences: own report answered or ignored; incidents left unanswered nearby
-        reporter, their_incident = witness[reports], incident[reports]
-        np.add.at(self.tally.good, reporter[answered[their_incident]], p.weight_report)
-        np.add.at(self.tally.bad, reporter[~answered[their_incident]], p.weight_report)
-        np.add.at(self.tally.bad, witness[~answered[incident]], p.weight_unanswered)
-        self.tally.incidents, self.tally.reported = len(offenders), int(reported.sum())
+        offender = calls.offenders[reported[call]]
+        prob = self.rules.response_arrest_probability(c.active[offender], self.quality[responder], p)
+        caught = self.streams["arrests"].random(len(call)) < prob
+        self._jail(offender[caught], responder[caught])
+        reactive = ~o.proximity[responder]
+        self._send_to_scene(responder[reactive], calls.where[reported[call[reactive]]])
+        return answered
+
+    def _experiences(self, calls, answered):
+        """Reporters: their own report answered or ignored; witnesses: an incident left
+        unanswered nearby (C2)."""
+        t, p = self.tally, self.p
+        reporter, their_incident = calls.witness[calls.reports], calls.incident[calls.reports]
+        good, bad = self.rules.report_experiences(answered[their_incident], p)
+        np.add.at(t.good, reporter, good)
+        np.add.at(t.bad, reporter, bad)
+        np.add.at(t.bad, calls.witness, self.rules.unanswered_experience(answered[calls.incident], p))
 
     def _proximity_contacts(self):
         o, c, p = self.officers, self.citizens, self.p
@@ -230,9 +254,8 @@ class TrustModel(mesa.Model):
         rng = self.streams["contacts"]
         contact = np.flatnonzero(rng.random(len(ids)) < self.rules.contact_probability(n, p))
         who, n = ids[contact], n[contact]
-        # a contact is good with the mean procedural quality of the proximity officers in reach
         q = self.grid.sum_near(o.cell[near], self.quality[near], c.cell[who], p.contact_radius, p.geometry)
-        good = rng.random(len(who)) < np.divide(q, n, out=np.zeros(len(who)), where=n > 0)
+        good = rng.random(len(who)) < self.rules.good_contact_probability(q, n, p)
         self.tally.good[who[good]] += 1.0
         self.tally.bad[who[~good]] += 1.0
         self.tally.contacts = len(who)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
+from sim.core.grid import random_matching
+
 # --- Epstein's core (Epstein 2002, Model I) ---------------------------------------------
 
 
@@ -44,6 +46,27 @@ def jail_terms(rng, n, p):
     return rng.integers(0, p.max_jail_term, size=n, endpoint=True)
 
 
+def arrest_choice(officer, target, rng, p):
+    """Whom each officer arrests. ``officer`` and ``target`` list the candidate pairs (an
+    available officer, an active free citizen's cell within its ``officer_vision``); the
+    result is the subset of pairs that are carried out: a uniformly random matching, each
+    officer arresting at most one citizen and each citizen arrested at most once.
+
+    Mechanism: Epstein's rule C (a cop arrests a random active agent in its vision; with
+    simultaneous updating two cops cannot take the same agent). Source: Epstein (2002);
+    NetLogo Rebellion ``enforce`` (``one-of`` the active turtles in vision)."""
+    return random_matching(officer, target, rng)
+
+
+def within_beat(distance_to_beat, proximity, p):
+    """Beat confinement: a cell is allowed to an officer when it is reactive, or when its
+    torus Chebyshev distance d to the officer's beat centre satisfies d <= beat_radius.
+
+    Mechanism: proximity (community) policing assigns an officer to a small, stable area so
+    residents meet the same officer again (C1). Source: MODEL.md; Skogan (2006) on beats."""
+    return ~proximity | (distance_to_beat <= p.beat_radius)
+
+
 # --- incidents and reporting (C2) ----------------------------------------------------------
 
 
@@ -55,6 +78,39 @@ def incident_probability(active, grievance, p):
 def report_probability(trust, p):
     """A witness reports with r = base + gain * T (clipped to [0, 1]): trust -> cooperation (C2)."""
     return np.clip(p.report_base + p.report_trust_gain * trust, 0.0, 1.0)
+
+
+def response_arrest_probability(offender_active, responder_quality, p):
+    """Chance an answered report ends in the offender's arrest: P_resp = response_arrest_prob,
+    the same for every answered call (it does not depend on the offender's state or on the
+    responding officer's quality, which are given for plug-ins).
+
+    Mechanism: a response catches the offender only sometimes (the offender may have gone).
+    Source: MODEL.md (incidents, reporting, response); value chosen."""
+    return np.full(len(offender_active), float(p.response_arrest_prob))
+
+
+def report_experiences(answered, p):
+    """Reporters' experiences (C2): a report that is answered is a good experience of weight
+    w_report, one that is ignored a bad experience of the same weight. Returns the arrays
+    (good, bad), one entry per report (a witness reporting two incidents reports twice).
+
+    Mechanism: citizens judge the police by how their own call is treated; an ignored call
+    erodes trust, an answered one builds it. Source: MODEL.md; Tyler's process-based
+    legitimacy; Skogan (2006) for the weight of bad experiences (applied in
+    ``trust_after_experiences``)."""
+    w = float(p.weight_report)
+    return np.where(answered, w, 0.0), np.where(answered, 0.0, w)
+
+
+def unanswered_experience(answered, p):
+    """Witnesses' experience of an incident (C2): every witness of an incident that no
+    officer answers has a bad experience of weight w_unanswered (0 if it was answered).
+    One entry per (incident, witness) pair.
+
+    Mechanism: disorder left unattended signals an absent or indifferent police.
+    Source: MODEL.md (an incident left unanswered nearby)."""
+    return np.where(answered, 0.0, float(p.weight_unanswered))
 
 
 # --- trust (C1, C2) ------------------------------------------------------------------------
@@ -83,6 +139,26 @@ def trust_after_memory(trust, baseline, p):
 def contact_probability(n_proximity_officers, p):
     """A citizen near n proximity officers has a contact with 1 - (1 - rate * time)^n (C1)."""
     return 1.0 - (1.0 - p.contact_rate * p.contact_time) ** n_proximity_officers
+
+
+def good_contact_probability(quality_sum, n_proximity_officers, p):
+    """A contact is good with probability q_bar = (sum of q_j) / n: the mean procedural
+    quality of the n on-duty proximity officers within ``contact_radius`` (0 when n = 0).
+    A good contact adds 1 to the citizen's ``good`` experiences, a bad one 1 to ``bad``.
+
+    Mechanism: procedural justice: how an officer treats people decides whether a contact
+    builds or erodes trust (C1, C4). Source: Tyler; Mazerolle et al. (2013)."""
+    return np.divide(quality_sum, n_proximity_officers, out=np.zeros(len(quality_sum)),
+                     where=n_proximity_officers > 0)
+
+
+def busy_probability(proximity, p):
+    """Chance an officer is busy with contacts this step (and so cannot arrest or respond):
+    b = contact_time for a proximity officer, 0 for a reactive one.
+
+    Mechanism: time spent on contacts is time not spent on enforcement, the cost side of
+    proximity policing (C1, C5). Source: MODEL.md (proximity officers' time budget)."""
+    return np.where(proximity, float(p.contact_time), 0.0)
 
 
 # --- officers (C4) -------------------------------------------------------------------------
