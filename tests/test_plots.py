@@ -15,6 +15,7 @@ from PIL import Image
 
 import sim
 from sim.cli import main
+from sim.core.measures import measure_info
 from sim.present import plots
 from sim.results.stats import t_interval
 
@@ -246,7 +247,7 @@ def test_daily_counts_are_smoothed_in_long_runs_only():
     ts = pd.concat(frames, ignore_index=True)
     fig = plots.timeseries(plots.Data(timeseries=ts), measures=("trust_mean", "incident_rate"))
     trust_ax, rate_ax = fig.axes[:2]
-    assert trust_ax.get_title(loc="left") == "mean trust"
+    assert trust_ax.get_title(loc="left") == measure_info("trust_mean").short      # from the one source of labels
     assert rate_ax.get_title(loc="left") == "incident rate (7-day average)"
     mixed = ts[ts.policy == "mixed"]
     expected = mixed.groupby("replicate")["incident_rate"].transform(lambda x: x.rolling(7, min_periods=1).mean())

@@ -1,0 +1,1 @@
+"""The charts, one module per kind; :mod:`sim.present.plots` gathers them."""

@@ -1,0 +1,101 @@
+"""Time series: each measure over time per policy, mean across replicates and its 95% band."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from scipy import stats as _st
+
+from sim.errors import UserError
+from sim.present.charts.style import figure, legend_labels, policy_styles, rc
+from sim.present.data import as_data, need
+from sim.present.labels import info
+
+TIMESERIES_MAIN = ("trust_mean", "trust_p10", "tension", "active_fraction", "incident_rate", "reported_share")
+TIMESERIES_MORE = ("arrests", "jailed_fraction", "officer_stress", "officers_on_duty", "contacts", "cost_total")
+# daily counts and shares of them: noisy from day to day, drawn as moving averages in long runs
+FLOW_MEASURES = ("incidents", "incident_rate", "reported_share", "arrests", "active_fraction", "contacts",
+                 "supported", "cost_incidents", "cost_total")
+
+
+def band(timeseries: pd.DataFrame, measure: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Per policy and step: mean across replicates, n, and the t-interval bounds (NaN with n < 2)."""
+    g = timeseries.groupby(["policy", "step"], sort=False)[measure]
+    out = g.agg(["mean", "std", "count"]).reset_index()
+    n = out["count"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(n >= 2, _st.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
+        half = t * out["std"].to_numpy(float) / np.sqrt(n)
+    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    return out
+
+def smoothing(timeseries: pd.DataFrame, smooth="auto") -> int:
+    """The moving-average window (days) for daily counts: ``smooth`` itself, or with "auto" 7
+    for runs longer than 60 days, else 1 (none)."""
+    if smooth == "auto":
+        return 7 if len(timeseries) and timeseries["step"].max() > 60 else 1
+    return max(1, int(smooth))
+
+
+def smoothed(timeseries: pd.DataFrame, measure: str, days: int) -> pd.DataFrame:
+    """``timeseries`` with ``measure`` replaced by its trailing moving average over ``days`` steps
+    within each run (policy, replicate); missing values are skipped."""
+    if days <= 1:
+        return timeseries
+    out = timeseries.sort_values(["policy", "replicate", "step"], kind="stable").copy()
+    out[measure] = (out.groupby(["policy", "replicate"], sort=False)[measure]
+                    .transform(lambda x: x.rolling(days, min_periods=1).mean()))
+    return out
+
+
+def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2, title: str | None = None,
+               smooth="auto") -> Figure:
+    """Each measure over time (one panel each), one line per policy: mean across replicates and
+    its 95% confidence band; the summary window shaded. Daily counts (:data:`FLOW_MEASURES`) are
+    drawn as a moving average within each run (``smooth``: days, or "auto": 7 when the run is
+    longer than 60 days); the panel title says so."""
+    d = as_data(results)
+    ts = need(d.timeseries, "the time series (timeseries.parquet)", "timeseries")
+    days = smoothing(ts, smooth)
+    measures = [m for m in measures if m in ts.columns]
+    if not measures:
+        raise UserError("timeseries: none of the requested measures is in the time series")
+    policies = list(policies or d.policies)
+    styles = policy_styles(policies, d.baseline)
+    nrows = math.ceil(len(measures) / ncols)
+    window = d.window_steps
+    with rc():
+        fig = figure(1.85 * nrows + 0.55)
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, sharex=True, squeeze=False)).ravel()
+        for ax, m in zip(axes, measures):
+            flow = m in FLOW_MEASURES and days > 1
+            b = band(smoothed(ts[ts.policy.isin(policies)], m, days if flow else 1), m)
+            lo_lim, hi_lim = info(m)[4]
+            b["low"], b["high"] = b["low"].clip(lower=lo_lim, upper=hi_lim), b["high"].clip(lower=lo_lim, upper=hi_lim)
+            for p in policies:
+                r = b[b.policy == p]
+                if r.empty:
+                    continue
+                s = styles[p]
+                ax.plot(r["step"], r["mean"], color=s["color"], linestyle=s["linestyle"], linewidth=1.4, label=p)
+                if r["low"].notna().any():
+                    ax.fill_between(r["step"], r["low"], r["high"], color=s["color"], alpha=0.18, linewidth=0)
+            if window:
+                ax.axvspan(window[0], window[1], color="#000000", alpha=0.06, linewidth=0)
+            name, u = info(m)[:2]
+            ax.set_title(info(m)[3] + (f" ({days}-day average)" if flow else ""), loc="left", fontweight="bold")
+            ax.set_ylabel(u.split(", ")[0])
+        for ax in axes[len(measures):]:
+            ax.set_visible(False)
+        for ax in axes[max(0, len(measures) - ncols):len(measures)]:
+            ax.set_xlabel("day (step)")
+            ax.xaxis.set_tick_params(labelbottom=True)
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, legend_labels(labels, d.baseline), loc="outside upper center", ncols=min(len(labels), 5),
+                   frameon=False)
+        if title:
+            fig.suptitle(title)
+    return fig

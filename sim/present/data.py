@@ -1,0 +1,185 @@
+"""What the charts and the report read: :class:`Data`, from a results object or a results folder.
+
+:func:`load` reads a comparison, sweep or sensitivity folder; :func:`as_data` accepts a
+:class:`Data`, a results object, a folder path or a dict of the parts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserError
+
+
+@dataclass
+class Data:
+    """What the charts and the report read: any part may be missing (None / empty).
+
+    A comparison folder (:mod:`sim.run.experiment`) gives ``timeseries``, ``summary``, ``manifest``
+    and ``maps``; a sweep folder (:mod:`sim.run.sweep`) gives ``sweep`` (runs.parquet: one row per
+    run), ``points`` (points.csv: per design point, policy and measure) and ``sweep_meta``
+    (sweep.json); a sensitivity folder adds ``indices`` (indices.csv)."""
+
+    timeseries: pd.DataFrame | None = None
+    summary: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)
+    maps: dict = field(default_factory=dict)
+    sweep: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
+    sweep_meta: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def resolved(self) -> dict:
+        """The resolved scenario: name, description, steps, replicates, seed, baseline, window,
+        window_steps, policies (with their full parameters); for a sweep also ``parameters`` and
+        ``design``."""
+        r = self.manifest.get("resolved")
+        if r:
+            return r
+        meta = self.sweep_meta.get("resolved") or {}
+        if meta:
+            return {**(meta.get("scenario") or {}), "name": meta.get("name"), "description": meta.get("description"),
+                    "seed": meta.get("seed"), "replicates": meta.get("replicates"),
+                    "parameters": meta.get("parameters") or [], "design": meta.get("design") or {},
+                    "n_points": meta.get("n_points"), "n_runs": meta.get("n_runs")}
+        return self.manifest.get("scenario") or {}
+
+    @property
+    def is_sweep(self) -> bool:
+        return self.sweep is not None or self.points is not None or self.indices is not None
+
+    @property
+    def policies(self) -> list[str]:
+        pols = [p["name"] if isinstance(p, dict) else str(p) for p in self.resolved.get("policies", [])]
+        if pols:
+            return pols
+        for frame in (self.summary, self.timeseries, self.points, self.sweep, self.indices):
+            if frame is not None and "policy" in frame.columns:
+                return list(pd.unique(frame["policy"].astype(str)))
+        return []
+
+    @property
+    def baseline(self) -> str | None:
+        b = self.resolved.get("baseline")
+        if b:
+            return str(b)
+        for frame in (self.summary, self.points, self.indices):
+            if frame is not None and "baseline" in frame.columns and frame["baseline"].notna().any():
+                return str(frame["baseline"].dropna().iloc[0])
+        pols = self.policies
+        return pols[0] if pols else None
+
+    @property
+    def name(self) -> str:
+        return str(self.resolved.get("name") or self.manifest.get("sweep") or
+                   (self.folder.name if self.folder else "results"))
+
+    @property
+    def parameters(self) -> list[str]:
+        """The swept parameters, in the sweep file's order."""
+        ps = self.resolved.get("parameters") or (self.manifest.get("shape") or {}).get("parameters") or []
+        names = [p.get("name") if isinstance(p, dict) else str(p) for p in ps]
+        return [n for n in names if n]
+
+    @property
+    def window_steps(self) -> tuple[int, int] | None:
+        w = self.resolved.get("window_steps")
+        if w:
+            return int(w[0]), int(w[1])
+        for frame in (self.summary, self.points):
+            if frame is not None and len(frame) and "window" in frame.columns:
+                rows = frame[frame.measure == "trust_mean"] if "measure" in frame.columns else frame
+                text = str((rows if len(rows) else frame)["window"].iloc[0])
+                try:
+                    a, b = text.split("-")
+                    return int(a), int(b)
+                except ValueError:
+                    return None
+        return None
+
+
+# the storage layer's reader (issue 15) replaces this
+def load(folder) -> Data:
+    """Read what a results, sweep or sensitivity folder holds (missing parts stay None/empty)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such results folder" if not folder.exists() else f"{folder}: not a folder")
+    d = Data(folder=folder)
+    d.manifest = _read_json(folder / "manifest.json")
+    d.sweep_meta = _read_json(folder / "sweep.json")
+    if (folder / "timeseries.parquet").is_file():
+        d.timeseries = pd.read_parquet(folder / "timeseries.parquet")
+    if (folder / "summary.csv").is_file():
+        d.summary = pd.read_csv(folder / "summary.csv",
+                                dtype={"policy": str, "measure": str, "window": str, "baseline": str})
+    if (folder / "maps.npz").is_file():
+        with np.load(folder / "maps.npz") as z:
+            d.maps = {k: z[k] for k in z.files}
+    if (folder / "runs.parquet").is_file():
+        d.sweep = pd.read_parquet(folder / "runs.parquet")
+    elif (folder / "parts").is_dir():           # a sweep still running or interrupted
+        d.sweep = _read_parts(folder / "parts")
+    if d.sweep is not None and "status" in d.sweep.columns:
+        d.sweep = d.sweep[d.sweep["status"] == "ok"].reset_index(drop=True)
+    if (folder / "points.csv").is_file():
+        d.points = pd.read_csv(folder / "points.csv", dtype={"policy": str, "measure": str, "window": str,
+                                                            "baseline": str})
+    if (folder / "indices.csv").is_file():
+        d.indices = pd.read_csv(folder / "indices.csv", dtype={"policy": str, "measure": str, "parameter": str})
+    if d.timeseries is None and d.summary is None and not d.is_sweep:
+        raise UserError(f"{folder}: not a results folder (expected summary.csv and timeseries.parquet from "
+                        "`trustsim compare`, or a sweep or sensitivity folder)")
+    return d
+
+
+def _read_parts(folder: Path) -> pd.DataFrame | None:
+    """The committed parts of a sweep (``part-*.parquet``) as one frame sorted by run, or None."""
+    files = sorted(folder.glob("part-*.parquet"))
+    if not files:
+        return None
+    df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
+    return df.sort_values([k for k in ("run", "step") if k in df.columns], kind="stable").reset_index(drop=True)
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise UserError(f"{path}: not valid JSON ({err})") from None
+
+
+def as_data(obj) -> Data:
+    """A :class:`Data` from a Data, a results object, a folder path, or a dict of the parts."""
+    if isinstance(obj, Data):
+        return obj
+    if isinstance(obj, (str, Path)):
+        return load(obj)
+    if isinstance(obj, dict):
+        return Data(**{k: v for k, v in obj.items() if k in Data.__dataclass_fields__})
+    if hasattr(obj, "summary") or hasattr(obj, "timeseries"):
+        frame = lambda name: getattr(obj, name, None) if isinstance(getattr(obj, name, None), pd.DataFrame) else None
+        folder = getattr(obj, "folder", None)
+        if isinstance(folder, (str, Path)) and Path(folder).is_dir() and not isinstance(getattr(obj, "timeseries", None),
+                                                                                      pd.DataFrame):
+            return load(folder)       # a sweep or sensitivity results object: its folder has everything
+        return Data(timeseries=frame("timeseries"), summary=frame("summary"),
+                    manifest=getattr(obj, "manifest", None) or {}, maps=getattr(obj, "maps", None) or {},
+                    sweep=frame("runs"), points=frame("points"), indices=frame("indices"),
+                    folder=Path(folder) if isinstance(folder, (str, Path)) else None)
+    raise TypeError(f"expected a results object, a results folder or sim.present.data.Data, got {type(obj).__name__}")
+
+
+def need(frame, what: str, chart: str):
+    """``frame``, or a UserError naming the ``chart`` and ``what`` it needs when it is missing or empty."""
+    if frame is None or len(frame) == 0:
+        raise UserError(f"{chart}: needs {what}, which these results do not have")
+    return frame
