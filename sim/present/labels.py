@@ -50,3 +50,13 @@ def budget_gap(budget_check: dict) -> str:
     bc = budget_check or {}
     return (f"largest gap {100 * float(bc.get('max_relative_gap', 0)):.2g}%, "
             f"tolerance {100 * float(bc.get('tolerance', 0)):.2g}%")
+
+
+def window_words(d) -> str:
+    """'days 150-200 (the last 25% of each run)' for the summary window of :class:`sim.present.data.Data`."""
+    w = d.window_steps
+    if not w:
+        return ""
+    share = d.resolved.get("window")
+    part = f" (the last {100 * float(share):.0f}% of each run)" if share else ""
+    return f"days {w[0]}-{w[1]}{part}"
