@@ -22,12 +22,12 @@ _PUBLIC = {   # public name -> module that defines it
     "PRESETS": "sim.core.presets",
     "POLICY_PRESETS": "sim.core.presets",
     "MEASURES": "sim.core.measures",
-    "run_scenario": "sim.run.experiment",
-    "compare": "sim.run.experiment",
-    "load_results": "sim.run.experiment",
-    "Results": "sim.run.experiment",
-    "sweep": "sim.run.sweep",
-    "sensitivity": "sim.run.sensitivity",
+    "run_scenario": "sim.api",
+    "compare": "sim.api",
+    "load_results": "sim.api",
+    "Results": "sim.api",
+    "sweep": "sim.api",
+    "sensitivity": "sim.api",
 }
 
 __all__ = list(_PUBLIC)

@@ -18,7 +18,10 @@ import sim
 from sim.core.measures import MEASURES
 from sim.core.presets import POLICY_PRESETS
 from sim.errors import UserError
-from sim.run.experiment import RunSpec, build_model, run_spec, specs_for
+from sim.present.tables import comparison_table
+from sim.results.data import ComparisonData
+from sim.run.experiment import specs_for
+from sim.run.single import RunSpec, build_model, run_spec
 from sim.scenario.files import load_scenario, replicate_seed
 
 pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
@@ -309,9 +312,6 @@ def test_generated_valid_scenarios_run_and_give_complete_results(d):
 
 # ------------------------------------------------------------------ the printed table
 def test_the_table_calls_a_difference_clear_only_when_its_interval_excludes_zero_and_knows_which_way_is_better():
-    from sim.commands.compare import comparison_table
-    from sim.run.experiment import Results
-
     def row(policy, measure, mean, diff, lo, hi):
         return {"policy": policy, "measure": measure, "window": "8-10", "mean": mean, "sd": 0.1, "ci_low": mean - 0.1,
                 "ci_high": mean + 0.1, "n": 5, "baseline": "a", "diff_mean": diff, "diff_sd": 0.1,
@@ -326,7 +326,7 @@ def test_the_table_calls_a_difference_clear_only_when_its_interval_excludes_zero
     manifest = {"resolved": {"name": "t", "policies": [{"name": n, "params": {}} for n in "abc"], "baseline": "a",
                              "window_steps": [8, 10], "window": 0.25, "replicates": 5, "steps": 10, "seed": 1},
                 "warnings": [], "budget_check": {"equal": True, "max_relative_gap": 0.0, "tolerance": 0.01}}
-    text = comparison_table(Results(pd.DataFrame(), summary, manifest, {}))
+    text = comparison_table(ComparisonData(pd.DataFrame(), summary, manifest, {}))
     lines = text.splitlines()
     trust = lines[[i for i, line in enumerate(lines) if line.startswith("trust:")][0]:]
     tension = lines[[i for i, line in enumerate(lines) if line.startswith("tension:")][0]:]

@@ -14,10 +14,11 @@ import pytest
 
 from sim.cli import main
 from sim.errors import UserError
-from sim.results.stats import paired_interval, t_interval
+from sim.results.stats import paired_interval, t_interval, t_intervals
 from sim.run.evaluators import Evaluator
-from sim.run.experiment import per_replicate, run_spec
-from sim.run.sweep import SweepStore, _t_intervals, load_sweep, read_index, read_parts, run_seed, run_task
+from sim.results.summary import per_replicate
+from sim.run.single import run_spec
+from sim.run.sweep import SweepStore, load_sweep, read_index, read_parts, run_seed, run_task
 from sim.run.sweep import sweep as run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,7 +263,7 @@ def test_vectorised_intervals_equal_sim_stats():
     rng = np.random.default_rng(0)
     a = rng.normal(size=(50, 3, 5))
     a[rng.random(a.shape) < 0.2] = np.nan
-    mean, sd, low, high, n = _t_intervals(a, 0.95)
+    mean, sd, low, high, n = t_intervals(a, 0.95)
     for idx in np.ndindex(a.shape[:2]):
         ref = t_interval(a[idx])
         got = (mean[idx], sd[idx], low[idx], high[idx])

@@ -3,22 +3,21 @@
 - ``trustsim run SCENARIO.toml [--replicates N] [--steps N] [--seed S] [--workers N] [--out DIR]``:
   every policy and replicate of a scenario file; prints the comparison table and writes the
   results folder (see :mod:`sim.run.experiment`).
+  One run goes through :func:`sim.run.single.run_single`, which writes its folder.
 - ``trustsim run --preset NAME [--set key=value ...] [--steps N] [--seed S] [--out DIR]``: one run
   of one preset (default: mixed, 200 steps, seed 1).
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-import numpy as np
-
-from sim.core.model import TrustModel
+from sim.commands.compare import run_and_report
 from sim.core.params import ParamError, Params
 from sim.errors import UserError
-from sim.storage.folders import check_new_folder, new_folder, write_json
-from sim.storage.provenance import now_iso, provenance
+from sim.run.single import RunSpec, run_single
+from sim.storage.folders import check_new_folder
+from sim.storage.layout import SINGLE_RUN_FILES, default_out
 
 SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate", "reported_share",
                     "jailed_fraction", "officer_stress", "cost_total")
@@ -57,8 +56,6 @@ def run_command(args) -> int:
         problems.append("--set: only with --preset (set a scenario's parameters in its [base.params] or [policies.params])")
     if problems:
         raise UserError(problems)
-    from sim.commands.compare import run_and_report
-
     return run_and_report(args, args.scenario, "run")
 
 
@@ -85,26 +82,12 @@ def run_preset(args) -> int:
         raise UserError(f"--steps: expected a non-negative integer, got {args.steps}")
     if args.seed < 0:
         raise UserError(f"--seed: expected a non-negative integer, got {args.seed}")
-    out = args.out or Path("results") / f"{args.preset}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = args.out or default_out(args.preset)
     check_new_folder(out)
-    started, t0 = now_iso(), time.perf_counter()
-    model = TrustModel(preset=args.preset, rng=args.seed, **parse_settings(args.set))
-    model.run(args.steps)
-    wall = time.perf_counter() - t0
-    df = model.results
-    df.insert(0, "seed", args.seed)
-    df.insert(0, "preset", args.preset)
-    manifest = {
-        "command": "run", "preset": args.preset, "seed": args.seed, "steps": args.steps,
-        "params": model.p.to_dict(), "interventions": [iv.to_dict() for iv in model.interventions],
-        "started": started, "wall_time_s": round(wall, 3), **provenance(),
-    }
-    with new_folder(out) as tmp:
-        df.to_parquet(tmp / "timeseries.parquet", index=False)
-        np.savez_compressed(tmp / "maps.npz", **model.maps)
-        write_json(tmp / "manifest.json", manifest)
-    print(summary_text(df, args.preset, args.seed, args.steps))
-    print(f"wrote {out}/ (timeseries.parquet, maps.npz, manifest.json) in {wall:.1f} s")
+    spec = RunSpec(preset=args.preset, seed=args.seed, steps=args.steps, overrides=parse_settings(args.set))
+    run = run_single(spec, out=out, command="run")
+    print(summary_text(run.timeseries, args.preset, args.seed, args.steps))
+    print(f"wrote {out}/ ({', '.join(SINGLE_RUN_FILES)}) in {run.manifest['wall_time_s']:.1f} s")
     return 0
 
 

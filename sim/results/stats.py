@@ -12,6 +12,7 @@ and NaN bounds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -52,6 +53,34 @@ def t_interval(values, confidence: float = CONFIDENCE) -> Interval:
     sd = float(x.std(ddof=1))
     half = t_quantile(confidence, n - 1) * sd / np.sqrt(n)
     return Interval(mean, sd, mean - half, mean + half, n)
+
+
+class Intervals(NamedTuple):
+    """:class:`Interval` fields as arrays (see :func:`t_intervals`)."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: np.ndarray
+
+
+def t_intervals(a, confidence: float = CONFIDENCE) -> Intervals:
+    """:func:`t_interval` over the last axis of ``a`` at once: arrays of mean, sd, bounds and n
+    (n as floats); NaN values are dropped, sd and bounds are NaN with fewer than two values."""
+    from scipy import stats
+
+    a = np.asarray(a, dtype=float)
+    ok = np.isfinite(a)
+    n = ok.sum(axis=-1)
+    x = np.where(ok, a, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(n > 0, x.sum(axis=-1) / np.maximum(n, 1), np.nan)
+        dev = np.where(ok, a - mean[..., None], 0.0)
+        sd = np.where(n >= 2, np.sqrt((dev**2).sum(axis=-1) / np.maximum(n - 1, 1)), np.nan)
+        t = np.where(n >= 2, stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
+        half = t * sd / np.sqrt(np.maximum(n, 1))
+    return Intervals(mean, sd, mean - half, mean + half, n.astype(float))
 
 
 def paired_differences(a, b) -> np.ndarray:

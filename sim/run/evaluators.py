@@ -22,10 +22,16 @@ with the same interface can be added alongside.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import multiprocessing
 import os
+import re
+import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 
 from sim.errors import UserError
 
@@ -147,8 +153,6 @@ class DaskEvaluator(Evaluator):
     ADDRESS = r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.\-]*):[0-9]{1,5}$"
 
     def __init__(self, scheduler: str = "local", workers: int | None = None, *, timeout: float = 20.0):
-        import logging
-
         self.check_address(scheduler)
         try:
             from dask.distributed import Client, LocalCluster
@@ -158,9 +162,6 @@ class DaskEvaluator(Evaluator):
         self._cluster = None
         self.client = None
         if scheduler == "local":
-            import signal
-            import threading
-
             n = check_workers(workers)
             # Worker processes inherit an ignored SIGINT, so Ctrl-C stops this process (which then
             # closes the cluster) without a KeyboardInterrupt traceback from every worker.
@@ -193,8 +194,6 @@ class DaskEvaluator(Evaluator):
 
     @classmethod
     def check_address(cls, scheduler) -> str:
-        import re
-
         if scheduler == "local" or (isinstance(scheduler, str) and re.match(cls.ADDRESS, scheduler)):
             return scheduler
         raise UserError(f"--scheduler: expected 'local' or a Dask scheduler address like tcp://HOST:PORT, "
@@ -209,8 +208,6 @@ class DaskEvaluator(Evaluator):
                     index = pending.pop(future)
                     err = None if future.cancelled() else future.exception()
                     if future.cancelled():
-                        from concurrent.futures import CancelledError
-
                         err = CancelledError(f"task {index} was cancelled")
                     yield index, (err if err is not None else future.result())
         finally:
@@ -229,3 +226,35 @@ class DaskEvaluator(Evaluator):
     def __repr__(self):
         where = "LocalCluster on 127.0.0.1" if self.scheduler == "local" else self.scheduler
         return f"DaskEvaluator({where}, workers={self.workers})"
+
+
+# ---------------------------------------------------------------------------------- the loop
+@contextmanager
+def evaluator_for(evaluator: Evaluator | None = None, workers: int | None = None, make=make_evaluator):
+    """``evaluator`` as it is (the caller closes it), or a new ``make(workers)`` closed on exit."""
+    if evaluator is not None:
+        yield evaluator
+        return
+    own = make(workers)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+def each_result(fn: Callable, tasks: Iterable, evaluator: Evaluator, *, batch: int | None = None) -> Iterator[tuple]:
+    """The one loop over an evaluator: ``(index, task, result)`` as tasks finish, ``index`` the
+    task's position in ``tasks`` and ``result`` what ``fn(task)`` returned or the exception it
+    raised (the caller decides). ``tasks`` may be lazy: with ``batch``, at most ``batch`` tasks
+    are made and sent at a time."""
+    it = iter(tasks)
+    offset = 0
+    while True:
+        chunk = list(itertools.islice(it, batch)) if batch else list(it)
+        if not chunk:
+            return
+        for index, result in evaluator.map_unordered(fn, chunk):
+            yield offset + index, chunk[index], result
+        if not batch:
+            return
+        offset += len(chunk)

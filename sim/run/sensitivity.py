@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.results.summary import RATIO
 from sim.run.sweep import Sweep, _atomic_write, _frame_from_unit, execute, load_sweep
 
 METHODS = ("sobol", "morris")
@@ -122,8 +123,6 @@ def design_of(sw: Sweep, method: str, n: int) -> tuple[Sweep, np.ndarray]:
 def outputs_of(points: pd.DataFrame, sw: Sweep, measures=None) -> tuple[dict, list[str]]:
     """{(measure, policy, kind): Y ordered by point} from a points frame, and the outputs skipped
     (with the reason)."""
-    from sim.run.experiment import RATIO
-
     available = [m for m in dict.fromkeys(points["measure"]) if m != RATIO]
     if measures is not None:
         unknown = [m for m in measures if m not in available]

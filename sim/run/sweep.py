@@ -95,7 +95,10 @@ import pandas as pd
 
 from sim.core.params import Params
 from sim.errors import UserError
+from sim.results.stats import CONFIDENCE, ratio_interval, t_intervals
+from sim.results.summary import CUMULATIVE, RATIO, SUMMARY_COLUMNS, per_replicate
 from sim.run.evaluators import Evaluator, make_evaluator
+from sim.run.single import RunSpec, run_spec
 from sim.scenario.files import MAX_SEED, Scenario, read_toml
 from sim.scenario.files import TOP_KEYS as SCENARIO_KEYS
 from sim.scenario.files import resolve as resolve_scenario
@@ -244,9 +247,7 @@ class Sweep:
     @functools.cached_property
     def _plugin_hash(self) -> dict:
         """The plug-in's sha256 for RunSpec (workers refuse a plug-in file changed since loading)."""
-        from sim.run.experiment import RunSpec
-
-        if self.scenario is None or not self.scenario.rules or "rules_sha256" not in RunSpec.__dataclass_fields__:
+        if self.scenario is None or not self.scenario.rules:
             return {}
         return {"rules_sha256": self.scenario.rules_sha256}
 
@@ -268,8 +269,6 @@ class Sweep:
         if self.scenario is None:
             return Task(run=run, point=point, policy=MODEL_POLICY, replicate=replicate, seed=seed, values=values,
                         model=self.model, pass_seed=self._pass_seed)
-        from sim.run.experiment import RunSpec
-
         pol = self.scenario.policies[policy_index]
         params = {**pol.params, **values}
         if self.remainder_to:
@@ -635,8 +634,6 @@ def run_task(task: Task) -> dict:
             y = task.model(dict(task.values), seed=task.seed) if task.pass_seed else task.model(dict(task.values))
             out["outputs"] = _outputs_of(y)
         else:
-            from sim.run.experiment import per_replicate, run_spec
-
             df, _maps = run_spec(task.spec)
             row = per_replicate(df, task.window).iloc[0]
             out["outputs"] = {k: float(x) for k, x in row.items()}
@@ -810,7 +807,6 @@ class SweepStore:
         outputs = list(dict.fromkeys(k for r in rows for k in r["outputs"]))
         if self.sweep.scenario is not None:
             from sim.core.measures import MEASURES
-            from sim.run.experiment import CUMULATIVE
 
             outputs = list(dict.fromkeys([*MEASURES, *CUMULATIVE, "public_cost_cumulative", *outputs]))
         data = {c: [r[c] for r in rows] for c in ID_COLUMNS}
@@ -1096,9 +1092,6 @@ def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = N
     (same replicate = same seed), as in a scenario's ``summary.csv`` (see :mod:`sim.run.experiment`);
     for trustsim runs also the cost per incident averted (:func:`sim.results.stats.ratio_interval`).
     Failed runs count as missing values."""
-    from sim.results.stats import CONFIDENCE, ratio_interval
-    from sim.run.experiment import CUMULATIVE, RATIO, SUMMARY_COLUMNS
-
     confidence = CONFIDENCE if confidence is None else confidence
     n_pts, n_pol, n_rep = sw.n_points, len(sw.policies), sw.replicates
     outputs = output_columns(runs, sw)
@@ -1114,8 +1107,8 @@ def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = N
     blocks = {}
     for m in summarised:
         a = cube(m)
-        level = _t_intervals(a, confidence)
-        diff = _t_intervals(a - a[:, b:b + 1, :], confidence)
+        level = t_intervals(a, confidence)
+        diff = t_intervals(a - a[:, b:b + 1, :], confidence)
         blocks[m] = (*level, *diff)
     measures = list(summarised)
     if sw.scenario is not None:
@@ -1153,20 +1146,3 @@ def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = N
         df[name] = stat[name]
     df["n"] = df["n"].astype(int)
     return df[["point", *sw.factor_names, *SUMMARY_COLUMNS]]
-
-
-def _t_intervals(a: np.ndarray, confidence: float):
-    """:func:`sim.results.stats.t_interval` over the last axis of ``a`` at once: (mean, sd, low, high, n)
-    arrays, NaN values dropped, NaN sd and bounds with fewer than two values."""
-    from scipy import stats as st
-
-    ok = np.isfinite(a)
-    n = ok.sum(axis=-1)
-    x = np.where(ok, a, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, x.sum(axis=-1) / np.maximum(n, 1), np.nan)
-        dev = np.where(ok, a - mean[..., None], 0.0)
-        sd = np.where(n >= 2, np.sqrt((dev**2).sum(axis=-1) / np.maximum(n - 1, 1)), np.nan)
-        t = np.where(n >= 2, st.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
-        half = t * sd / np.sqrt(np.maximum(n, 1))
-    return mean, sd, mean - half, mean + half, n.astype(float)

@@ -24,8 +24,9 @@ import numpy as np
 
 from sim.core.params import Params
 from sim.errors import UserError
-from sim.run.evaluators import available_cores, make_evaluator
+from sim.run.evaluators import available_cores, each_result, make_evaluator
 from sim.storage.folders import check_new_folder, new_folder, write_json
+from sim.storage.layout import VALIDATION_ARRAYS, VALIDATION_RUNS, default_out
 from sim.storage.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
 from sim.validation.core import Check, CheckResult, RunSpec, find_outbursts, simulate
@@ -74,7 +75,7 @@ def _progress_printer(total: int, stream=sys.stderr):
     return report
 
 
-RUNS_FILES = ("runs.json", "runs.npz")
+RUNS_FILES = (VALIDATION_RUNS, VALIDATION_ARRAYS)
 
 
 def save_runs(folder: Path, runs: dict) -> None:
@@ -82,7 +83,7 @@ def save_runs(folder: Path, runs: dict) -> None:
     index, arrays = [], {}
     for i, (spec, res) in enumerate(runs.items()):
         index.append({"preset": spec.preset, "seed": spec.seed, "steps": spec.steps,
-                      "overrides": [list(kv) for kv in spec.overrides], "columns": list(spec.columns),
+                      "overrides": [list(kv) for kv in sorted(spec.overrides.items())], "columns": list(spec.columns),
                       "citizens": res["citizens"], "seconds": res["seconds"], "cpu_seconds": res["cpu_seconds"]})
         for col, values in res["series"].items():
             arrays[f"r{i}__{col}"] = values
@@ -100,8 +101,8 @@ def load_runs(folder) -> dict:
     runs = {}
     with np.load(folder / RUNS_FILES[1]) as arrays:
         for i, r in enumerate(index):
-            spec = RunSpec(r["preset"], r["seed"], r["steps"], tuple(tuple(kv) for kv in r["overrides"]),
-                           tuple(r["columns"]))
+            spec = RunSpec.make(r["preset"], r["seed"], r["steps"], columns=r["columns"],
+                                **{k: v for k, v in r["overrides"]})
             runs[spec] = {"series": {c: arrays[f"r{i}__{c}"] for c in r["columns"]}, "citizens": r["citizens"],
                           "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]}
     return runs
@@ -117,8 +118,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     Returns ``{"ok": bool, "results": [CheckResult], "meta": dict, "out": Path}``; ``ok`` is
     true when every gating check passed."""
     cfg = config or (QUICK if quick else FULL)
-    out = check_new_folder(Path(out) if out is not None else
-                           Path("results") / f"validation-{cfg.mode}-{time.strftime('%Y%m%d-%H%M%S')}")
+    out = check_new_folder(Path(out) if out is not None else default_out(f"validation-{cfg.mode}"))
     started, t0, load0 = now_iso(), time.perf_counter(), _load()
     checks = build_checks(cfg)
     wanted = {}
@@ -139,11 +139,11 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     tick = _progress_printer(len(specs)) if progress is True else (progress or (lambda done: None))
     with make_evaluator(workers) as ev:
         n_workers = ev.workers
-        for done, (i, res) in enumerate(ev.map_unordered(simulate, specs), start=1):
+        for done, (_, spec, res) in enumerate(each_result(simulate, specs, ev), start=1):
             if isinstance(res, BaseException):
-                errors[specs[i]] = res
+                errors[spec] = res
             else:
-                runs[specs[i]] = res
+                runs[spec] = res
             tick(done)
     if reuse is not None:
         print(f"validate: reused {len(runs) - (len(specs) - len(errors))} saved runs from {reuse}", file=sys.stderr)

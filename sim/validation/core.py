@@ -1,58 +1,28 @@
 """Building blocks of the validation suite: run specifications, the worker that runs one
 simulation, the result of a check, and the statistics every check shares.
 
-A check asks for runs (:class:`RunSpec`); the suite runs the union of all checks' runs once
-(through :mod:`sim.run.evaluators`), then hands each check a lookup ``runs[spec]`` of the series
-it asked for. Intervals are 95% throughout.
+A check asks for runs (:class:`sim.run.single.RunSpec`, made with ``RunSpec.make``); the suite
+runs the union of all checks' runs once (through :mod:`sim.run.evaluators`), then hands each
+check a lookup ``runs[spec]`` of the series it asked for. Intervals are 95% throughout.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
 
+from sim.run.single import ACTIVES, RunSpec, run_series
+
+__all__ = ["ACTIVES", "RunSpec", "simulate", "CheckResult", "Check", "Outbursts", "find_outbursts", "mean_ci", "ols",
+           "fmt_ci", "new_figure", "save_figure"]
+
 OUTBURST_THRESHOLD = 50  # Epstein (2002): an outburst while actives exceed 50
-ACTIVES = "actives"      # pseudo-column: number of active free citizens (active_fraction * citizens)
 
 
-@dataclass(frozen=True)
-class RunSpec:
-    """One simulation: ``TrustModel(preset, rng=seed, **overrides).run(steps)``, keeping ``columns``."""
-
-    preset: str
-    seed: int
-    steps: int
-    overrides: tuple = ()          # ((name, value), ...), sorted, so equal specs hash equal
-    columns: tuple = (ACTIVES,)
-
-    @classmethod
-    def make(cls, preset, seed, steps, columns=(ACTIVES,), **overrides) -> RunSpec:
-        return cls(preset, int(seed), int(steps), tuple(sorted(overrides.items())), tuple(columns))
-
-    @property
-    def cost(self) -> float:
-        """Rough relative cost, to start the longest runs first."""
-        return self.steps * dict(self.overrides).get("activation_batches", 1) ** 0.5
-
-
-def simulate(spec: RunSpec) -> dict:
-    """Run one spec (a top-level function, so process pools can pickle it)."""
-    from sim.core.model import TrustModel
-
-    t0, c0 = time.perf_counter(), time.process_time()
-    model = TrustModel(preset=spec.preset, rng=spec.seed, **dict(spec.overrides)).run(spec.steps)
-    df = model.results
-    n = len(model.citizens)
-    out = {}
-    for col in spec.columns:
-        if col == ACTIVES:
-            out[col] = np.rint(df["active_fraction"].to_numpy() * n).astype(np.int64)
-        else:
-            out[col] = df[col].to_numpy()
-    return {"series": out, "citizens": n, "seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0}
+# One simulation and the series it keeps: the run layer's spec and driver (one of each in the package).
+simulate = run_series
 
 
 @dataclass

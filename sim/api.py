@@ -1,0 +1,104 @@
+"""The Python interface: what ``import sim`` offers for running and reading experiments.
+
+    import sim
+    res = sim.compare(replicates=5)                    # experiments/compare-policies.toml
+    res = sim.run_scenario("experiments/budget-cut.toml", workers=2)
+    res.summary; res.timeseries; res.manifest; res.maps
+    print(res.table()); print(res.headline())
+    res.plot_timeseries(); res.report("report.html")
+    res.save("results/my-comparison")                  # refuses a non-empty folder
+    res = sim.load_results("results/my-comparison")
+    sim.sweep("experiments/sweep-budget.toml"); sim.sensitivity("experiments/sweep-trust-sensitivity.toml")
+
+:class:`Results` wraps the run layer's data (:class:`sim.results.data.ComparisonData`) with
+saving (:mod:`sim.storage.comparison`), charts (:mod:`sim.present.plots`), the report
+(:mod:`sim.present.report`) and the printed table (:mod:`sim.present.tables`). Charts and the
+report load matplotlib when first used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sim.present.tables import comparison_table
+from sim.results.data import ComparisonData
+from sim.run import experiment
+from sim.run.evaluators import Evaluator
+from sim.run.sensitivity import sensitivity
+from sim.run.sweep import sweep
+from sim.storage.comparison import load_comparison, save_comparison
+from sim.storage.layout import default_out
+
+__all__ = ["Results", "run_scenario", "compare", "load_results", "sweep", "sensitivity"]
+
+
+class Results(ComparisonData):
+    """The outcome of a scenario: ``timeseries``, ``summary``, ``manifest``, ``maps``, with
+    saving, charts, the report and the printed table."""
+
+    @classmethod
+    def of(cls, data: ComparisonData) -> Results:
+        return cls(data.timeseries, data.summary, data.manifest, data.maps)
+
+    def save(self, out=None) -> Path:
+        """Write the results folder (default ``results/<name>-<timestamp>``); never overwrites a
+        non-empty folder. Returns the folder."""
+        return save_comparison(self, Path(out) if out is not None else default_out(self.name))
+
+    def plot_timeseries(self, measures=None, **kw):
+        return _present()[0].timeseries(self, **({"measures": measures} if measures else {}), **kw)
+
+    def plot_differences(self, **kw):
+        return _present()[0].forest(self, **kw)
+
+    def plot_costs(self):
+        return _present()[0].costs(self)
+
+    def plot_maps(self, **kw):
+        return _present()[0].maps(self, **kw)
+
+    def figures(self):
+        return _present()[0].figures(self)
+
+    def report(self, path):
+        return _present()[1].write_report(self, out=path)
+
+    def headline(self) -> str:
+        return _present()[1].headline_text(self)
+
+    def table(self) -> str:
+        return comparison_table(self)
+
+    def __repr__(self):
+        r = self.manifest["resolved"]
+        return (f"Results({r['name']!r}: {len(self.policies)} policies x {r['replicates']} replicates x "
+                f"{r['steps']} steps; .timeseries {self.timeseries.shape}, .summary {self.summary.shape})")
+
+
+def _present():
+    """(sim.present.plots, sim.present.report), imported on first use: they load matplotlib."""
+    from sim.present import plots, report
+
+    return plots, report
+
+
+def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,
+                 progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api") -> Results:
+    """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario); see
+    :func:`sim.run.experiment.execute`."""
+    return Results.of(experiment.execute(path_or_dict, workers, overrides=overrides, progress=progress,
+                                         evaluator=evaluator, command=command))
+
+
+def compare(scenario=None, replicates: int | None = None, steps: int | None = None, workers: int | None = None, *,
+            seed: int | None = None, progress: bool | None = None, evaluator: Evaluator | None = None,
+            command: str = "api") -> Results:
+    """Run a policy comparison: ``scenario`` (default ``experiments/compare-policies.toml``) with
+    optional replicates, steps and seed overrides. See :func:`sim.run.experiment.comparison`."""
+    return Results.of(experiment.comparison(scenario, replicates, steps, workers, seed=seed, progress=progress,
+                                            evaluator=evaluator, command=command))
+
+
+def load_results(folder) -> Results:
+    """Read a results folder written by :meth:`Results.save` back into a :class:`Results`."""
+    return Results.of(load_comparison(folder))

@@ -1,0 +1,57 @@
+"""Names of the files in every results folder (the one place they are spelled) and where a
+new folder goes by default.
+
+Comparison folder (``trustsim compare``, ``trustsim run SCENARIO.toml``, ``Results.save``):
+:data:`TIMESERIES`, :data:`SUMMARY`, :data:`MAPS`, :data:`MANIFEST` (see :mod:`sim.run.experiment`).
+One run of a preset (``trustsim run --preset``): :data:`TIMESERIES`, :data:`MAPS`, :data:`MANIFEST`.
+Sweep folder (:mod:`sim.run.sweep`): :data:`SWEEP_META`, :data:`DESIGN`, :data:`PARTS`/,
+:data:`TIMESERIES_PARTS`/, :data:`INDEX`, :data:`MANIFEST`, :data:`RUNS`, :data:`POINTS`,
+:data:`FAILED`, :data:`LOCK`; a sensitivity folder adds :data:`INDICES` and :data:`INDICES_CHART`.
+Validation folder (:mod:`sim.validation`): :data:`VALIDATION_RUNS` and :data:`VALIDATION_ARRAYS`
+(the saved simulations), next to the report.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+RESULTS_ROOT = "results"
+
+MANIFEST = "manifest.json"
+TIMESERIES = "timeseries.parquet"
+SUMMARY = "summary.csv"
+MAPS = "maps.npz"
+COMPARISON_FILES = (TIMESERIES, SUMMARY, MANIFEST, MAPS)
+SINGLE_RUN_FILES = (TIMESERIES, MAPS, MANIFEST)
+
+SWEEP_META = "sweep.json"
+DESIGN = "design.csv"
+PARTS = "parts"
+TIMESERIES_PARTS = "timeseries"
+PART_GLOB = "part-*.parquet"
+INDEX = "index.jsonl"
+RUNS = "runs.parquet"
+POINTS = "points.csv"
+FAILED = "failed.csv"
+LOCK = ".lock"
+TEMPORARY_PREFIX = ".tmp-"
+
+INDICES = "indices.csv"
+INDICES_CHART = "indices.png"
+
+VALIDATION_RUNS = "runs.json"
+VALIDATION_ARRAYS = "runs.npz"
+
+
+def default_out(name: str, *, stamped: bool = True, root=RESULTS_ROOT) -> Path:
+    """``results/<name>-<YYYYmmdd-HHMMSS>`` (``-2``, ``-3``... if that exists already); with
+    ``stamped=False`` ``results/<name>`` (a sweep's folder, which running again resumes)."""
+    if not stamped:
+        return Path(root) / name
+    stem = Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    out, k = stem, 1
+    while out.exists():
+        k += 1
+        out = stem.with_name(f"{stem.name}-{k}")
+    return out
