@@ -15,8 +15,8 @@ import pytest
 from sim.cli import main
 from sim.errors import UserError
 from sim.results.stats import paired_interval, t_interval, t_intervals
-from sim.run.evaluators import Evaluator
 from sim.results.summary import per_replicate
+from sim.run.evaluators import Evaluator
 from sim.run.single import run_spec
 from sim.run.sweep import SweepStore, load_sweep, read_index, read_parts, run_seed, run_task
 from sim.run.sweep import sweep as run_sweep
