@@ -56,38 +56,33 @@ as one :class:`sim.errors.UserError`.
 from __future__ import annotations
 
 import copy
-import difflib
 import hashlib
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
+from sim.core.interventions import Intervention
 from sim.core.params import POLICY_FIELDS, ParamError, Params
 from sim.core.presets import POLICY_PRESETS, PRESETS
 from sim.errors import UserError
+from sim.scenario.validator import INTERVENTION_KEYS, MAX_STEPS, MISSING, NAME_PATTERN, Validator, choice_message
 
 TOP_KEYS = ("name", "description", "steps", "replicates", "seed", "baseline", "window", "rules",
             "allow_unequal_budget", "budget_tolerance", "base", "policies", "interventions")
 BASE_KEYS = ("preset", "params")
 POLICY_KEYS = ("name", "description", "preset", "budget_shares", "proximity_fraction", "params", "interventions")
-INTERVENTION_KEYS = ("step", "set", "policy", "shock")
 SHARE_FIELDS = {"officers": "share_officers", "support": "share_support", "welfare": "share_welfare",
                 "awareness": "share_awareness"}
 
-MAX_STEPS = 100_000
 MAX_REPLICATES = 10_000
 MAX_SEED = 2**63 - 1
 DEFAULT_BASELINE = "reactive"
 DEFAULT_WINDOW = 0.25
 DEFAULT_BUDGET_TOLERANCE = 0.01
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-NAME_WORDS = "a name of letters, digits, '-', '_' or '.' (at most 64, starting with a letter or digit)"
-
-_MISSING = object()
+__all__ = ["BASE_KEYS", "INTERVENTION_KEYS", "POLICY_KEYS", "TOP_KEYS", "MAX_SEED", "MAX_STEPS", "MAX_REPLICATES",
+           "PolicySpec", "Scenario", "load_scenario", "read_toml", "replicate_seed", "resolve"]
 
 
 def replicate_seed(base_seed: int, replicate: int) -> int:
@@ -200,95 +195,113 @@ def resolve(raw: dict, *, label: str = "<scenario>", base_dir: Path | None = Non
     raw = copy.deepcopy(raw)
     if overrides:
         raw.update({k: v for k, v in overrides.items() if v is not None})
-    v = _Validator(label)
+    v = Validator(label)
     if not isinstance(raw, dict):
         v.err("(top)", "expected a table")
         raise UserError(v.problems)
     v.known_keys(raw, TOP_KEYS, "")
-    name = v.get(raw, "name", "", kind="name")
-    description = v.get(raw, "description", "", kind="str", default="")
-    steps = v.get(raw, "steps", "", kind="int", lo=1, hi=MAX_STEPS)
-    replicates = v.get(raw, "replicates", "", kind="int", lo=1, hi=MAX_REPLICATES)
-    seed = v.get(raw, "seed", "", kind="int", lo=0, hi=MAX_SEED)
-    window = v.get(raw, "window", "", kind="float", lo=0.0, hi=1.0, default=DEFAULT_WINDOW, open_lo=True)
-    allow_unequal = v.get(raw, "allow_unequal_budget", "", kind="bool", default=False)
-    tolerance = v.get(raw, "budget_tolerance", "", kind="float", lo=0.0, hi=1.0, default=DEFAULT_BUDGET_TOLERANCE)
-    baseline = v.get(raw, "baseline", "", kind="str", default=None)
-    rules = v.get(raw, "rules", "", kind="str", default=None)
-    steps_ok = steps if isinstance(steps, int) else None
-
+    top = _top_keys(v, raw)
+    steps_ok = top["steps"] if isinstance(top["steps"], int) else None
     rules_path = rules_hash = None
-    if isinstance(rules, str):
-        rules_path, rules_hash = _check_rules(v, rules, base_dir)
+    if isinstance(top["rules"], str):
+        rules_path, rules_hash = _check_rules(v, top["rules"], base_dir)
         if rules_path is not None:
             raw["rules"] = rules_path
+    base_params, base_problems, preset_ivs = _base(v, raw, steps_ok)
+    global_ivs = v.interventions(raw.get("interventions", MISSING), "interventions", steps_ok)
+    policies, names = _policies(v, raw, base_params, base_problems, preset_ivs, global_ivs, steps_ok)
+    baseline = _baseline(v, top["baseline"], names)
+    if v.problems:
+        raise UserError(v.problems)
+    return Scenario(name=top["name"], description=top["description"], steps=top["steps"],
+                    replicates=top["replicates"], seed=top["seed"], policies=tuple(policies), baseline=baseline,
+                    window=float(top["window"]), rules=rules_path, rules_sha256=rules_hash,
+                    allow_unequal_budget=top["allow_unequal_budget"], budget_tolerance=float(top["budget_tolerance"]),
+                    source=source, raw=raw, label=label)
 
-    # base
+
+def _top_keys(v: Validator, raw: dict) -> dict:
+    """The top-level scalar keys, checked (None where a problem was recorded)."""
+    return {
+        "name": v.get(raw, "name", "", kind="name"),
+        "description": v.get(raw, "description", "", kind="str", default=""),
+        "steps": v.get(raw, "steps", "", kind="int", lo=1, hi=MAX_STEPS),
+        "replicates": v.get(raw, "replicates", "", kind="int", lo=1, hi=MAX_REPLICATES),
+        "seed": v.get(raw, "seed", "", kind="int", lo=0, hi=MAX_SEED),
+        "window": v.get(raw, "window", "", kind="float", lo=0.0, hi=1.0, default=DEFAULT_WINDOW, open_lo=True),
+        "allow_unequal_budget": v.get(raw, "allow_unequal_budget", "", kind="bool", default=False),
+        "budget_tolerance": v.get(raw, "budget_tolerance", "", kind="float", lo=0.0, hi=1.0,
+                                  default=DEFAULT_BUDGET_TOLERANCE),
+        "baseline": v.get(raw, "baseline", "", kind="str", default=None),
+        "rules": v.get(raw, "rules", "", kind="str", default=None),
+    }
+
+
+def _base(v: Validator, raw: dict, steps: int | None) -> tuple[dict, list[str], list[dict]]:
+    """The ``[base]`` table: the parameters every policy starts from, the problems of those
+    parameters taken together, and the base preset's interventions up to ``steps``."""
     base = v.get(raw, "base", "", kind="table", default={})
     base_preset, base_params_raw = None, {}
     if isinstance(base, dict):
         v.known_keys(base, BASE_KEYS, "base")
         base_preset = v.get(base, "preset", "base", kind="str", default=None)
         if base_preset is not None and base_preset not in PRESETS:
-            v.err("base.preset", _choice_message(base_preset, list(PRESETS), "a preset name"))
+            v.err("base.preset", choice_message(base_preset, list(PRESETS), "a preset name"))
             base_preset = None
         base_params_raw = v.get(base, "params", "base", kind="table", default={}) or {}
         base_params_raw = v.params(base_params_raw, "base.params")
     base_params = dict(PRESETS[base_preset].params) if base_preset else {}
     base_params.update(base_params_raw)
     base_problems = _cross_problems(base_params) if not v.problems_under("base") else []
-
-    # interventions of the base preset, then global ones
     preset_ivs = []
     if base_preset:
         for step, changes in PRESETS[base_preset].interventions:
-            if steps_ok is None or step <= steps_ok:
+            if steps is None or step <= steps:
                 preset_ivs.append(Intervention(step=step, set=dict(changes)).to_dict())
-    global_ivs = v.interventions(raw.get("interventions", _MISSING), "interventions", steps_ok)
+    return base_params, base_problems, preset_ivs
 
-    # policies
+
+def _policies(v: Validator, raw, base_params, base_problems, preset_ivs, global_ivs, steps):
+    """The ``[[policies]]``, resolved: (PolicySpecs, names in file order, None for a bad name)."""
     policies_raw = v.get(raw, "policies", "", kind="tables")
     policies, names, crossed = [], [], {}
-    if isinstance(policies_raw, list):
-        if not policies_raw:
-            v.err("policies", "expected at least one [[policies]] table, got an empty list")
-        for i, pol in enumerate(policies_raw):
-            path = f"policies[{i}]"
-            pname = v.get(pol, "name", path, kind="name")
-            if isinstance(pname, str) and NAME_PATTERN.match(pname):
-                if pname in names:
-                    v.err(f"{path}.name", f"expected a unique policy name, got {pname!r} again "
-                                          f"(also policies[{names.index(pname)}])")
-                names.append(pname)
-            else:
-                names.append(None)
-            spec, cross = _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps_ok)
-            if spec is not None:
-                policies.append(spec)
-            if cross:
-                crossed[path] = cross
-        # a problem of the base shared by every policy is reported once, at base
-        shared = [m for m in base_problems if len(crossed) == len(policies_raw) and all(m in c for c in crossed.values())]
-        for msg in shared:
-            v.err("base", msg)
-        for path, cross in crossed.items():
-            for msg in cross:
-                if msg not in shared:
-                    v.err(path, msg)
+    if not isinstance(policies_raw, list):
+        return policies, names
+    if not policies_raw:
+        v.err("policies", "expected at least one [[policies]] table, got an empty list")
+    for i, pol in enumerate(policies_raw):
+        path = f"policies[{i}]"
+        pname = v.get(pol, "name", path, kind="name")
+        if isinstance(pname, str) and NAME_PATTERN.match(pname):
+            if pname in names:
+                v.err(f"{path}.name", f"expected a unique policy name, got {pname!r} again "
+                                      f"(also policies[{names.index(pname)}])")
+            names.append(pname)
+        else:
+            names.append(None)
+        spec, cross = _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps)
+        if spec is not None:
+            policies.append(spec)
+        if cross:
+            crossed[path] = cross
+    # a problem of the base shared by every policy is reported once, at base
+    shared = [m for m in base_problems if len(crossed) == len(policies_raw) and all(m in c for c in crossed.values())]
+    for msg in shared:
+        v.err("base", msg)
+    for path, cross in crossed.items():
+        for msg in cross:
+            if msg not in shared:
+                v.err(path, msg)
+    return policies, names
 
-    # baseline
+
+def _baseline(v: Validator, baseline, names) -> str | None:
     good_names = list(dict.fromkeys(n for n in names if n))
     if baseline is None:
-        baseline = DEFAULT_BASELINE if DEFAULT_BASELINE in good_names else (good_names[0] if good_names else None)
-    elif isinstance(baseline, str) and good_names and baseline not in good_names:
-        v.err("baseline", _choice_message(baseline, good_names, "the name of one of the policies"))
-
-    if v.problems:
-        raise UserError(v.problems)
-    return Scenario(name=name, description=description, steps=steps, replicates=replicates, seed=seed,
-                    policies=tuple(policies), baseline=baseline, window=float(window), rules=rules_path,
-                    rules_sha256=rules_hash, allow_unequal_budget=allow_unequal, budget_tolerance=float(tolerance),
-                    source=source, raw=raw, label=label)
+        return DEFAULT_BASELINE if DEFAULT_BASELINE in good_names else (good_names[0] if good_names else None)
+    if isinstance(baseline, str) and good_names and baseline not in good_names:
+        v.err("baseline", choice_message(baseline, good_names, "the name of one of the policies"))
+    return baseline
 
 
 def _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps):
@@ -304,7 +317,7 @@ def _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps):
         if preset in POLICY_PRESETS:
             params.update({k: PRESETS[preset].params[k] for k in POLICY_FIELDS})
         else:
-            v.err(f"{path}.preset", _choice_message(preset, list(POLICY_PRESETS), "a policy preset "
+            v.err(f"{path}.preset", choice_message(preset, list(POLICY_PRESETS), "a policy preset "
                                                     "(other presets go in [base])"))
     shares = v.get(pol, "budget_shares", path, kind="table", default=None)
     own = {}
@@ -332,7 +345,7 @@ def _policy(v, pol, path, pname, base_params, preset_ivs, global_ivs, steps):
             v.err(f"{path}.params.{k}", f"expected to be set once, but {path}.{where} sets it too")
     params.update(own)
     params.update(pparams)
-    own_ivs = v.interventions(pol.get("interventions", _MISSING), f"{path}.interventions", steps)
+    own_ivs = v.interventions(pol.get("interventions", MISSING), f"{path}.interventions", steps)
     if len(v.problems) > n_before:
         return None, []
     cross = _cross_problems(params)
@@ -368,152 +381,3 @@ def _check_rules(v, rules: str, base_dir: Path | None):
                        f"(looked for {path})")
         return None, None
     return str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _choice_message(value, choices, what):
-    close = difflib.get_close_matches(str(value), choices, n=2, cutoff=0.6)
-    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-    return f"expected {what}: one of {', '.join(choices)}; got {value!r}{hint}"
-
-
-_KIND_WORDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-               "name": NAME_WORDS, "table": "a table", "tables": "an array of tables ([[...]])"}
-
-
-class _Validator:
-    """Collects problems as ``LABEL: key.path: message`` lines."""
-
-    def __init__(self, label: str):
-        self.label = label
-        self.problems: list[str] = []
-        self._paths: list[str] = []
-
-    def err(self, path: str, message: str):
-        self.problems.append(f"{self.label}: {path}: {message}")
-        self._paths.append(path)
-
-    def problems_under(self, prefix: str) -> bool:
-        return any(p == prefix or p.startswith(prefix + ".") or p.startswith(prefix + "[") for p in self._paths)
-
-    @staticmethod
-    def join(path, key):
-        return f"{path}.{key}" if path else key
-
-    def known_keys(self, table: dict, allowed, path: str):
-        for key in table:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), list(allowed), n=2, cutoff=0.6)
-                hint = f"did you mean {' or '.join(close)}? " if close else ""
-                self.err(self.join(path, key), f"unknown key ({hint}expected one of: {', '.join(allowed)})")
-
-    def get(self, table, key, path, *, kind, default=_MISSING, lo=None, hi=None, open_lo=False):
-        """``table[key]`` checked against ``kind`` and the range; ``_MISSING`` default = required.
-        Returns the value, or None after recording a problem."""
-        full = self.join(path, key)
-        if not isinstance(table, dict):
-            return None
-        if key not in table:
-            if default is _MISSING:
-                self.err(full, f"expected {_KIND_WORDS[kind]}{_range_words(kind, lo, hi, open_lo)}, but it is missing")
-                return None
-            return default
-        value = table[key]
-        ok = {
-            "int": isinstance(value, int) and not isinstance(value, bool),
-            "float": isinstance(value, (int, float)) and not isinstance(value, bool) and value == value,
-            "bool": isinstance(value, bool),
-            "str": isinstance(value, str),
-            "name": isinstance(value, str) and bool(NAME_PATTERN.match(value)),
-            "table": isinstance(value, dict),
-            "tables": isinstance(value, list) and all(isinstance(x, dict) for x in value),
-        }[kind]
-        if ok and lo is not None:
-            ok = (lo < value if open_lo else lo <= value) and value <= hi
-        if not ok:
-            self.err(full, f"expected {_KIND_WORDS[kind]}{_range_words(kind, lo, hi, open_lo)}, got {_show(value)}")
-            return None
-        return value
-
-    def params(self, table: dict, path: str) -> dict:
-        """Per-parameter checks (name, type, range); returns the good entries."""
-        good = {}
-        for key, value in table.items():
-            if key not in Params.names():
-                close = difflib.get_close_matches(str(key), Params.names(), n=3, cutoff=0.6)
-                hint = f" (did you mean {', '.join(close)}?)" if close else ""
-                self.err(f"{path}.{key}", f"unknown parameter{hint}")
-                continue
-            msgs = Params._check(key, value)
-            for msg in msgs:
-                self.err(f"{path}.{key}", msg.split(": ", 1)[1])
-            if not msgs:
-                good[key] = value
-        return good
-
-    def interventions(self, items, path: str, steps: int | None) -> list[dict]:
-        """Checks ``[[interventions]]``; returns the good ones as Intervention dicts."""
-        if items is _MISSING:
-            return []
-        if not (isinstance(items, list) and all(isinstance(x, dict) for x in items)):
-            self.err(path, f"expected an array of tables ([[...]]), got {_show(items)}")
-            return []
-        out = []
-        for i, iv in enumerate(items):
-            p = f"{path}[{i}]"
-            n_before = len(self.problems)
-            self.known_keys(iv, INTERVENTION_KEYS, p)
-            step = self.get(iv, "step", p, kind="int", lo=1, hi=steps if steps else MAX_STEPS)
-            changes = self.get(iv, "set", p, kind="table", default={})
-            if isinstance(changes, dict):
-                for k in changes:
-                    if k in FIXED_DURING_RUN:
-                        self.err(f"{p}.set.{k}", f"expected a parameter that can change during a run "
-                                                 f"(not {', '.join(FIXED_DURING_RUN)})")
-                self.params({k: x for k, x in changes.items() if k not in FIXED_DURING_RUN}, f"{p}.set")
-            policy = self.get(iv, "policy", p, kind="str", default=None)
-            if isinstance(policy, str) and policy not in POLICY_PRESETS:
-                self.err(f"{p}.policy", _choice_message(policy, list(POLICY_PRESETS), "a policy preset"))
-            shock = self.get(iv, "shock", p, kind="table", default={})
-            if isinstance(shock, dict):
-                self.known_keys(shock, SHOCK_KINDS, f"{p}.shock")
-                for kind in SHOCK_KINDS:
-                    self.get(shock, kind, f"{p}.shock", kind="float", lo=-1.0, hi=1.0, default=None)
-            if not any(k in iv for k in ("set", "policy", "shock")):
-                self.err(p, "expected at least one of set, policy, shock")
-            elif not (iv.get("set") or iv.get("policy") or iv.get("shock")) and len(self.problems) == n_before:
-                self.err(p, "expected a change: set, policy and shock are all empty")
-            if len(self.problems) == n_before:
-                out.append(Intervention(step=step, set=dict(iv.get("set", {})), policy=iv.get("policy"),
-                                        shock=dict(iv.get("shock", {}))).to_dict())
-        return out
-
-    def interventions_consistent(self, params: Params, ivs: list[dict], path: str):
-        """Each intervention, applied in turn, must leave valid parameters."""
-        current = params
-        for d in ivs:
-            changes = Intervention.coerce(d).parameter_changes()
-            if not changes:
-                continue
-            try:
-                current = current.replace(**changes)
-            except ParamError as err:
-                for msg in err.problems:
-                    self.err(path, f"after the intervention at step {d['step']}: {msg}")
-                return
-
-
-def _range_words(kind, lo, hi, open_lo=False):
-    if lo is None or kind not in ("int", "float"):
-        return ""
-    show = (lambda x: str(x)) if kind == "int" else (lambda x: f"{x:g}")
-    return f" in {'(' if open_lo else '['}{show(lo)}, {show(hi)}]"
-
-
-def _show(value) -> str:
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array" if value else "an empty array"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return repr(value)
