@@ -45,7 +45,7 @@ def test_parameter_table_is_the_generated_one_and_lists_every_field_with_its_def
     rows = {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| `([^`]*)` \|", table, re.M)}
     assert list(rows) == Params.names()
     for f in dataclasses.fields(Params):
-        assert rows[f.name] == paramdoc._fmt(f.default), f.name
+        assert rows[f.name] == paramdoc.fmt(f.default), f.name
 
 
 def test_changed_default_makes_the_table_differ():
@@ -89,7 +89,7 @@ def test_every_rule_has_a_note_and_every_group_a_title():
 
 
 def test_derived_quantities_are_all_computable():
-    rows = paramdoc._derived(Params())
+    rows = paramdoc.derived(Params())
     broken = [(i, v) for i, _, v in rows if str(v).startswith("not computable")]
     assert not broken, broken
 

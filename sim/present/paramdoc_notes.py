@@ -1,0 +1,195 @@
+"""The hand-written columns of the generated documentation (``docs/ODD.md``): why each
+parameter default is what it is (:data:`REASONING`, one entry per parameter: a test checks
+none is missing), the context of each rule (:data:`RULE_NOTES`), and the group titles.
+
+Reasoning texts must not quote current defaults (they change while the model is calibrated):
+figures that depend on defaults go in the derived-quantities block
+(:mod:`sim.present.paramdoc_derived`)."""
+
+from __future__ import annotations
+
+GROUP_TITLES = {
+    "grid": "Grid, population, movement and activation order",
+    "epstein": "Epstein's core (Model I)",
+    "trust": "Endogenous trust (C1, C2)",
+    "incidents": "Incidents, reporting and response (C2)",
+    "officers": "Officers: stress, procedural quality, absence (C4)",
+    "policy": "Policy: one budget per step (C3, C5)",
+    "costs": "Costs (C5)",
+}
+
+_CHOSEN = "Chosen; to be explored by sensitivity analysis."
+
+#: Where each default comes from, or why it was chosen. No current default values here.
+REASONING: dict[str, str] = {
+    # grid
+    "width": "Epstein (2002) Runs 1-2 and NetLogo Rebellion use a 40 x 40 torus. Larger grids for policy "
+             "runs: the cost per agent-step does not grow with the grid.",
+    "height": "As `width`.",
+    "citizen_density": "Epstein (2002) Runs 1-2; NetLogo Rebellion `initial-agent-density` 70 %.",
+    "officer_density": "Epstein (2002) Runs 1-2; NetLogo Rebellion `initial-cop-density` 4 %. Used only "
+                       "without a budget (the Epstein presets); with a budget see `budget_per_cell`.",
+    "vision": "Epstein (2002) Runs 1-2; NetLogo Rebellion `vision` 7 patches.",
+    "officer_vision": "Epstein (2002) Runs 1-2 (cop vision equal to agent vision); NetLogo uses one "
+                      "`vision` for both.",
+    "geometry": "NetLogo Rebellion's neighbourhood is `patches in-radius vision`, a Euclidean disc; Mesa's "
+                "example uses a Moore square. Exposed because published versions differ (MODEL.md).",
+    "movement_on": "Epstein's rule M. NetLogo's `movement?` switch stops citizens only; here it stops "
+                   "officers too (see Known limitations).",
+    "move_tries": "Numerical, not behavioural: draws of the rejection sampler that finds an empty cell "
+                  "(D13 gives the chance of not finding one at the defaults).",
+    "activation": "Epstein (2002) and NetLogo Rebellion activate agents one at a time in a random order "
+                  "(`sequential`); `synchronous` updates everyone from the same state (vectorised, order-"
+                  "independent); `batches` lies between. Effect of the order on the Epstein presets: section 3.3 "
+                  "and docs/validation/.",
+    "activation_batches": "Only with `activation = batches`: K > 1 approximates Epstein's random sequential "
+                          "order (section 3.3). Effect: docs/validation/.",
+    # epstein
+    "legitimacy": "Epstein (2002) Runs 1-2 and NetLogo Rebellion's slider use L = 0.82. Only used with "
+                  "`trust_on` false.",
+    "threshold": "Epstein (2002); NetLogo Rebellion sets `threshold 0.1`.",
+    "arrest_k": "Epstein (2002): k = 2.3 makes P about 0.9 when C = A = 1 (1 - e^-2.3 = 0.90); NetLogo "
+                "and Mesa use the same k (D1).",
+    "arrest_ratio": "NetLogo Rebellion uses floor(C/A) (its Info tab: without it no punctuated equilibrium); "
+                    "Mesa's example round(C/A); `literal` is the paper's formula as printed.",
+    "max_jail_term": "Epstein (2002) Runs 1-2 and NetLogo Rebellion use J_max = 30. NetLogo draws "
+                     "`random max-jail-term` (0..J_max-1); Mesa and trustsim draw 0..J_max.",
+    "jailed_keep_cell": "Chosen. Mesa's example keeps the jailed citizen on (and blocking) its cell; NetLogo "
+                        "leaves it on its patch without blocking it; neither option here is NetLogo's.",
+    # trust
+    "trust_on": "The project's main extension (MODEL.md): individual trust in place of a global L.",
+    "trust_initial_mean": "Plays the part of Epstein's L (0.82 in his Runs 1-2); D2 compares the two "
+                          "grievances. " + _CHOSEN,
+    "trust_initial_sd": _CHOSEN + " Must satisfy sd^2 < mean (1 - mean) (Beta distribution; D15).",
+    "trust_step": _CHOSEN + " Sets how fast experiences move trust (D3, D4).",
+    "negativity_bias": "Skogan (2006): a bad encounter with the police has 4 to 14 times the impact of a "
+                       "good one; the allowed range is that interval widened down to 1 (no asymmetry).",
+    "weight_arrested": "Tyler's process-based legitimacy: being arrested is the strongest personal bad "
+                       "experience. Relative weight " + _CHOSEN[0].lower() + _CHOSEN[1:],
+    "weight_witness_arrest": "Tyler / procedural justice (Mazerolle et al. 2013): how an arrest is made "
+                             "matters, hence the factor (1 - officer quality). " + _CHOSEN,
+    "weight_help": "MODEL.md (receiving help is a good experience). " + _CHOSEN,
+    "weight_report": "MODEL.md (a report answered or ignored). " + _CHOSEN,
+    "weight_unanswered": "MODEL.md (an incident left unanswered nearby). Small because every witness of "
+                         "every unanswered incident receives it. " + _CHOSEN,
+    "trust_memory": "Chosen so that opinions fade over weeks to months (half-life in D7). " + _CHOSEN,
+    "influence_on": "MODEL.md (trust moved by neighbours).",
+    "influence_rate": "DeGroot-type averaging toward neighbours' mean trust. " + _CHOSEN,
+    "influence_radius": "Local social network: the neighbours a few cells away. " + _CHOSEN,
+    # incidents
+    "incidents_on": "MODEL.md (incidents, reporting, response): closes the loop trust -> cooperation "
+                    "-> effectiveness.",
+    "incident_prob_active": "Active citizens (Epstein's open rebels) are the main source of incidents. "
+                            + _CHOSEN,
+    "incident_rate_quiet": "Background offending rising with grievance. " + _CHOSEN,
+    "witness_radius": "Chosen: the immediate neighbours. With the Euclidean disc, radius 1 is the 4 "
+                      "von Neumann neighbours.",
+    "report_base": "Reporting rises with trust (C2; Tyler: legitimacy -> cooperation). Intercept "
+                   + _CHOSEN[0].lower() + _CHOSEN[1:],
+    "report_trust_gain": "As `report_base`: slope of reporting on trust (D9). " + _CHOSEN,
+    "response_radius": _CHOSEN,
+    "response_arrest_prob": _CHOSEN,
+    # officers
+    "stress_on": "MODEL.md C4 (officer stress, its effect on conduct and absence).",
+    "quality_base": "Procedural quality of contacts and arrests (Tyler; Mazerolle et al. 2013). Compare "
+                    "with the break-even quality D5: below it contacts lower trust on average. " + _CHOSEN,
+    "stress_quality_loss": "C4: stressed officers are harsher (D6). " + _CHOSEN,
+    "stress_per_confrontation": _CHOSEN + " Balance with recovery in D10.",
+    "stress_recovery": _CHOSEN + " Balance with confrontations in D10.",
+    "welfare_relief": "C4: welfare support lowers stress. " + _CHOSEN,
+    "welfare_cost": _CHOSEN,
+    "absence_max": "C4: stressed officers are sometimes absent (D11). " + _CHOSEN,
+    # policy
+    "budget_on": "MODEL.md: policies are allocations of one budget per step.",
+    "budget_per_cell": "Chosen so that an all-officer allocation at `officer_cost` 1 buys Epstein's cop "
+                       "density (see the allocation table).",
+    "share_officers": "Default allocation = the `reactive` preset; the presets set all shares.",
+    "share_support": "Set by the presets.",
+    "share_welfare": "Set by the presets.",
+    "share_awareness": "Set by the presets.",
+    "proximity_fraction": "Set by the presets (0 reactive, 1 proximity).",
+    "contact_time": "MODEL.md: proximity officers spend part of their time on contacts. " + _CHOSEN,
+    "contact_radius": _CHOSEN,
+    "contact_rate": _CHOSEN + " Contact chance per step in D8.",
+    "beat_radius": "Proximity officers keep a beat (MODEL.md). " + _CHOSEN,
+    "support_cost": _CHOSEN,
+    "support_targeting": "MODEL.md C3: support targeted at high hardship; lower it to study mistargeting.",
+    "support_effect": _CHOSEN + " Steady state of a supported citizen in D12.",
+    "hardship_relapse": _CHOSEN + " Steady state of a supported citizen in D12.",
+    "awareness_cost": _CHOSEN,
+    "awareness_gain": "C3: campaigns lower the propensity to act (raise the threshold). " + _CHOSEN,
+    "awareness_decay": _CHOSEN,
+    # costs
+    "officer_cost": "The unit of account (one officer-day), by definition.",
+    "jail_cost": "Relative to an officer-day. " + _CHOSEN,
+    "incident_cost": "Social cost of an incident relative to an officer-day. " + _CHOSEN,
+}
+
+
+#: Context of each rule that the equation alone does not say: who it applies to, when, the claim.
+RULE_NOTES: dict[str, str] = {
+    "grievance": "Epstein's grievance; with `trust_on` the legitimacy L is the citizen's own trust T_i, so "
+                 "trust lowers grievance (C2). Also gives the `tension` measure (mean over free citizens) "
+                 "and scales the incident chance of quiet citizens.",
+    "arrest_probability": "Epstein's estimated arrest probability. C counts on-duty officers (busy proximity "
+                          "officers included, absent ones not) within the citizen's `vision`; A counts active "
+                          "free citizens within `vision` plus the citizen itself (whether or not it is active "
+                          "now), so A >= 1.",
+    "becomes_active": "Epstein's activation rule, for free citizens only; the threshold is the effective "
+                      "threshold (awareness, C3). Strict inequality.",
+    "jail_terms": "One term per arrested citizen, from the `arrests` stream. The citizen is released at the "
+                  "start of the step after the term has run out (a term of 0 means out the next step).",
+    "incident_probability": "Each free citizen, once per step, after decisions and arrests (C2: trust "
+                            "lowers G and so the quiet citizens' offending). No deterrence term: the arrest "
+                            "probability does not enter.",
+    "report_probability": "Each free citizen within `witness_radius` of an incident decides independently; "
+                          "an incident is reported if at least one witness reports (C2: trust -> "
+                          "cooperation). With `trust_on` false, T is the global L.",
+    "trust_after_experiences": "Applied to every citizen (jailed too) once per step, with the step's summed "
+                               "weighted good and bad experiences (being arrested, witnessing an arrest, "
+                               "help, report answered/ignored, unanswered incident nearby, proximity "
+                               "contacts). Tyler's process-based legitimacy; Skogan's asymmetry (C1, C2).",
+    "trust_after_influence": "Free citizens with at least one free citizen within `influence_radius`; the "
+                             "neighbours' mean is taken after this step's experiences. Only with "
+                             "`influence_on`.",
+    "trust_after_memory": "Every citizen, after experiences and influence: trust relaxes toward its initial "
+                          "value T_0, so a trust shock fades and long-run trust stays anchored to T_0 unless "
+                          "experiences keep coming.",
+    "contact_probability": "Free citizens with n on-duty proximity officers within `contact_radius` (C1). "
+                           "Whether the contact is good is drawn with probability equal to the mean quality "
+                           "of those officers; a good contact adds 1 to `good`, a bad one 1 to `bad` (weight "
+                           "fixed at 1).",
+    "officer_quality": "Procedural quality of each officer (C4), from its current stress; constant "
+                       "`quality_base` with `stress_on` false. Used for contacts and witnessed arrests.",
+    "absence_probability": "Drawn once per officer per step from the previous step's stress (C4). Absent "
+                           "officers stay on the grid and move, but neither count in C nor arrest, respond "
+                           "or make contacts.",
+    "stress_after_step": "At the end of each step, for every officer (C4). Confrontations are arrests (core "
+                         "or after a response) plus responses to reports; welfare_level is the funded "
+                         "fraction of full relief.",
+    "support_priority": "Each step the `support_recipients` free citizens with the highest priority are "
+                        "supported (C3). Noise from the `policy` stream.",
+    "hardship_after_step": "Every citizen, every step (jailed too; only free citizens can be supported). "
+                           "As computed, the support cut applies after the relapse: H' = (1 - effect) "
+                           "(H + relapse (H_0 - H)) for a supported citizen (C3).",
+    "awareness_after_step": "One scalar for the whole population, once per step; reach is the funded "
+                            "fraction of citizens reached per step (C3). The code clips a' to [0, 1].",
+    "effective_threshold": "Used by `becomes_active` for every citizen: awareness is population-wide (C3).",
+    "busy_probability": "Drawn once per on-duty officer per step, before the core phase, from the `duty` stream: "
+                        "a busy officer still counts in C but neither arrests nor responds this step (C1, C5).",
+    "within_beat": "Checked for each candidate cell when an officer moves (`move_tries` draws): a proximity "
+                   "officer stays within `beat_radius` of its beat centre; reactive officers move freely (C1).",
+    "arrest_choice": "Core phase, each step: the candidate pairs are available officers and active free "
+                     "citizens within `officer_vision`; draws from the `arrests` stream. Arrested citizens "
+                     "get a term from `jail_terms`.",
+    "response_arrest_probability": "For each reported incident answered by an available officer within "
+                                   "`response_radius` (a random matching); the draw uses the `arrests` stream. "
+                                   "A responding reactive officer then moves to the scene.",
+    "report_experiences": "For each report (a witness who reported), after the responses of the step: the "
+                          "weights are added to the reporter's `good` or `bad` for `trust_after_experiences` (C2).",
+    "unanswered_experience": "For every witness of every incident of the step, after the responses; added to "
+                             "the witness's `bad` (0 for answered incidents) (C2).",
+    "good_contact_probability": "For each citizen who had a contact (`contact_probability`), from the quality "
+                                "of the on-duty proximity officers within `contact_radius`; the draw uses the "
+                                "`contacts` stream (C1, C4).",
+}
