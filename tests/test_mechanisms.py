@@ -601,7 +601,7 @@ def test_vision_geometry_shapes_what_citizens_count_and_where_agents_move(make, 
 
 def test_synchronous_activation_counts_actives_from_the_previous_step(make, recorder):
     calls = recorder("arrest_probability")
-    make(RESTLESS, incidents_on=False, activation_batches=1).run(1)
+    make(RESTLESS, incidents_on=False, activation="synchronous").run(1)
     (args, _), = calls["arrest_probability"]
     assert (args[1] == 1).all()  # nobody was active before step 1: A counts only oneself
 
@@ -610,7 +610,7 @@ def test_activation_batches_refresh_counts_between_batches(make, recorder):
     """K batches per step, each agent decides once; later batches see earlier batches' actives."""
     k = 4
     calls = recorder("arrest_probability", "becomes_active")
-    m = make(RESTLESS, incidents_on=False, activation_batches=k, budget_on=False, officer_density=0.0,
+    m = make(RESTLESS, incidents_on=False, activation="batches", activation_batches=k, budget_on=False, officer_density=0.0,
              ).run(2)
     decided = [len(out) for _, out in calls["becomes_active"]]
     assert len(decided) == 2 * k
@@ -622,6 +622,6 @@ def test_activation_batches_refresh_counts_between_batches(make, recorder):
 
 
 def test_activation_batches_change_the_dynamics(make):
-    a = make(preset="epstein-run2", activation_batches=1).run(10).results
-    b = make(preset="epstein-run2", activation_batches=5).run(10).results
+    a = make(preset="epstein-run2", activation="synchronous").run(10).results
+    b = make(preset="epstein-run2", activation="batches", activation_batches=5).run(10).results
     assert not a.active_fraction.equals(b.active_fraction)

@@ -54,6 +54,8 @@ def valid_params(draw) -> dict:
     d["trust_initial_mean"] = draw(st.floats(0.1, 0.9))
     # sd is 0 or at least 1e-3: a tiny positive sd breaks the population (see test_params.py)
     d["trust_initial_sd"] = draw(st.just(0.0) | st.floats(1e-3, 0.25))
+    if d["activation"] != "batches":               # K is meaningful (and allowed above 1) only with batches
+        d["activation_batches"] = 1
     try:
         Params(**d)
     except ParamError as err:  # a cross-field rule this strategy does not know about yet

@@ -74,16 +74,20 @@ class TrustModel(mesa.Model):
 
     # ------------------------------------------------------------------ the schedule
     def step(self):
-        """One step (a day). Phases in order; K > 1 activation batches repeat the core."""
+        """One step (a day). Phases in order; the core (move, decide, arrest) runs in the
+        order set by ``activation``: sequential (compiled), synchronous or K batches."""
         self._run_hooks("step_start")
         self._start_step_tallies()
         self._release_from_jail()
         self._officer_duty()                        # C4: stress -> absence
         self._social_programmes()                   # C3: support, awareness
-        for citizens, officers in self._activation_batches():
-            self._move(citizens, officers)          # Epstein: random move within vision
-            self._decide(citizens)                  # Epstein: G - R P > T
-            self._arrest(officers)                  # Epstein: arrest an active in vision
+        if self.p.activation == "sequential":
+            self._core_sequential()                 # Epstein: each agent in turn moves, decides, arrests
+        else:
+            for citizens, officers in self._activation_batches():
+                self._move(citizens, officers)      # Epstein: random move within vision
+                self._decide(citizens)              # Epstein: G - R P > T
+                self._arrest(officers)              # Epstein: arrest an active in vision
         self._run_hooks("after_core")
         if self.p.incidents_on:
             offenders = self._incidents()           # C2: who causes an incident, where
@@ -188,6 +192,56 @@ class TrustModel(mesa.Model):
         who, cells = self.grid.pairs_within(o.cell[cops], p.officer_vision, p.geometry, mask)
         cop_index, cells = self.rules.arrest_choice(who, cells, self.streams["arrests"], p)
         self._jail(self.occ[cells], cops[cop_index])
+
+    def _core_sequential(self):
+        """Move, decide and arrest in exact random-sequential order (see :mod:`sim.core.sequential`)."""
+        from sim.core import sequential
+
+        c, o, p, e = self.citizens, self.officers, self.p, self._sequential_engine()
+        if e.rules_version is not p:
+            e.rules_version = p
+            replaced = sequential.replaced_rules(self.rules)
+            if replaced and not e.warned:
+                sequential.warn_fallback(replaced)
+                e.warned = True
+            e.kernel = sequential.interpreted_core(self.rules, p) if replaced else sequential.sequential_core
+            e.table = sequential.probability_table(self.rules.arrest_probability, p, e.max_count, e.max_count + 1)
+        for holder, name, dtype in ((c, "cell", np.int64), (o, "cell", np.int64), (o, "beat", np.int64)):
+            if getattr(holder, name).dtype != dtype:
+                setattr(holder, name, getattr(holder, name).astype(dtype))
+        grievance = np.ascontiguousarray(self.rules.grievance(c.hardship, self.legitimacy), float)
+        threshold = float(self.rules.effective_threshold(self.awareness, p))
+        n = e.kernel(self.streams["activation"], self.streams["movement"], self.occ, p.width, p.height,
+                     c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
+                     o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
+                     e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
+                     *e.grids, e.cand, e.cand_cells, e.arrested[:len(c)], e.arresting[:len(c)])
+        citizen_ids, officer_ids = e.arrested[:n].copy(), e.arresting[:n].copy()
+        c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], n, p)
+        self._count_arrests(citizen_ids, officer_ids)
+
+    def _sequential_engine(self):
+        """Work arrays of the sequential kernel (kept on the model, rebuilt if radii change)."""
+        p = self.p
+        key = (p.vision, p.officer_vision, p.geometry)
+        e = getattr(self, "_seq", None)
+        if e is None or e.key != key:
+            from sim.core.grid import offsets, shape_size
+
+            def pair(radius, centre):
+                return tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, p.geometry, centre))
+
+            n_c = len(self.citizens)
+            e = self._seq = SimpleNamespace(
+                key=key, rules_version=None, warned=getattr(e, "warned", False), kernel=None, table=None,
+                offsets=(*pair(p.vision, False), *pair(p.officer_vision, False),
+                         *pair(p.vision, True), *pair(p.officer_vision, True)),
+                max_count=max(shape_size(p.vision, p.geometry), shape_size(p.officer_vision, p.geometry)),
+                grids=tuple(np.zeros(self.grid.size, np.int32) for _ in range(3)),
+                cand=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
+                cand_cells=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
+                arrested=np.zeros(n_c, np.int64), arresting=np.zeros(n_c, np.int64))
+        return e
 
     def _incidents(self):
         """Free citizens cause incidents (active ones mostly); returns the offenders."""
@@ -295,6 +349,12 @@ class TrustModel(mesa.Model):
         c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], len(citizen_ids), p)
         if not p.jailed_keep_cell:
             self.occ[c.cell[citizen_ids]] = EMPTY
+        self._count_arrests(citizen_ids, officer_ids)
+
+    def _count_arrests(self, citizen_ids, officer_ids):
+        """An arrest's tallies: the officer's confrontation, the citizen's bad experience,
+        the cell and harm of a witnessed arrest."""
+        c, p = self.citizens, self.p
         np.add.at(self.tally.confrontations, officer_ids, 1)
         self.tally.bad[citizen_ids] += p.weight_arrested
         self.tally.arrest_cells.append(c.cell[citizen_ids])

@@ -32,6 +32,7 @@ def _p(default, lo=None, hi=None, *, unit="", doc="", choices=None, group=""):
 
 GEOMETRIES = ("moore", "von_neumann", "euclidean")
 ARREST_RATIO_RULES = ("literal", "floor", "round")
+ACTIVATIONS = ("synchronous", "batches", "sequential")
 RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius")
 
 
@@ -51,9 +52,14 @@ class Params:
     geometry: str = _p("euclidean", choices=GEOMETRIES, doc="vision shape: Moore square, von Neumann diamond, Euclidean disc", group="grid")
     movement_on: bool = _p(True, doc="switch: agents move to a random empty cell in vision each step", group="grid")
     move_tries: int = _p(10, 1, 50, unit="draws", doc="random cells in vision tried when looking for an empty one", group="grid")
+    activation: str = _p("synchronous", choices=ACTIVATIONS,
+                         doc="order of the core phase: sequential = each agent in a fresh random order moves, decides "
+                             "and arrests, seeing those before it (Epstein, NetLogo; compiled); synchronous = all at "
+                             "once; batches = activation_batches random sub-batches", group="grid")
     activation_batches: int = _p(1, 1, 200, unit="batches",
-                                 doc="1 = synchronous update; K > 1 approximates random sequential order by K random "
-                                     "sub-batches with counts refreshed between them", group="grid")
+                                 doc="with activation = batches: K random sub-batches with counts refreshed between "
+                                     "them (K > 1 approximates random sequential order); must be 1 otherwise",
+                                 group="grid")
 
     # --- Epstein's core --------------------------------------------------------------
     legitimacy: float = _p(0.82, 0.0, 1.0, doc="global legitimacy L, used when trust_on is false", group="epstein")
@@ -160,6 +166,9 @@ class Params:
                 self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
             problems.append("trust_initial_sd: expected sd^2 < mean (1 - mean) for a Beta distribution "
                             f"(got sd {self.trust_initial_sd:g} with mean {self.trust_initial_mean:g})")
+        if valid("activation", "activation_batches") and self.activation != "batches" and self.activation_batches != 1:
+            problems.append(f"activation_batches: expected 1 unless activation is 'batches' "
+                            f"(got {self.activation_batches} with activation {self.activation!r})")
         if valid("width", "height"):
             half = (min(self.width, self.height) - 1) // 2
             for name in RADII:

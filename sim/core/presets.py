@@ -26,7 +26,7 @@ EPSTEIN_MODEL_I = dict(
     legitimacy=0.82, max_jail_term=30, threshold=0.1, arrest_k=2.3, geometry="euclidean", arrest_ratio="floor",
     trust_on=False, influence_on=False, incidents_on=False, stress_on=False, budget_on=False,
     # pinned so a change of the general defaults never changes Epstein's model
-    activation_batches=1, movement_on=True, move_tries=10, jailed_keep_cell=False,
+    activation="sequential", activation_batches=1, movement_on=True, move_tries=10, jailed_keep_cell=False,
 )
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEED0 = 1  # replicate r uses seed SEED0 + r in every condition (common random numbers)
+SEQUENTIAL = 0  # the order code of exact random-sequential activation (the Epstein presets' own)
 
 
 @dataclass(frozen=True)
 class SuiteConfig:
     mode: str
-    orders: tuple                 # activation_batches values compared: 1 = synchronous
+    orders: tuple                 # activation orders compared: 0 = exact sequential, 1 = synchronous, K = K batches
     run2_steps: int
-    run2_reps: dict               # {activation_batches: replicates}
+    run2_reps: dict               # {order: replicates}
     jail_terms: tuple             # max_jail_term values
     jail_reps: dict
     salami_steps: int
@@ -36,33 +37,44 @@ class SuiteConfig:
 
 
 FULL = SuiteConfig(
-    mode="full", orders=(1, 10),
-    run2_steps=3000, run2_reps={1: 10, 10: 10},
-    jail_terms=(15, 30, 45, 60), jail_reps={1: 6, 10: 4},
-    salami_steps=450, salami_reps={1: 10, 10: 10},
-    withdrawal_steps=400, withdrawal_reps={1: 10, 10: 10},
+    mode="full", orders=(SEQUENTIAL, 1, 10),
+    run2_steps=3000, run2_reps={SEQUENTIAL: 10, 1: 10, 10: 10},
+    jail_terms=(15, 30, 45, 60), jail_reps={SEQUENTIAL: 6, 1: 4, 10: 4},
+    salami_steps=450, salami_reps={SEQUENTIAL: 10, 1: 10, 10: 10},
+    withdrawal_steps=400, withdrawal_reps={SEQUENTIAL: 10, 1: 10, 10: 10},
     policy_steps=400, policy_reps=10,
     elasticity_factors=(0.5, 0.707, 1.0, 1.414, 2.0), elasticity_reps=8,
     equilibrium_densities=tuple(round(0.04 - 0.004 * i, 3) for i in range(11)), equilibrium_steps=400,
     equilibrium_reps=3,
 )
 
-# The quick suite gates under the paper's order (10 sub-batches) and keeps a short synchronous run 2 for
-# the order comparison; about 170 s of simulation CPU, two minutes on an idle two-core machine.
+# The quick suite gates under the paper's order (exact random sequential, compiled) and keeps short
+# synchronous and 10-batch runs 2 for the order comparison.
 QUICK = SuiteConfig(
-    mode="quick", orders=(1, 10),
-    run2_steps=1000, run2_reps={1: 2, 10: 3},
-    jail_terms=(30, 60), jail_reps={1: 0, 10: 2},   # J_max 30 reuses the run 2 runs
-    salami_steps=400, salami_reps={1: 0, 10: 4},
-    withdrawal_steps=400, withdrawal_reps={1: 0, 10: 3},
+    mode="quick", orders=(SEQUENTIAL, 1, 10),
+    run2_steps=1000, run2_reps={SEQUENTIAL: 3, 1: 2, 10: 2},
+    jail_terms=(30, 60), jail_reps={SEQUENTIAL: 2, 1: 0, 10: 0},   # J_max 30 reuses the run 2 runs
+    salami_steps=400, salami_reps={SEQUENTIAL: 4, 1: 0, 10: 0},
+    withdrawal_steps=400, withdrawal_reps={SEQUENTIAL: 3, 1: 0, 10: 0},
     policy_steps=300, policy_reps=4,
     elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3,
 )
 
 
 def order_label(k: int) -> str:
+    if k == SEQUENTIAL:
+        return "exact random sequential"
     return "synchronous" if k == 1 else f"{k} random sub-batches, random-sequential-like"
 
 
 def order_tag(k: int) -> str:
+    if k == SEQUENTIAL:
+        return "seq"
     return "sync" if k == 1 else f"k{k}"
+
+
+def order_overrides(k: int) -> dict:
+    """Parameter overrides of order ``k`` on an Epstein preset (whose own order is sequential)."""
+    if k == SEQUENTIAL:
+        return {"activation": "sequential"}
+    return {"activation": "synchronous"} if k == 1 else {"activation": "batches", "activation_batches": k}

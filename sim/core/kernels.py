@@ -1,0 +1,113 @@
+"""numba set-up for the compiled engine, and the small compiled pieces shared by its kernels.
+
+``njit`` here is numba's ``njit(cache=True)``: compiled machine code is cached on disk, so
+only the first process of an installation pays the compile time. numba caches next to the
+sources (``__pycache__``); when the package directory is not writable (a read-only install,
+a shared site-packages), the cache goes to the user's cache directory instead,
+``<user cache>/trustsim/numba`` (``platformdirs``; ``~/.cache/trustsim/numba`` on Linux).
+This module sets ``NUMBA_CACHE_DIR`` before numba is imported (and numba's config if it was
+imported already); a ``NUMBA_CACHE_DIR`` set by the user is left alone.
+
+Importing this module imports numba (about half a second): the model imports it only when
+a run uses the compiled engine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def user_cache_dir() -> Path:
+    """Where the numba cache goes when the package directory is read-only."""
+    try:
+        from platformdirs import user_cache_dir as _dir
+
+        base = Path(_dir("trustsim"))
+    except ImportError:                                      # platformdirs is optional
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustsim"
+    return base / "numba"
+
+
+def _writable(directory: Path) -> bool:
+    """Can numba write its cache next to the sources (``__pycache__`` in ``directory``)?"""
+    cache = directory / "__pycache__"
+    target = cache if cache.exists() else directory
+    return os.access(target, os.W_OK | os.X_OK)
+
+
+def configure_cache(package_dir: Path = PACKAGE_DIR) -> str | None:
+    """Point numba's cache at the user cache dir when ``package_dir`` is not writable.
+    Returns the directory chosen (None: numba's default, next to the sources)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.environ["NUMBA_CACHE_DIR"]
+    if _writable(package_dir):
+        return None
+    target = user_cache_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(target)
+    if "numba" in sys.modules:                               # imported before us: update its config too
+        sys.modules["numba"].config.CACHE_DIR = str(target)
+    return str(target)
+
+
+CACHE_DIR = configure_cache()
+
+import numba  # noqa: E402  (after the cache directory is set)
+
+njit = numba.njit(cache=True, nogil=True)
+"""The decorator of every kernel: ``@njit``."""
+
+EMPTY = -1
+
+
+@njit
+def shift(cell, dy, dx, width, height):
+    """The cell at offset (dy, dx) of ``cell`` on the torus (|dy| < height, |dx| < width)."""
+    y = cell // width + dy
+    x = cell % width + dx
+    if y < 0:
+        y += height
+    elif y >= height:
+        y -= height
+    if x < 0:
+        x += width
+    elif x >= width:
+        x -= width
+    return y * width + x
+
+
+@njit
+def chebyshev(a, b, width, height):
+    """Torus Chebyshev distance between cells ``a`` and ``b`` (as Torus.chebyshev)."""
+    dy = abs(a // width - b // width)
+    dx = abs(a % width - b % width)
+    return max(min(dy, height - dy), min(dx, width - dx))
+
+
+@njit
+def add_around(grid, cell, dy, dx, delta, width, height):
+    """Add ``delta`` to ``grid`` on every cell of the shape (offsets dy, dx) around ``cell``."""
+    y0 = cell // width
+    x0 = cell % width
+    for k in range(dy.shape[0]):
+        y = y0 + dy[k]
+        if y < 0:
+            y += height
+        elif y >= height:
+            y -= height
+        x = x0 + dx[k]
+        if x < 0:
+            x += width
+        elif x >= width:
+            x -= width
+        grid[y * width + x] += delta
+
+
+@njit
+def draw_index(rng, n):
+    """A uniform integer in [0, n) from one uniform double of ``rng`` (n > 0)."""
+    return min(int(rng.random() * n), n - 1)
