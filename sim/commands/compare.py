@@ -13,6 +13,9 @@ from pathlib import Path
 
 from sim.errors import UserError
 from sim.present.tables import comparison_table
+from sim.scenario.files import load_scenario
+from sim.storage.folders import check_new_folder
+from sim.storage.layout import COMPARISON_FILES, default_out
 
 
 def add_parser(sub):
@@ -44,9 +47,7 @@ def check_run_options(args):
 
 def run_and_report(args, scenario, command: str) -> int:
     """Shared by ``compare`` and ``run SCENARIO.toml``: validate, run, save, print."""
-    from sim.run.experiment import compare, default_out
-    from sim.scenario.files import load_scenario
-    from sim.storage.folders import check_new_folder
+    from sim.api import compare  # loads Mesa and the run layer: imported when run, so `trustsim --help` stays fast
 
     check_run_options(args)
     overrides = {k: getattr(args, k) for k in ("replicates", "steps", "seed") if getattr(args, k) is not None}
@@ -61,7 +62,7 @@ def run_and_report(args, scenario, command: str) -> int:
     out = res.save(args.out if args.out is not None else default_out(res.name))
     print(comparison_table(res))
     t = res.manifest["timings"]
-    print(f"\nwrote {out}/ (summary.csv, timeseries.parquet, maps.npz, manifest.json); "
+    print(f"\nwrote {out}/ ({', '.join(COMPARISON_FILES)}); "
           f"{t['runs']} runs in {t['wall_time_s']:.1f} s on {t['workers']} worker(s)")
     return 0
 

@@ -22,7 +22,7 @@ def add_parser(sub):
 
 
 def plot_command(args) -> int:
-    from sim.present import plots
+    from sim.present import plots  # loads matplotlib: imported when run, so `trustsim --help` stays fast
 
     if args.dpi is not None and not 30 <= args.dpi <= 1200:
         raise UserError(f"--dpi: expected an integer in [30, 1200], got {args.dpi}")

@@ -22,7 +22,7 @@ def add_parser(sub):
 
 
 def report_command(args) -> int:
-    from sim.present.report import headline_text, write_report
+    from sim.present.report import headline_text, write_report  # loads matplotlib: imported when run (fast --help)
 
     path = write_report(args.folder, fmt=args.fmt, out=args.out)
     print(headline_text(args.folder))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.storage.layout import INDICES, MANIFEST, MAPS, PART_GLOB, PARTS, POINTS, RUNS, SUMMARY, SWEEP_META, TIMESERIES
 
 
 @dataclass
@@ -112,27 +113,27 @@ def load(folder) -> Data:
     if not folder.is_dir():
         raise UserError(f"{folder}: no such results folder" if not folder.exists() else f"{folder}: not a folder")
     d = Data(folder=folder)
-    d.manifest = _read_json(folder / "manifest.json")
-    d.sweep_meta = _read_json(folder / "sweep.json")
-    if (folder / "timeseries.parquet").is_file():
-        d.timeseries = pd.read_parquet(folder / "timeseries.parquet")
-    if (folder / "summary.csv").is_file():
-        d.summary = pd.read_csv(folder / "summary.csv",
+    d.manifest = _read_json(folder / MANIFEST)
+    d.sweep_meta = _read_json(folder / SWEEP_META)
+    if (folder / TIMESERIES).is_file():
+        d.timeseries = pd.read_parquet(folder / TIMESERIES)
+    if (folder / SUMMARY).is_file():
+        d.summary = pd.read_csv(folder / SUMMARY,
                                 dtype={"policy": str, "measure": str, "window": str, "baseline": str})
-    if (folder / "maps.npz").is_file():
-        with np.load(folder / "maps.npz") as z:
+    if (folder / MAPS).is_file():
+        with np.load(folder / MAPS) as z:
             d.maps = {k: z[k] for k in z.files}
-    if (folder / "runs.parquet").is_file():
-        d.sweep = pd.read_parquet(folder / "runs.parquet")
-    elif (folder / "parts").is_dir():           # a sweep still running or interrupted
-        d.sweep = _read_parts(folder / "parts")
+    if (folder / RUNS).is_file():
+        d.sweep = pd.read_parquet(folder / RUNS)
+    elif (folder / PARTS).is_dir():           # a sweep still running or interrupted
+        d.sweep = _read_parts(folder / PARTS)
     if d.sweep is not None and "status" in d.sweep.columns:
         d.sweep = d.sweep[d.sweep["status"] == "ok"].reset_index(drop=True)
-    if (folder / "points.csv").is_file():
-        d.points = pd.read_csv(folder / "points.csv", dtype={"policy": str, "measure": str, "window": str,
+    if (folder / POINTS).is_file():
+        d.points = pd.read_csv(folder / POINTS, dtype={"policy": str, "measure": str, "window": str,
                                                             "baseline": str})
-    if (folder / "indices.csv").is_file():
-        d.indices = pd.read_csv(folder / "indices.csv", dtype={"policy": str, "measure": str, "parameter": str})
+    if (folder / INDICES).is_file():
+        d.indices = pd.read_csv(folder / INDICES, dtype={"policy": str, "measure": str, "parameter": str})
     if d.timeseries is None and d.summary is None and not d.is_sweep:
         raise UserError(f"{folder}: not a results folder (expected summary.csv and timeseries.parquet from "
                         "`trustsim compare`, or a sweep or sensitivity folder)")
@@ -141,7 +142,7 @@ def load(folder) -> Data:
 
 def _read_parts(folder: Path) -> pd.DataFrame | None:
     """The committed parts of a sweep (``part-*.parquet``) as one frame sorted by run, or None."""
-    files = sorted(folder.glob("part-*.parquet"))
+    files = sorted(folder.glob(PART_GLOB))
     if not files:
         return None
     df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)

@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from scipy import stats as _st
 
 from sim.errors import UserError
 from sim.present.charts.style import figure, legend_labels, policy_styles, rc
 from sim.present.data import as_data, need
 from sim.present.labels import info
+from sim.results.stats import t_intervals
 
 TIMESERIES_MAIN = ("trust_mean", "trust_p10", "tension", "active_fraction", "incident_rate", "reported_share")
 TIMESERIES_MORE = ("arrests", "jailed_fraction", "officer_stress", "officers_on_duty", "contacts", "cost_total")
@@ -22,15 +22,18 @@ FLOW_MEASURES = ("incidents", "incident_rate", "reported_share", "arrests", "act
 
 
 def band(timeseries: pd.DataFrame, measure: str, confidence: float = 0.95) -> pd.DataFrame:
-    """Per policy and step: mean across replicates, n, and the t-interval bounds (NaN with n < 2)."""
+    """Per policy and step (in order of appearance): mean across replicates, sd, count (values that
+    are not NaN) and the t-interval bounds (NaN with fewer than two values), from
+    :func:`sim.results.stats.t_intervals` over a (policy-step, replicate) array."""
     g = timeseries.groupby(["policy", "step"], sort=False)[measure]
-    out = g.agg(["mean", "std", "count"]).reset_index()
-    n = out["count"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        t = np.where(n >= 2, _st.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)), np.nan)
-        half = t * out["std"].to_numpy(float) / np.sqrt(n)
-    out["low"], out["high"] = out["mean"] - half, out["mean"] + half
+    group, rank = g.ngroup().to_numpy(), g.cumcount().to_numpy()
+    values = np.full((g.ngroups, rank.max() + 1 if len(rank) else 0), np.nan)
+    values[group, rank] = timeseries[measure].to_numpy(float)
+    iv = t_intervals(values, confidence)
+    out = timeseries[["policy", "step"]].drop_duplicates().reset_index(drop=True)
+    out["mean"], out["std"], out["count"], out["low"], out["high"] = iv.mean, iv.sd, iv.n.astype(int), iv.low, iv.high
     return out
+
 
 def smoothing(timeseries: pd.DataFrame, smooth="auto") -> int:
     """The moving-average window (days) for daily counts: ``smooth`` itself, or with "auto" 7
