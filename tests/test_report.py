@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
+from sim.core.measures import EXTRA_MEASURES, MEASURE_INFO, MEASURES, measure_info
 from sim.present import report
 from sim.present.plots import Data
 from sim.results.stats import paired_interval
@@ -326,3 +327,84 @@ def test_write_report_from_an_object(tmp_path):
         report.write_report(d)
     path = report.write_report(d, out=tmp_path / "r.html")
     assert "proximity had the highest mean trust" in path.read_text()
+
+
+# ---------------------------------------------------------------------------------- one source of measure metadata
+SUMMARY_ONLY = ("incidents_cumulative", "cost_cumulative", "cost_per_incident_averted")
+
+
+def test_every_measure_has_metadata_with_direction_range_and_a_practical_threshold():
+    for m in (*MEASURES, *EXTRA_MEASURES, *SUMMARY_ONLY):
+        mi = MEASURE_INFO[m]
+        assert mi.better in (-1, 0, 1) and mi.label and mi.short and mi.description, m
+        lo, hi = mi.range
+        assert lo is None or hi is None or lo < hi, m
+        assert mi.threshold is not None and mi.threshold > 0, m
+        if mi.relative:
+            assert mi.threshold < 1, m                          # a share of the baseline's value
+        elif mi.range == (0, 1):
+            assert mi.threshold <= 0.1, m                       # a few points on a 0-1 scale
+        assert mi.scale > 0, m
+    assert measure_info("not_a_measure").better == 0 and measure_info("not_a_measure").threshold is None
+
+
+def test_charts_tables_and_report_read_the_one_source():
+    from sim.present import plots
+    from sim.present.tables import TABLE_MEASURES
+
+    for m in (*MEASURES, *SUMMARY_ONLY):
+        assert report.info(m) == plots.info(m) == MEASURE_INFO[m].as_tuple()
+        assert report.better(m) == MEASURE_INFO[m].better
+    for m in TABLE_MEASURES:
+        assert m in MEASURE_INFO
+
+
+def test_a_practical_threshold_is_absolute_or_relative_to_the_baseline():
+    trust, rate = MEASURE_INFO["trust_mean"], MEASURE_INFO["incident_rate"]
+    assert trust.matters(trust.threshold * 1.01) and not trust.matters(trust.threshold * 0.99)
+    assert trust.matters(-trust.threshold * 1.01)                       # either direction
+    assert rate.matters(0.2, baseline=1.0) is (0.2 >= rate.threshold)
+    assert rate.matters(0.2, baseline=100.0) is (0.2 >= 100 * rate.threshold)
+    assert rate.matters(0.2) is None and rate.matters(0.2, baseline=0.0) is None and trust.matters(math.nan) is None
+
+
+# ---------------------------------------------------------------------------------- one formatter, one "clear"
+class _Res:
+    def __init__(self, summary, m):
+        self.summary, self.manifest = summary, m
+        self.policies = [p["name"] for p in m["resolved"]["policies"]]
+        self.baseline = m["resolved"]["baseline"]
+
+
+def test_the_printed_table_formats_numbers_like_the_report_and_labels_from_the_metadata():
+    from sim.present.tables import comparison_table
+
+    pols = ("reactive", "mixed")
+    rows = [row("reactive", "cost_total", 21597.6, half=150.0), row("mixed", "cost_total", 18946.9, half=120.0,
+                                                                   diff=-2650.7, diff_half=400.0),
+            row("reactive", "trust_mean", 0.8), row("mixed", "trust_mean", math.nan)]
+    m = manifest(pols, budget_check={"equal": False, "max_relative_gap": 0.05, "tolerance": 0.01})
+    text = comparison_table(_Res(pd.DataFrame(rows, columns=list(COLUMNS)), m))
+    cost = MEASURE_INFO["cost_total"]
+    assert f"{cost.short}: {cost.description}; lower is better" in text
+    assert f"{report.num(21597.6, 0)} [{report.num(21447.6, 0)}, {report.num(21747.6, 0)}]" in text   # "21,598 [...]"
+    assert "n/a [n/a, n/a]" in text and "nan" not in text
+    assert "Budget per step: NOT EQUAL (largest gap 5%, tolerance 1%)." in text
+    assert "clear: better" in text
+    d = data(rows, pols, budget_check={"equal": False})
+    assert any("did not spend equal budgets" in s for s in report.headline(d))
+
+
+def test_clear_is_the_interval_excluding_zero_everywhere():
+    from sim.present.numbers import is_clear
+    from sim.present.tables import _verdict
+    from sim.results.stats import Interval
+
+    rng = np.random.default_rng(3)
+    for lo, hi in [*np.sort(rng.normal(size=(50, 2)), axis=1), (0.0, 1.0), (-1.0, 0.0), (math.nan, 1.0)]:
+        expected = None if not (math.isfinite(lo) and math.isfinite(hi)) else Interval(0, 0, lo, hi, 2).excludes_zero
+        assert is_clear(lo, hi) is expected
+        r = {"policy": "p", "diff_mean": (lo + hi) / 2, "diff_ci_low": lo, "diff_ci_high": hi}
+        words = report.verdict(r, "trust_mean", "base")
+        assert (words.startswith("clearly"), words == "within noise") == (expected is True, expected is False)
+        assert _verdict(r, +1).startswith("clear") == (expected is True)
