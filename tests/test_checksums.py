@@ -21,11 +21,11 @@ STEPS = 90  # past the first scheduled intervention of every Epstein preset (ste
 
 EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epstein presets re-recorded when
     #           they moved to exact random-sequential activation (issue 11)
-    "preset:epstein-run1": "23dc86c265bf484a",
-    "preset:epstein-run2": "23dc86c265bf484a",
-    "preset:epstein-salami": "064a8de13170d5cf",
-    "preset:epstein-jump": "0b848f45617d8812",
-    "preset:epstein-cop-withdrawal": "aa70f97a6be69014",
+    "preset:epstein-run1": "9671fb7a1d7453ad",
+    "preset:epstein-run2": "9671fb7a1d7453ad",
+    "preset:epstein-salami": "06192c11e812cef2",
+    "preset:epstein-jump": "6e8116ed1ae1155d",
+    "preset:epstein-cop-withdrawal": "10fb671b652351c2",
     "preset:reactive": "0e20a61396f34e5a",
     "preset:proximity": "e3e2f172f5a7373e",
     "preset:social-support": "1b3fdf650a305254",

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from sim.core import kernels, sequential
 from sim.core import rules as R
-from sim.core.grid import Torus
+from sim.core.grid import Torus, random_matching
 from sim.core.model import TrustModel
 from sim.core.params import ParamError, Params
 
@@ -70,17 +70,17 @@ def test_torus_helpers_equal_the_grid(width, height, data):
     assert kernels.chebyshev(a, b, width, height) == torus.chebyshev(np.array([a]), np.array([b]))[0]
 
 
-def test_arrest_pick_is_a_uniform_choice_like_the_rule():
-    """One officer with k candidates: the rule (a random matching) and the helper each pick
-    every candidate, about equally often (seeded: deterministic)."""
-    k, n = 5, 4000
-    rng = np.random.default_rng(3)
-    cells = np.arange(10, 10 + k)
-    helper = np.bincount([sequential._arrest_pick(rng, 0, cells, k) for _ in range(n)], minlength=k)
-    rule = np.bincount([R.arrest_choice(np.zeros(k, np.int64), cells, rng, None)[1][0] - 10 for _ in range(n)],
-                       minlength=k)
-    for counts in (helper, rule):
-        assert counts.min() > 0.8 * n / k and counts.max() < 1.2 * n / k
+@FAST
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_arrest_pick_equals_the_rule_for_one_officer_draw_for_draw(k, seed):
+    """One officer with k candidates: the helper picks the candidate the rule (a random
+    matching) picks, and leaves the generator in the same state."""
+    cells = np.arange(100, 100 + k)
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    pick = sequential._arrest_pick(a, 0, cells, k)
+    officer, chosen = R.arrest_choice(np.zeros(k, np.int64), cells, b, None)
+    assert list(chosen) == [cells[pick]] and list(officer) == [0]
+    assert a.random() == b.random()
 
 
 def model(**kw):
@@ -149,12 +149,12 @@ def _copy_of(rule_name):
     """A plug-in rule that is a fresh copy of the default rule (same source, re-executed)."""
     import inspect
 
-    env = {"np": np}
+    env = {"np": np, "random_matching": random_matching}
     exec(textwrap.dedent(inspect.getsource(getattr(R, rule_name))), env)
     return env[rule_name]
 
 
-@pytest.mark.parametrize("rule_name", ["becomes_active", "within_beat"])
+@pytest.mark.parametrize("rule_name", ["becomes_active", "within_beat", "arrest_choice"])
 def test_a_replaced_rule_runs_the_interpreted_loop_with_a_warning_and_the_same_results(rule_name):
     kw = dict(preset="mixed", activation="sequential", **SMALL)
     compiled = model(**kw).run(8).results

@@ -211,7 +211,8 @@ class TrustModel(mesa.Model):
                 setattr(holder, name, getattr(holder, name).astype(dtype))
         grievance = np.ascontiguousarray(self.rules.grievance(c.hardship, self.legitimacy), float)
         threshold = float(self.rules.effective_threshold(self.awareness, p))
-        n = e.kernel(self.streams["activation"], self.streams["movement"], self.occ, p.width, p.height,
+        n = e.kernel(self.streams["activation"], self.streams["movement"], self.streams["arrests"], self.occ,
+                     p.width, p.height,
                      c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
                      o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,

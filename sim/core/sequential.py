@@ -29,9 +29,10 @@ Which rules of :mod:`sim.core.rules` the compiled loop uses, and how:
   naming the rule: results stay exact (with a plug-in identical to the rule, bit-identical
   to the compiled loop), only slower.
 
-Random numbers come from the model's ``activation`` stream (the order) and ``movement`` stream
-(moves and the arrest picks), passed to the kernel as NumPy generators: numba draws from
-their bit generators, so the streams advance as they would in Python.
+Random numbers come from the model's ``activation`` stream (the order), ``movement`` stream
+(moves) and ``arrests`` stream (whom an officer arrests; then the jail terms, after the loop),
+passed to the kernel as NumPy generators: numba draws from their bit generators, so the
+streams advance as they would in Python.
 """
 
 from __future__ import annotations
@@ -63,12 +64,15 @@ def _within_beat(distance_to_beat, proximity, beat_radius):
 @njit
 def _arrest_pick(rng, officer, cells, k):
     """:func:`sim.core.rules.arrest_choice` for one officer with ``k`` candidates (the first
-    ``k`` of ``cells``): the index of a uniformly random one. In sequential order nobody else
-    competes at that moment, so a random matching of one officer is a uniform pick."""
-    return draw_index(rng, k)
+    ``k`` of ``cells``): the index of the one it arrests. In sequential order nobody else
+    competes at that moment, and the rule's random matching (``random_matching``) of one
+    officer picks the candidate holding the largest key of ``rng.permutation(k)``: the same
+    draws here (numba's ``permutation`` is NumPy's algorithm on the same bit generator), so
+    the pick is the rule's, draw for draw."""
+    return np.argmax(rng.permutation(k))
 
 
-def _sequential_core(order_rng, move_rng, occ, width, height,
+def _sequential_core(order_rng, move_rng, arrest_rng, occ, width, height,
                      c_cell, c_active, c_jailed, grievance, risk, threshold,
                      o_cell, o_on_duty, o_available, o_proximity, o_beat,
                      move_dy, move_dx, omove_dy, omove_dx, see_dy, see_dx, osee_dy, osee_dx,
@@ -157,7 +161,7 @@ def _sequential_core(order_rng, move_rng, occ, width, height,
                         cand_cells[k] = there
                         k += 1
                 if k:
-                    pick = _arrest_pick(move_rng, j, cand_cells, k)
+                    pick = _arrest_pick(arrest_rng, j, cand_cells, k)
                     if pick >= 0:
                         x = cand[pick]
                         c_jailed[x] = True
