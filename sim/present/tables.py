@@ -8,7 +8,7 @@ import math
 
 from sim.core.measures import measure_info
 from sim.present.labels import better_words, budget_equal, budget_gap
-from sim.present.numbers import is_clear, num, rounds_to_zero, table_decimals
+from sim.present.numbers import decimals, is_clear, num, rounds_to_zero, table_decimals
 
 # the measures of the table, in order; with Epstein's model (no incidents) the rebellion too
 TABLE_MEASURES = ("trust_mean", "tension", "incident_rate", "cost_total")
@@ -102,14 +102,15 @@ def _cost_per_incident(res, width: int) -> list[str]:
         row, irow = ratio.loc[policy], inc.loc[policy]
         averted = -irow["diff_mean"]
         if not is_clear(irow["diff_ci_low"], irow["diff_ci_high"]):
-            text = f"incidents averted {averted:+.0f} per run, within noise: no ratio"
+            text = f"incidents averted {num(averted, 0, sign=True)} per run, within noise: no ratio"
         elif averted < 0:
-            text = f"{-averted:.0f} more incidents per run than {base} (clear): nothing averted"
+            text = f"{num(-averted, 0)} more incidents per run than {base} (clear): nothing averted"
         else:
-            lo, hi = row["ci_low"], row["ci_high"]
-            ci = f" [{lo:.3g}, {hi:.3g}]" if math.isfinite(lo) and math.isfinite(hi) else " [interval unbounded]"
-            saves = " (saves money while averting incidents)" if row["mean"] < 0 else ""
-            text = f"{row['mean']:.3g}{ci} officer-days per incident averted ({averted:.0f} averted per run){saves}"
+            m, lo, hi = row["mean"], row["ci_low"], row["ci_high"]
+            d = decimals([m, lo, hi])
+            ci = f" [{num(lo, d)}, {num(hi, d)}]" if math.isfinite(lo) and math.isfinite(hi) else " [interval unbounded]"
+            saves = " (saves money while averting incidents)" if m < 0 else ""
+            text = f"{num(m, d)}{ci} officer-days per incident averted ({num(averted, 0)} averted per run){saves}"
         lines.append(f"  {policy:<{width}}{text}")
     return lines
 

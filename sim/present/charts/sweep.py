@@ -15,7 +15,7 @@ from sim.errors import UserError
 from sim.present.charts.style import WIDTH_IN, figure, param_label, policy_styles, rc
 from sim.present.data import Data, need
 from sim.present.labels import info
-from sim.present.numbers import within_noise
+from sim.present.numbers import decimals, num, within_noise
 from sim.results.stats import t_interval
 
 SWEEP_MEASURES = ("trust_mean", "incident_rate")
@@ -130,7 +130,7 @@ def _heat(ax, v: pd.DataFrame, x: str, y: str, norm, cmap, annotate):
     show = annotate if annotate is not None else len(xs) * len(ys) <= 49
     finite = np.abs(z[np.isfinite(z)])
     big = float(finite.max()) if len(finite) and finite.max() > 0 else 1.0
-    dec = int(min(6, max(0, 1 - math.floor(math.log10(big)))))       # two significant digits of the largest
+    dec = decimals([big], 2)                                         # two significant digits of the largest
     for (i, j), val in np.ndenumerate(z):
         if nz[i, j] is True or nz[i, j] == True:  # noqa: E712  (numpy bool)
             ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#8c8c8c",
@@ -138,9 +138,7 @@ def _heat(ax, v: pd.DataFrame, x: str, y: str, norm, cmap, annotate):
         if show and math.isfinite(val):
             rgba = cmap(norm(val))
             dark = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] < 0.5
-            text = f"{val:.{dec}f}"
-            if float(text) == 0:
-                text = f"{0:.{dec}f}"
+            text = num(val, dec)
             ax.text(j, i, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "black",
                     path_effects=[patheffects.withStroke(linewidth=2.2, foreground="black" if dark else "white")])
     return im
