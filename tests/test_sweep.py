@@ -18,7 +18,7 @@ from sim.results.stats import paired_interval, t_interval, t_intervals
 from sim.results.summary import per_replicate
 from sim.run.evaluators import Evaluator
 from sim.run.single import run_spec
-from sim.run.sweep import SweepStore, load_sweep, read_index, read_parts, run_seed, run_task
+from sim.run.sweep import SweepStore, load_sweep, read_index, read_parts, run_seed, run_task, task_of
 from sim.run.sweep import sweep as run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,9 +162,9 @@ def test_shipped_sweep_files_are_valid():
     budget = load_sweep(ROOT / "experiments" / "sweep-budget.toml")
     assert budget.remainder_to == "share_officers" and budget.common_seeds
     for run in range(0, budget.n_runs, 7):
-        p = budget.task(run).spec.params
+        p = task_of(budget, run).spec.params
         assert p["share_officers"] + p["share_support"] + p["share_welfare"] + p["share_awareness"] == pytest.approx(1.0)
-        assert p["share_officers"] == pytest.approx(1.0 - budget.task(run).values["share_support"])
+        assert p["share_officers"] == pytest.approx(1.0 - task_of(budget, run).values["share_support"])
 
 
 # ---------------------------------------------------------------------------------- designs and seeds
@@ -203,7 +203,7 @@ def test_run_identity_and_seeds():
     for run in range(sw.n_runs):
         point, policy, rep = sw.identity(run)
         assert sw.run_number(point, policy, rep) == run
-        t = sw.task(run)
+        t = task_of(sw, run)
         assert (t.point, t.policy, t.replicate) == (point, sw.policies[policy], rep)
         assert t.seed == run_seed(5, point, rep)
         seen.add((point, rep, t.seed))
@@ -211,7 +211,7 @@ def test_run_identity_and_seeds():
     assert len(set(seeds.values())) == len(seeds)   # distinct per point and replicate, shared by policies
     common = load_sweep(tiny(replicates=3, parameters={"negativity_bias": [2.0, 4.0, 8.0]},
                              design={"common_seeds": True}))
-    assert {common.task(r).seed for r in range(common.n_runs) if common.task(r).replicate == 1} == {run_seed(5, 0, 1, True)}
+    assert {task_of(common, r).seed for r in range(common.n_runs) if task_of(common, r).replicate == 1} == {run_seed(5, 0, 1, True)}
 
 
 # ---------------------------------------------------------------------------------- running
@@ -227,7 +227,7 @@ def test_every_run_once_with_its_identity_and_summary(done):
     assert runs["run"].tolist() == list(range(sw.n_runs))
     assert (runs["status"] == "ok").all() and (runs["error"] == "").all()
     assert runs.groupby(["point", "replicate"])["seed"].nunique().eq(1).all()   # same seed for both policies
-    t = sw.task(5)
+    t = task_of(sw, 5)
     df, _ = run_spec(t.spec)                                     # the experiment layer's run, directly
     expected = per_replicate(df, sw.scenario.window_steps).iloc[0]
     row = runs.set_index("run").loc[5]
@@ -314,7 +314,7 @@ def test_partial_files_are_never_read_and_lost_parts_are_rerun(tmp_path):
     ts = again.timeseries()
     assert len(ts) == 8 * (4 + 1) and not ts.duplicated(["run", "step"]).any()
     sw = load_sweep(tiny(keep_timeseries=True))
-    df, _ = run_spec(sw.task(lost[0]).spec)
+    df, _ = run_spec(task_of(sw, lost[0]).spec)
     got = ts[ts.run == lost[0]].drop(columns=["run", "point"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, df, check_dtype=False)
     assert len(read_index(out)) == 8
@@ -377,7 +377,7 @@ def test_a_run_that_could_not_run_is_not_recorded_and_runs_on_resume(tmp_path):
 
 def test_run_task_records_errors_without_raising():
     sw = load_sweep(tiny())
-    t = sw.task(0)
+    t = task_of(sw, 0)
     broken = type(t)(**{**t.__dict__, "spec": type(t.spec)(**{**t.spec.__dict__, "params": {"nonsense": 1}})})
     out = run_task(broken)
     assert out["status"] == "failed" and "nonsense" in out["error"] and out["outputs"] == {}

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.run.sweep import load_sweep, read_index, read_parts, run_task
+from sim.run.sweep import load_sweep, read_index, read_parts, run_task, task_of
 
 SWEEP = """
 name = "killme"
@@ -114,7 +114,7 @@ def test_ctrl_c_and_kill_9_lose_and_duplicate_nothing(tmp_path):
     # the results are those of runs made directly, whatever was interrupted
     sw = load_sweep(sweep)
     for run in (0, len(committed) - 1, TOTAL - 1):
-        direct = run_task(sw.task(run))
+        direct = run_task(task_of(sw, run))
         row = runs.set_index("run").loc[run]
         for k, v in direct["outputs"].items():
             assert row[k] == pytest.approx(v, rel=0, abs=0, nan_ok=True), (run, k)

@@ -12,7 +12,17 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from sim.commands.sweep import add_execution_options, check_execution_options, command_line, interrupted
+from sim.commands.sweep import (
+    add_execution_options,
+    check_execution_options,
+    command_line,
+    interrupted,
+    report_parts,
+    saved_counts,
+)
+from sim.run.sensitivity import check_n, design_of, folder_name, ranking_table, sensitivity
+from sim.scenario.sweepfile import load_sweep
+from sim.storage.layout import INDICES, INDICES_CHART, default_out
 
 
 def add_parser(sub):
@@ -33,14 +43,10 @@ def add_parser(sub):
 
 
 def sensitivity_command(args) -> int:
-    from sim.commands.sweep import _counts, report_parts
-    from sim.run.sensitivity import check_n, default_out, design_of, ranking_table, sensitivity
-    from sim.run.sweep import load_sweep
-
     check_execution_options(args)
     n = check_n(args.method, args.n)
     sw, _ = design_of(load_sweep(args.sweep, for_sensitivity=True), args.method, n)
-    out = args.out if args.out is not None else default_out(sw, args.method, n)
+    out = args.out if args.out is not None else default_out(folder_name(sw, args.method, n), stamped=False)
     try:
         with warnings.catch_warnings():  # printed by report_parts() from the manifest
             warnings.simplefilter("ignore", UserWarning)
@@ -48,7 +54,7 @@ def sensitivity_command(args) -> int:
                               measures=args.measures, chunk=args.chunk,
                               command=command_line(args, "sensitivity"))
     except KeyboardInterrupt:
-        return interrupted(out, *_counts(out))
+        return interrupted(out, *saved_counts(out))
     print(ranking_table(res.indices))
     skipped = res.manifest["sensitivity"]["skipped"]
     if skipped:
@@ -56,5 +62,5 @@ def sensitivity_command(args) -> int:
     print()
 
     status = report_parts(res.manifest, res.folder, res.runs[res.runs["status"] != "ok"], 0, True)
-    print(f"indices: {res.folder}/indices.csv, chart: {res.folder}/indices.png")
+    print(f"indices: {res.folder}/{INDICES}, chart: {res.folder}/{INDICES_CHART}")
     return status

@@ -9,11 +9,15 @@ interrupted (the finished runs are kept).
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.run.evaluators import DaskEvaluator
+from sim.run.sweep import execute, load_sweep, read_index
+from sim.storage.layout import DESIGN, FAILED, INDEX, MANIFEST, PARTS, POINTS, RUNS, default_out
 
 
 def add_parser(sub):
@@ -45,8 +49,6 @@ def check_execution_options(args):
     if args.chunk < 1:
         problems.append(f"--chunk: expected an integer >= 1, got {args.chunk}")
     if args.scheduler is not None:
-        from sim.run.evaluators import DaskEvaluator
-
         try:
             DaskEvaluator.check_address(args.scheduler)
         except UserError as err:
@@ -76,28 +78,23 @@ def interrupted(folder, done: int | None, total: int | None) -> int:
 
 
 def sweep_command(args) -> int:
-    from sim.run.sweep import default_out, execute, load_sweep
-
     check_execution_options(args)
     sw = load_sweep(args.sweep)
-    out = args.out if args.out is not None else default_out(sw)
+    out = args.out if args.out is not None else default_out(sw.name, stamped=False)
     try:
         with warnings.catch_warnings():  # printed by report() from the manifest
             warnings.simplefilter("ignore", UserWarning)
             res = execute(sw, out=out, workers=args.workers, scheduler=args.scheduler, chunk=args.chunk,
                           command=command_line(args, "sweep"))
     except KeyboardInterrupt:
-        return interrupted(out, *_counts(out))
+        return interrupted(out, *saved_counts(out))
     return report(res)
 
 
-def _counts(folder):
-    from sim.run.sweep import read_index
-
+def saved_counts(folder):
+    """(runs done, runs in total) of a sweep folder, from its manifest (total None if unreadable)."""
     try:
-        import json
-
-        m = json.loads((Path(folder) / "manifest.json").read_text())
+        m = json.loads((Path(folder) / MANIFEST).read_text())
         return m["runs"]["done"], m["runs"]["total"]
     except (OSError, ValueError, KeyError):
         return len(read_index(folder)), None
@@ -115,16 +112,15 @@ def report_parts(m: dict, folder, failed, not_run: int, complete: bool) -> int:
     print(f"{m['sweep']}: {r['done']} of {r['total']} runs done ({r['ok']} ok, {r['failed']} failed); this session ran "
           f"{s['ran']} in {s['wall_time_s']:.1f} s on {s['workers']} worker(s) ({s['evaluator']})"
           + (f", {s['done_before']} were done before" if s.get("done_before") else ""))
-    files = (["runs.parquet", "points.csv", "design.csv", "index.jsonl", "manifest.json"] if complete
-             else ["parts/", "design.csv", "index.jsonl", "manifest.json"])
+    files = ([RUNS, POINTS, DESIGN, INDEX, MANIFEST] if complete else [f"{PARTS}/", DESIGN, INDEX, MANIFEST])
     if r["failed"]:
-        files.append("failed.csv")
+        files.append(FAILED)
     print(f"wrote {folder}/ ({', '.join(files)})")
     status = 0
     if r["failed"]:
         first = failed.iloc[0]
         print(f"trustsim: {r['failed']} run(s) failed, e.g. run {first['run']} (point {first['point']}, "
-              f"{first['policy']}, replicate {first['replicate']}): {first['error']}; see {folder}/failed.csv",
+              f"{first['policy']}, replicate {first['replicate']}): {first['error']}; see {folder}/{FAILED}",
               file=sys.stderr)
         status = 1
     if not_run:

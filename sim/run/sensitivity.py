@@ -10,7 +10,7 @@ The parameters of the sweep file (their ranges, or lists of values) are the fact
 scrambled Sobol' sequence, ``n * (D + 2)`` points without second-order indices; ``n`` a power of
 2) or ``SALib.sample.morris.sample`` (``n`` trajectories, ``n * (D + 1)`` points). SALib samples
 the unit cube and each factor maps [0, 1] to its values as a Latin hypercube does
-(:meth:`sim.run.sweep.Factor.from_unit`): uniform on a range, uniform among the integers of an
+(:meth:`sim.scenario.designs.Factor.from_unit`): uniform on a range, uniform among the integers of an
 integer range or the items of a list. Every point runs every policy and replicate through the
 sweep machinery (:func:`sim.run.sweep.execute`: any evaluator, streamed to disk, resumable); the
 replicates of a point are averaged, and the analysis (``SALib.analyze.sobol`` /
@@ -37,7 +37,6 @@ the exact indices of the Ishigami function.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 from dataclasses import dataclass
@@ -48,7 +47,11 @@ import pandas as pd
 
 from sim.errors import UserError
 from sim.results.summary import RATIO
-from sim.run.sweep import Sweep, _atomic_write, _frame_from_unit, execute, load_sweep
+from sim.run.sweep import execute
+from sim.scenario.designs import frame_from_unit
+from sim.scenario.sweepfile import Sweep, load_sweep
+from sim.storage.layout import INDICES, INDICES_CHART, default_out
+from sim.storage.sweepstore import atomic_write, write_manifest
 
 METHODS = ("sobol", "morris")
 DEFAULT_N = {"sobol": 32, "morris": 10}
@@ -116,7 +119,7 @@ def design_of(sw: Sweep, method: str, n: int) -> tuple[Sweep, np.ndarray]:
     unit = sample_unit(sw, method, n, seed)
     design = {"kind": method, "n": n, "seed": seed, "common_seeds": sw.common_seeds,
               **({"num_levels": MORRIS_LEVELS} if method == "morris" else {"calc_second_order": False})}
-    return sw.with_points(_frame_from_unit(sw.factors, unit), design), unit
+    return sw.with_points(frame_from_unit(sw.factors, unit), design), unit
 
 
 # ---------------------------------------------------------------------------------- analysis
@@ -244,13 +247,14 @@ def plot_indices(indices: pd.DataFrame, path, measures=None) -> Path | None:
                  f"({indices['n_points'].iloc[0]} points; bars: 95% bootstrap intervals)", fontsize=10)
     fig.tight_layout()
     path = Path(path)
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     return path
 
 
 # ---------------------------------------------------------------------------------- the API
-def default_out(sw: Sweep, method: str, n: int, root="results") -> Path:
-    return Path(root) / f"{sw.name}-{method}-n{n}"
+def folder_name(sw: Sweep, method: str, n: int) -> str:
+    """The default results folder's name: ``<name>-<method>-n<N>`` (under results/)."""
+    return f"{sw.name}-{method}-n{n}"
 
 
 def sensitivity(source, method: str = "sobol", n: int | None = None, *, model=None, workers: int | None = None,
@@ -268,7 +272,7 @@ def sensitivity(source, method: str = "sobol", n: int | None = None, *, model=No
     sw, unit = design_of(sw, method, n)
     if measures is not None and isinstance(measures, str):
         measures = [m.strip() for m in measures.split(",") if m.strip()]
-    folder = Path(out) if out is not None else default_out(sw, method, n)
+    folder = Path(out) if out is not None else default_out(folder_name(sw, method, n), stamped=False)
     info = {"method": method, "n": n, "points": sw.n_points, "confidence": confidence, "resamples": resamples,
             "sampler": f"SALib.sample.{method}.sample", "analyzer": f"SALib.analyze.{method}.analyze"}
     res = execute(sw, out=folder, workers=workers, scheduler=scheduler, evaluator=evaluator, progress=progress,
@@ -278,13 +282,12 @@ def sensitivity(source, method: str = "sobol", n: int | None = None, *, model=No
                         f"({res.not_run} could not run); run the same command again to finish them")
     outputs, skipped = outputs_of(res.points, sw, measures)
     indices = analyze(sw, method, unit, outputs, seed=sw.design["seed"], confidence=confidence, resamples=resamples)
-    _atomic_write(folder / "indices.csv", lambda p: indices.to_csv(p, index=False))
-    chart = plot_indices(indices, folder / "indices.png") if plot else None
+    atomic_write(folder / INDICES, lambda p: indices.to_csv(p, index=False))
+    chart = plot_indices(indices, folder / INDICES_CHART) if plot else None
     manifest = dict(res.manifest)
     manifest["sensitivity"] = {**info, "skipped": skipped, "failed_runs": int(manifest["runs"]["failed"]),
                                "outputs": len(outputs), "chart": None if chart is None else chart.name}
-    _atomic_write(folder / "manifest.json",
-                  lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str) + "\n"))
+    write_manifest(folder, manifest)
     return SensitivityResults(indices=indices, runs=res.runs, points=res.points, folder=folder, manifest=manifest)
 
 
