@@ -30,7 +30,7 @@ def add_parser(sub):
 def validate(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers: expected a positive integer, got {args.workers}")
-    from sim.validation import run_validation
+    from sim.validation import run_validation  # loads scipy.stats (about a second): only for this command
 
     command = "trustsim validate" + (" --quick" if args.quick else "") + (f" --out {args.out}" if args.out else "")
     report = run_validation(quick=args.quick, workers=args.workers, out=args.out, command=command, reuse=args.reuse)

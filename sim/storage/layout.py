@@ -7,8 +7,9 @@ One run of a preset (``trustsim run --preset``): :data:`TIMESERIES`, :data:`MAPS
 Sweep folder (:mod:`sim.run.sweep`): :data:`SWEEP_META`, :data:`DESIGN`, :data:`PARTS`/,
 :data:`TIMESERIES_PARTS`/, :data:`INDEX`, :data:`MANIFEST`, :data:`RUNS`, :data:`POINTS`,
 :data:`FAILED`, :data:`LOCK`; a sensitivity folder adds :data:`INDICES` and :data:`INDICES_CHART`.
-Validation folder (:mod:`sim.validation`): :data:`VALIDATION_RUNS` and :data:`VALIDATION_ARRAYS`
-(the saved simulations), next to the report.
+Validation folder (:mod:`sim.validation`): the report (:data:`VALIDATION_MD`, :data:`VALIDATION_JSON`,
+:data:`VALIDATION_CSV`, :data:`VALIDATION_SECTION`, :data:`FIGURES`/) and the saved simulations
+(:data:`VALIDATION_RUNS`, :data:`VALIDATION_ARRAYS`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ INDICES_CHART = "indices.png"
 
 VALIDATION_RUNS = "runs.json"
 VALIDATION_ARRAYS = "runs.npz"
+VALIDATION_JSON = "validation.json"
+VALIDATION_MD = "validation.md"
+VALIDATION_CSV = "validation.csv"
+VALIDATION_SECTION = "section.html"
+FIGURES = "figures"
 
 
 def default_out(name: str, *, stamped: bool = True, root=RESULTS_ROOT) -> Path:

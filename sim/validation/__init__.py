@@ -26,7 +26,7 @@ from sim.core.params import Params
 from sim.errors import UserError
 from sim.run.evaluators import available_cores, each_result, make_evaluator
 from sim.storage.folders import check_new_folder, new_folder, write_json
-from sim.storage.layout import VALIDATION_ARRAYS, VALIDATION_RUNS, default_out
+from sim.storage.layout import FIGURES, VALIDATION_ARRAYS, VALIDATION_JSON, VALIDATION_RUNS, default_out
 from sim.storage.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
 from sim.validation.core import Check, CheckResult, RunSpec, find_outbursts, simulate
@@ -108,6 +108,31 @@ def load_runs(folder) -> dict:
     return runs
 
 
+def simulate_all(specs, runs: dict, workers: int | None, tick) -> tuple[dict, int]:
+    """Simulate ``specs`` (through the run layer's one evaluator loop) into ``runs``; returns the
+    runs that failed ({spec: exception}) and the number of workers. ``tick(done)`` after each."""
+    errors = {}
+    with make_evaluator(workers) as ev:
+        for done, (_, spec, res) in enumerate(each_result(simulate, specs, ev), start=1):
+            if isinstance(res, BaseException):
+                errors[spec] = res
+            else:
+                runs[spec] = res
+            tick(done)
+        return errors, ev.workers
+
+
+def _earlier_timings(reuse) -> dict | None:
+    """How the reused runs were simulated (from the earlier validation.json), or None."""
+    if reuse is None or not (Path(reuse) / VALIDATION_JSON).is_file():
+        return None
+    old = json.loads((Path(reuse) / VALIDATION_JSON).read_text())
+    return old.get("simulated_in") or {
+        **{k: old.get(k) for k in ("started", "wall_time_s", "simulation_cpu_s", "load_average_start",
+                                   "load_average_end", "workers", "cores", "runs")},
+        "git_commit": old.get("provenance", {}).get("git_commit")}
+
+
 def run_validation(quick: bool = False, workers: int | None = None, out: str | Path | None = None,
                    progress=True, config: SuiteConfig | None = None, command: str | None = None,
                    reuse: str | Path | None = None) -> dict:
@@ -121,30 +146,13 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     out = check_new_folder(Path(out) if out is not None else default_out(f"validation-{cfg.mode}"))
     started, t0, load0 = now_iso(), time.perf_counter(), _load()
     checks = build_checks(cfg)
-    wanted = {}
-    for c in checks:
-        for s in c.specs(cfg):
-            wanted.setdefault(s, None)
+    wanted = dict.fromkeys(s for c in checks for s in c.specs(cfg))
     cached = load_runs(reuse) if reuse is not None else {}
-    earlier = None
-    if reuse is not None and (Path(reuse) / "validation.json").is_file():
-        old = json.loads((Path(reuse) / "validation.json").read_text())
-        earlier = old.get("simulated_in") or {
-            **{k: old.get(k) for k in ("started", "wall_time_s", "simulation_cpu_s", "load_average_start",
-                                       "load_average_end", "workers", "cores", "runs")},
-            "git_commit": old.get("provenance", {}).get("git_commit")}
+    earlier = _earlier_timings(reuse)
     runs = {s: cached[s] for s in wanted if s in cached}
     specs = sorted((s for s in wanted if s not in runs), key=lambda s: -s.cost)
-    errors = {}
     tick = _progress_printer(len(specs)) if progress is True else (progress or (lambda done: None))
-    with make_evaluator(workers) as ev:
-        n_workers = ev.workers
-        for done, (_, spec, res) in enumerate(each_result(simulate, specs, ev), start=1):
-            if isinstance(res, BaseException):
-                errors[spec] = res
-            else:
-                runs[spec] = res
-            tick(done)
+    errors, n_workers = simulate_all(specs, runs, workers, tick)
     if reuse is not None:
         print(f"validate: reused {len(runs) - (len(specs) - len(errors))} saved runs from {reuse}", file=sys.stderr)
     sim_wall = sum(r["seconds"] for r in runs.values())
@@ -154,7 +162,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         print(f"validate: {len(errors)} of {len(specs)} runs failed; first error: {first!r}", file=sys.stderr)
     results = {}
     with new_folder(out) as tmp:
-        figdir = tmp / "figures"
+        figdir = tmp / FIGURES
         figdir.mkdir()
         for c in checks:
             needed = c.specs(cfg)
