@@ -419,3 +419,178 @@ def test_the_students_guide_lists_every_rule_with_its_signature_and_every_hook_p
         assert f"`{rule_signature(name)}`" in guide, name
     for point in HOOK_POINTS:
         assert f"`{point}`" in guide, point
+
+
+# ------------------------------------------------------------------ checked rule outputs (sim.core.plugins.guard_model)
+MODEL_WIRED = "guard_model" in inspect.getsource(__import__("sim.core.model", fromlist=["_"]))
+needs_model_wiring = pytest.mark.xfail(not MODEL_WIRED, run=False,
+                                       reason="TrustModel.__init__ does not call guard_model yet (lead: wire it in)")
+
+
+def guarded(plugin_or_rules=None, hooks=None, preset="mixed", seed=1):
+    """A small model whose rules and hooks are replaced, then guarded as TrustModel does once
+    wired (guard_model is idempotent, so this also works after the wiring)."""
+    from sim.core.plugins import guard_model
+
+    rules = getattr(plugin_or_rules, "rules", plugin_or_rules) or {}
+    hooks = getattr(plugin_or_rules, "hooks", None) or hooks or {}
+    m = TrustModel(preset=preset, rng=seed, **SMALL)
+    for name, fn in rules.items():
+        setattr(m.rules, name, fn)
+    for point, fns in hooks.items():
+        m.hooks[point] = list(fns)
+    guard_model(m)
+    return m
+
+
+BAD_OUTPUTS = [
+    ("report_probability", "trust, p", "return trust * 43.7", "values outside [0, 1]"),
+    ("report_probability", "trust, p", "return 0.5", "returned a scalar 0.5"),
+    ("report_probability", "trust, p", "return None", "returned None"),
+    ("report_probability", "trust, p", "return trust[:-1]", "expected shape"),
+    ("report_probability", "trust, p", "return np.stack([trust, trust])", "expected shape"),
+    ("trust_after_memory", "trust, baseline, p", "return trust * np.nan", "returned NaN"),
+    ("trust_after_memory", "trust, baseline, p", "return trust + np.inf", "returned inf"),
+    ("trust_after_memory", "trust, baseline, p", "return (trust > 2).astype(int)", "expected floating-point"),
+    ("trust_after_memory", "trust, baseline, p", "return trust.astype(str)", "expected floating-point"),
+    ("becomes_active", "grievance, risk_aversion, arrest_prob, threshold",
+     "return (grievance - risk_aversion * arrest_prob > threshold).astype(float)", "expected booleans"),
+    ("jail_terms", "rng, n, p", "return np.full(n, 2.5)", "expected integers >= 0"),
+    ("jail_terms", "rng, n, p", "return np.full(n, -1)", "negative"),
+    ("grievance", "hardship, legitimacy", "raise RuntimeError('boom')", "RuntimeError: boom"),
+    ("awareness_after_step", "level, reach, p", "return np.array([level, level])", "expected a single number"),
+    ("effective_threshold", "awareness, p", "return float('nan')", "returned NaN"),
+]
+
+
+@pytest.mark.parametrize("name, params, body, needle", BAD_OUTPUTS, ids=[f"{r[0]}:{r[3]}" for r in BAD_OUTPUTS])
+def test_a_bad_rule_output_is_one_line_naming_file_rule_step_and_problem(tmp_path, name, params, body, needle):
+    path = write(tmp_path, f"""
+        import numpy as np
+        from sim.core.plugins import rule
+
+        @rule
+        def {name}({params}):
+            {body}
+        """)
+    plugin = load_plugin(path)
+    with pytest.raises(UserError) as err:
+        m = guarded(plugin, preset="social-support")    # awareness and support in play
+        m.run(5)
+    (line,) = err.value.problems
+    assert line.startswith("my_rules.py") and f"rule {name} at " in line and needle in line, line
+    assert "\n" not in line
+    if "raise" in body:
+        assert line.startswith("my_rules.py line 6 (in grievance)")
+
+
+def test_a_failing_hook_is_one_line(tmp_path):
+    path = write(tmp_path, """
+        from sim.core.plugins import hook
+
+        @hook("step_end")
+        def note(model):
+            return {}["missing"]
+        """)
+    m = guarded(load_plugin(path))
+    with pytest.raises(UserError) as err:
+        m.run(2)
+    assert err.value.problems == ["my_rules.py line 5 (in note): hook note at step_end at step 1: KeyError: 'missing'"]
+
+
+def test_after_a_failed_step_the_model_refuses_to_step_again():
+    fail = []
+
+    def grievance(hardship, legitimacy):
+        if fail:
+            raise ValueError("late failure")
+        return hardship * (1.0 - legitimacy)
+
+    m = guarded({"grievance": grievance})
+    m.run(1)
+    fail.append(True)
+    with pytest.raises(UserError, match="late failure"):
+        m.run(3)
+    steps, rows = m.steps, len(m._rows)
+    for _ in range(2):
+        with pytest.raises(UserError, match=r"^the model cannot step again: step \d+ failed \(UserError: "):
+            m.step()
+    assert (m.steps, len(m._rows)) == (steps, rows)
+
+
+def test_default_rules_are_not_wrapped_and_good_plugins_pass_unchanged(tmp_path):
+    m = guarded()
+    assert all(getattr(m.rules, n) is getattr(default_rules, n) for n in default_rules.RULE_NAMES)
+    import ast
+
+    source = Path(default_rules.__file__).read_text()
+    imports = [ast.get_source_segment(source, node) for node in ast.parse(source).body
+               if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "module", None) != "__future__"]
+    parts = [*imports, "from sim.core.plugins import rule", ""]
+    for name in default_rules.RULE_NAMES:
+        parts += ["@rule", textwrap.dedent(inspect.getsource(getattr(default_rules, name))), ""]
+    plugin = load_plugin(write(tmp_path, "\n".join(parts), "copy_of_rules.py"))
+    for preset in ("mixed", "social-support", "epstein-run1"):
+        checked = guarded(plugin, preset=preset)
+        assert all(type(getattr(checked.rules, n)).__name__ == "_CheckedRule" for n in default_rules.RULE_NAMES)
+        pd.testing.assert_frame_equal(checked.run(20).results, guarded(preset=preset).run(20).results)
+
+
+def test_every_rule_declares_what_it_returns():
+    from sim.core.plugins import RULE_OUTPUTS
+
+    missing = [n for n in default_rules.RULE_NAMES if n not in RULE_OUTPUTS]
+    assert not missing, f"add these rules to sim.core.plugins.RULE_OUTPUTS: {missing}"
+    for name, (shape_from, _kind) in RULE_OUTPUTS.items():
+        if name in default_rules.RULE_NAMES and shape_from != "n":
+            assert set(shape_from) <= set(inspect.signature(getattr(default_rules, name)).parameters), name
+
+
+@pytest.mark.parametrize("rules, needle", [
+    ({"grievance": 5}, "rules.grievance: expected a function grievance(hardship, legitimacy), got 5 (int)"),
+    ({"grievance": lambda h: h}, "rules.grievance: expected a function grievance(hardship, legitimacy), got"),
+    ({"x": 5}, "x: unknown rule"),
+])
+def test_check_rules_refuses_bad_rule_dicts_before_any_step(rules, needle):
+    from sim.core.params import ParamError
+    from sim.core.plugins import check_rules
+
+    with pytest.raises(ParamError) as err:
+        check_rules(rules)
+    assert err.value.problems[0].startswith(needle)
+
+
+@needs_model_wiring
+@pytest.mark.parametrize("rules", [{"grievance": 5}, {"x": 5}, {"report_probability": "clip"}])
+def test_a_bad_rules_dict_fails_when_the_model_is_built(rules):
+    from sim.core.params import ParamError
+
+    with pytest.raises(ParamError):
+        TrustModel(preset="mixed", rng=1, rules=rules, **SMALL)
+
+
+@needs_model_wiring
+def test_trust_model_checks_plugin_outputs_itself(tmp_path):
+    path = write(tmp_path, """
+        from sim.core.plugins import rule
+
+        @rule
+        def report_probability(trust, p):
+            return trust * float("nan")
+        """)
+    plugin = load_plugin(path)
+    with pytest.raises(UserError, match=r"^my_rules.py: rule report_probability at step \d+: returned NaN"):
+        run(plugin, steps=10)
+
+
+def test_check_plugin_stops_a_looping_plugin_at_its_time_limit(tmp_path):
+    path = write(tmp_path, """
+        from sim.core.plugins import rule
+
+        @rule
+        def grievance(hardship, legitimacy):
+            while True:
+                pass
+        """)
+    with pytest.raises(UserError, match=r"run exceeded its time limit of 0.5 s"):
+        check_plugin(load_plugin(path), time_limit=0.5)

@@ -413,13 +413,17 @@ def _when(ref) -> str:
     return " at set-up" if step == 0 else f" at step {step}"
 
 
-def _raised(err: BaseException, path: str | None) -> str:
-    line = ""
+def _where(err: BaseException, file: str, path: str | None) -> str:
+    """``file line N (in function)`` of the deepest frame of ``err`` in the plug-in's file."""
     if path is not None:
         frames = [f for f in traceback.extract_tb(err.__traceback__) if f.filename == path]
         if frames:
-            line = f" (line {frames[-1].lineno})"
-    return f"raised {type(err).__name__}: {_one_line(err)}{line}"
+            return f"{file} line {frames[-1].lineno} (in {frames[-1].name})"
+    return file
+
+
+def _raised(err: BaseException) -> str:
+    return f"{type(err).__name__}: {_one_line(err)}"
 
 
 class _CheckedRule:
@@ -442,7 +446,8 @@ class _CheckedRule:
         except (UserError, ParamError):
             raise
         except Exception as err:  # the plug-in's code failed: one line, where and what
-            raise UserError(f"{self.file}: rule {self.name}{_when(self.ref)}: {_raised(err, self.path)}") from err
+            raise UserError(f"{_where(err, self.file, self.path)}: rule {self.name}{_when(self.ref)}: "
+                            f"{_raised(err)}") from err
         problem = self._problem(out, args)
         if problem:
             raise UserError(f"{self.file}: rule {self.name}{_when(self.ref)}: {problem}")
@@ -570,8 +575,8 @@ class _CheckedHook:
         except (UserError, ParamError):
             raise
         except Exception as err:
-            raise UserError(f"{self.file}: hook {self.__name__} at {self.point}{_when(self.ref)}: "
-                            f"{_raised(err, self.path)}") from err
+            raise UserError(f"{_where(err, self.file, self.path)}: hook {self.__name__} at {self.point}"
+                            f"{_when(self.ref)}: {_raised(err)}") from err
 
 
 def _refuse_steps_after_failure(model) -> None:
