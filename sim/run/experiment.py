@@ -59,7 +59,6 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +75,6 @@ from sim.results.summary import per_replicate, summarise  # noqa: F401 -- per_re
 from sim.run.evaluators import Evaluator, each_result, evaluator_for
 from sim.run.single import RunSpec, run_spec, run_timed
 from sim.scenario.files import Scenario, load_scenario
-from sim.storage.layout import default_out  # noqa: F401 -- sim/commands/compare.py imports it from here
 from sim.storage.provenance import now_iso, provenance
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "experiments" / "compare-policies.toml"
@@ -269,12 +267,3 @@ def comparison(scenario=None, replicates: int | None = None, steps: int | None =
     overrides = {"replicates": replicates, "steps": steps, "seed": seed}
     return execute(scenario, workers, overrides={k: v for k, v in overrides.items() if v is not None},
                    progress=progress, evaluator=evaluator, command=command)
-
-
-def __getattr__(name: str):
-    # TRANSITIONAL, to remove once sim/commands/compare.py (not owned by the run layer) imports
-    # `compare` from sim.api: that command still does `from sim.run.experiment import compare`
-    # and needs a Results (with .save). Resolved on use, so the run layer imports nothing above it.
-    if name == "compare":
-        return import_module("sim.api").compare
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
