@@ -22,14 +22,13 @@ import argparse
 import importlib
 import os
 import pkgutil
-import re
 import signal
 import sys
 import threading
 import traceback
 
 from sim.core.params import ParamError
-from sim.errors import UserError
+from sim.errors import UserError, safe_text
 
 EXIT_USER_ERROR = 2
 EXIT_BUG = 1
@@ -37,8 +36,6 @@ EXIT_INTERRUPTED = 130          # 128 + SIGINT
 EXIT_TERMINATED = 143           # 128 + SIGTERM
 DEBUG_ENV = "TRUSTSIM_DEBUG"
 
-# C0/C1 controls (newline, escape, ...) and the bidi controls U+202A-U+202E, U+2066-U+2069, U+200E/F, U+061C
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class Parser(argparse.ArgumentParser):
@@ -52,8 +49,7 @@ class Terminated(KeyboardInterrupt):
 
 def one_line(text) -> str:
     """``text`` on one line with control and bidi characters escaped (``\\u202e``)."""
-    s = " ".join(str(text).split())
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+    return safe_text(" ".join(str(text).split()))
 
 
 def build_parser() -> Parser:

@@ -760,3 +760,110 @@ def test_parameter_names_used_by_the_fuzz_are_real():
     assert set(SMALL_GRID) <= set(Params.names())
     assert {"polices", "widht"} & set(Params.names()) == set() and set(UNKNOWN_KEYS) - set(TOP_KEYS)
     assert limits.MAX_TOML_DEPTH == MAX_TOML_DEPTH
+
+
+# ================================================================== workers die with their parent (case 9)
+PARENT = """
+import os, sys, time
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from sim.core.timelimit import exit_with_parent
+
+
+def pid(_):
+    time.sleep(0.2)
+    return os.getpid()
+
+
+if __name__ == "__main__":
+    ex = ProcessPoolExecutor(2, mp_context=mp.get_context("forkserver"), initializer=exit_with_parent,
+                             initargs=(os.getpid(), 0.2))
+    print(" ".join(str(p) for p in sorted(set(ex.map(pid, range(6))))), flush=True)
+    time.sleep(600)
+"""
+
+
+def _gone(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_pool_workers_exit_when_their_parent_is_killed_9(tmp_path):
+    script = tmp_path / "parent.py"
+    script.write_text(PARENT)
+    p = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=ROOT,
+                         start_new_session=True)
+    try:
+        workers = [int(x) for x in p.stdout.readline().split()]
+        assert workers and all(not _gone(w) for w in workers)
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(_gone(w) for w in workers):
+            time.sleep(0.1)
+        assert all(_gone(w) for w in workers), "workers outlived their killed parent"
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_exit_with_parent_tells_a_live_process_from_a_dead_or_reused_pid():
+    from sim.core.timelimit import _start_time
+
+    assert _start_time(os.getpid()) is not None and _start_time(os.getpid()) == _start_time(os.getpid())
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    assert _start_time(child.pid) is None
+
+
+# ================================================================== corrupt sweep parts (case 10)
+def test_a_corrupt_part_is_set_aside_with_one_line_and_good_parts_are_read(tmp_path):
+    import pandas as pd
+
+    from sim.storage.guard import read_part_or_set_aside
+
+    parts, ts = tmp_path / "parts", tmp_path / "timeseries"
+    parts.mkdir()
+    ts.mkdir()
+    pd.DataFrame({"run": [0, 1], "status": ["ok", "ok"]}).to_parquet(parts / "part-good.parquet")
+    (parts / "part-random.parquet").write_bytes(os.urandom(3000))
+    (parts / "part-empty.parquet").write_bytes(b"")
+    good = parts / "part-good.parquet"
+    (parts / "part-truncated.parquet").write_bytes(good.read_bytes()[:-40])
+    pd.DataFrame({"other": [1]}).to_parquet(parts / "part-nocolumn.parquet")
+    (ts / "part-random.parquet").write_bytes(b"x")
+    table, note = read_part_or_set_aside(good, columns=["run", "status"])
+    assert note is None and table.column("run").to_pylist() == [0, 1]
+    for name in ("part-random", "part-empty", "part-truncated", "part-nocolumn"):
+        table, note = read_part_or_set_aside(parts / f"{name}.parquet", columns=["run", "status"],
+                                             companions=[ts / f"{name}.parquet"])
+        assert table is None and "\n" not in note, name
+        assert note.startswith(f"parts/{name}.parquet: unreadable Parquet part (") and "will run again" in note
+        assert not (parts / f"{name}.parquet").exists() and (parts / f"{name}.parquet.corrupt").exists()
+    assert (ts / "part-random.parquet.corrupt").exists() and not (ts / "part-random.parquet").exists()
+    assert sorted(p.name for p in parts.glob("part-*.parquet")) == ["part-good.parquet"]   # never read again
+
+
+# ================================================================== text shown to users (case 16)
+def test_safe_text_escapes_bidi_and_control_characters():
+    from sim.errors import has_unsafe_text, safe_text
+
+    spoof = "budget\u202e\u2066 cut\u2069\u202c\u200f\u061c\x1b[2J"
+    shown = safe_text(spoof)
+    assert shown == "budget\\u202e\\u2066 cut\\u2069\\u202c\\u200f\\u061c\\u001b[2J"
+    assert not has_unsafe_text(shown) and has_unsafe_text(spoof)
+    assert safe_text("a\nb\tc", keep_newlines=True) == "a\nb\tc" and safe_text("a\nb") == "a\\u000ab"
+    assert safe_text("Grüße, 信任, émigré") == "Grüße, 信任, émigré"
+
+
+def test_case_clashes_of_policy_names():
+    from sim.scenario.limits import case_clashes
+
+    assert case_clashes(["Mixed", "reactive", "mixed", "MIXED", "Straße", "STRASSE", 3]) == [(0, 2), (0, 3), (4, 5)]
+    assert case_clashes(["a", "b"]) == []

@@ -133,3 +133,61 @@ def _async_timer(seconds: float):
             if state["fired"]:
                 # the exception may still be pending if the block ended just as it fired: clear it
                 _set_async_exc(target, None)
+
+
+# ------------------------------------------------------------------ worker processes die with their parent
+def exit_with_parent(parent_pid: int, every: float = 0.5) -> None:
+    """Worker-process initializer: end this process soon (within ``every`` seconds) after the
+    process ``parent_pid`` has died, even by ``kill -9``, so that killed sweeps leave no workers
+    behind (issue 15, case 9). Use it as
+    ``ProcessPoolExecutor(..., initializer=exit_with_parent, initargs=(os.getpid(),))``.
+
+    A daemon thread checks that ``parent_pid`` is still the same live process (its start time, so
+    a reused pid does not count; a zombie counts as dead) and otherwise calls ``os._exit(1)``:
+    the run in flight is lost, as it would be with its parent. Workers of a process pool are
+    children of the forkserver, not of the main process, so ``getppid`` and ``PR_SET_PDEATHSIG``
+    would not see the main process die; the pid is passed explicitly."""
+    import os
+
+    started = _start_time(parent_pid)
+    if started is None:          # already gone
+        os._exit(1)
+
+    def watch():
+        while True:
+            time.sleep(every)
+            if _start_time(parent_pid) != started:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="trustsim-exit-with-parent", daemon=True).start()
+
+
+def _start_time(pid: int):
+    """A token that identifies the live process ``pid`` (its start time), or None if it is gone
+    or a zombie. Linux: /proc; elsewhere: psutil if installed, else whether the pid exists."""
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+        fields = stat[stat.rindex(b")") + 2:].split()
+        return None if fields[0] in (b"Z", b"X") else int(fields[19])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        import psutil
+
+        p = psutil.Process(pid)
+        return None if p.status() == psutil.STATUS_ZOMBIE else p.create_time()
+    except ImportError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return 0
+    except Exception:  # noqa: BLE001 -- psutil.NoSuchProcess and friends
+        return None

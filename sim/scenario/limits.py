@@ -21,7 +21,7 @@ from pathlib import Path
 from sim.errors import UserError
 
 __all__ = ["read_toml_bounded", "loads_toml_bounded", "toml_depth", "check_seed", "check_steps",
-           "MAX_TOML_BYTES", "MAX_TOML_DEPTH"]
+           "case_clashes", "MAX_TOML_BYTES", "MAX_TOML_DEPTH"]
 
 MAX_TOML_BYTES = 2 * 2**20
 """Largest scenario or sweep file read (2 MiB; the shipped ones are a few kB)."""
@@ -213,3 +213,20 @@ def check_steps(value, what: str = "--steps", lo: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= MAX_STEPS:
         raise UserError(f"{what}: expected an integer in [{lo}, {MAX_STEPS}], got {value!r}")
     return int(value)
+
+
+# ------------------------------------------------------------------ names unique without regard to case
+def case_clashes(names) -> list[tuple[int, int]]:
+    """Pairs ``(first, later)`` of positions whose names are equal without regard to case (and
+    Unicode case folding), e.g. policies ``Mixed`` and ``mixed``, which would collide in a results
+    folder on a case-insensitive file system and read as the same policy in a report."""
+    seen, clashes = {}, []
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        key = name.casefold()
+        if key in seen:
+            clashes.append((seen[key], i))
+        else:
+            seen[key] = i
+    return clashes

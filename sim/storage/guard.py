@@ -28,7 +28,7 @@ from pathlib import Path
 
 from sim.errors import UserError
 
-__all__ = ["check_output_location", "is_results_folder", "KINDS"]
+__all__ = ["check_output_location", "is_results_folder", "read_part_or_set_aside", "KINDS"]
 
 KINDS = ("folder", "new_folder", "file")
 FORBIDDEN_ROOTS = (Path("/proc"), Path("/sys"))
@@ -168,3 +168,42 @@ def _written_by_trustsim(file: Path) -> bool:
     except OSError:
         return False
     return b'name="generator" content="trustsim' in head
+
+
+# ------------------------------------------------------------------ corrupt sweep parts (issue 15, case 10)
+def read_part_or_set_aside(part, columns=None, companions=()):
+    """Read a sweep's Parquet part; if it is corrupt (empty, truncated, random bytes, missing
+    columns), move it aside (renamed ``<name>.corrupt``, with its ``companions`` such as the
+    time-series part of the same name) so that it is never read again and its runs count as not
+    done, and return ``(None, message)``: one line saying what happened and that the runs will be
+    redone. Otherwise ``(table, None)``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = Path(part)
+    try:
+        table = pq.read_table(part, columns=list(columns) if columns is not None else None)
+        return table, None
+    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+        reason = " ".join(str(err).split())[:160] or type(err).__name__
+    moved = []
+    for p in (part, *map(Path, companions)):
+        if p.exists():
+            target = _aside_name(p)
+            try:
+                os.replace(p, target)
+                moved.append(target.name)
+            except OSError:
+                pass
+    where = f"{part.parent.name}/{part.name}"
+    kept = f"kept as {moved[0]}" if moved else "could not be renamed"
+    return None, (f"{where}: unreadable Parquet part ({reason}); {kept}, its runs will run again")
+
+
+def _aside_name(p: Path) -> Path:
+    target = p.with_name(p.name + ".corrupt")
+    n = 1
+    while target.exists():
+        n += 1
+        target = p.with_name(f"{p.name}.corrupt{n}")
+    return target
