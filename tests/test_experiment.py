@@ -21,8 +21,9 @@ from sim.errors import UserError
 from sim.present.tables import comparison_table
 from sim.results.data import ComparisonData
 from sim.run.experiment import specs_for
-from sim.run.single import RunSpec, build_model, run_spec
+from sim.run.single import RunSpec, build_model, run_model, run_series, run_spec
 from sim.scenario.files import load_scenario, replicate_seed
+from sim.storage.layout import default_out
 
 pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
 
@@ -218,6 +219,32 @@ def test_a_spec_runs_on_its_own_with_the_documented_columns():
     assert list(df.columns[:4]) == ["policy", "replicate", "seed", "step"]
     assert (df.policy == "x").all() and (df.replicate == 4).all() and (df.seed == 99).all()
     assert list(df.step) == [0, 1, 2, 3] and maps["trust"].shape == (20, 20)
+
+
+def test_one_spec_class_serves_scenarios_and_preset_runs_hashable_picklable_read_only():
+    import pickle
+
+    a = RunSpec(seed=3, steps=4, params={"width": 20, "height": 20}, policy="p")
+    b = RunSpec(seed=3, steps=4, params={"height": 20, "width": 20}, policy="p")
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert pickle.loads(pickle.dumps(a)) == a and pickle.loads(pickle.dumps(a)).params["width"] == 20
+    with pytest.raises(TypeError, match="read-only"):
+        a.params["width"] = 30
+    assert RunSpec(seed=3, steps=4, params={"width": 22}) != a
+    # a preset run with overrides is exactly TrustModel(preset, rng, **overrides).run(steps)
+    spec = RunSpec.make("epstein-run1", 5, 6, columns=("active_fraction",), **SMALL)
+    direct = sim.TrustModel("epstein-run1", rng=5, **SMALL).run(6).results
+    pd.testing.assert_frame_equal(run_model(spec).results, direct)
+    assert np.array_equal(run_series(spec)["series"]["active_fraction"], direct["active_fraction"].to_numpy())
+
+
+def test_default_out_is_stamped_and_never_an_existing_folder(tmp_path):
+    first = default_out("x", root=tmp_path)
+    assert first.parent == tmp_path and first.name.startswith("x-") and not first.exists()
+    first.mkdir()
+    second = default_out("x", root=tmp_path)
+    assert second != first and not second.exists() and second.name.startswith(first.name)
+    assert default_out("sweep-a", stamped=False, root=tmp_path) == tmp_path / "sweep-a"
 
 
 # ------------------------------------------------------------------ the CLI
