@@ -1,0 +1,288 @@
+"""Virtual experiments: each mirrors the design of a published study and returns its summary statistics.
+
+Every experiment is a function ``f(values, seed, **settings) -> {statistic: float}``:
+
+- ``values``: the calibrated parameters, ``{name: value}`` (integers may arrive as floats and are rounded);
+  every other parameter keeps its default (or the experiment's preset);
+- ``seed``: an integer; replicate ``r`` of every arm runs with the same model seed (common random
+  numbers), so the difference between arms is the effect of the manipulation, not of the draw;
+- ``settings``: the design of the experiment as written in ``targets.toml`` (grid, burn-in, steps,
+  replicates, ...).
+
+A parameter combination that :class:`sim.core.params.Params` rejects (for example a Beta distribution of
+initial trust that does not exist) returns NaN for every statistic: the fit's distance treats it as
+infinitely far, i.e. the prior is truncated to valid models.
+
+Manipulations that the model has no preset for (one randomised police contact, a procedurally just
+encounter) are applied with a ``after_core`` hook of :class:`sim.core.model.TrustModel`: the hook adds a
+good or bad experience to the chosen citizens' tallies in that step, exactly as the model's own proximity
+contacts do, so trust is updated by the model's own rules.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.core.model import TrustModel
+from sim.core.params import ParamError, Params
+
+ASYMMETRY_CAP = 50.0
+INT_PARAMS = frozenset(n for n in Params.names() if Params.spec(n)["type"] == "int")
+
+
+def model_values(values: dict) -> dict:
+    """``values`` with integer parameters rounded and NumPy scalars as Python numbers."""
+    out = {}
+    for name, value in values.items():
+        value = value.item() if isinstance(value, np.generic) else value
+        out[name] = int(round(value)) if name in INT_PARAMS else float(value) if isinstance(value, (int, float)) \
+            and not isinstance(value, bool) else value
+    return out
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """One model seed per replicate, shared by every arm of the experiment (common random numbers)."""
+    return [int(s.generate_state(1, np.uint64)[0] % 2**62) for s in np.random.SeedSequence(int(seed)).spawn(replicates)]
+
+
+def _params(values: dict, preset: str | None, grid: int, **extra) -> Params | None:
+    try:
+        return Params.build(preset, **{"width": grid, "height": grid, **model_values(values), **extra})
+    except ParamError:
+        return None
+
+
+def _nan(*names) -> dict:
+    return {n: math.nan for n in names}
+
+
+def _log_ratio(a: float, b: float) -> float:
+    """log((a + 0.5) / (b + 0.5)): counts with a continuity correction, finite when a count is zero."""
+    return math.log((a + 0.5) / (b + 0.5))
+
+
+# ------------------------------------------------------------------------------------------ experiments
+def police_elasticity(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, steps: int = 60,
+                      replicates: int = 2, change: float = 0.10, preset: str = "reactive") -> dict:
+    """Elasticity of incidents with respect to the number of officers (Chalfin & McCrary 2018; Levitt).
+
+    Two arms at the same seed: the budget (so the officers bought) cut and raised by ``change`` (+-10%).
+    Incidents are summed over ``steps`` steps after ``burn_in``, over all replicates; the arc elasticity
+    is ``log(I+ / I-) / log(officers+ / officers-)`` with the officers actually employed (whole people)
+    and a continuity correction of 0.5 on the incident counts."""
+    base = _params(values, preset, grid)
+    if base is None:
+        return _nan("elasticity")
+    incidents, officers = {}, {}
+    for sign in (-1, +1):
+        p = _params(values, preset, grid, budget_per_cell=base.budget_per_cell * (1 + sign * change))
+        if p is None:
+            return _nan("elasticity")
+        total = 0
+        for s in replicate_seeds(seed, replicates):
+            m = TrustModel(params=p, rng=s).run(burn_in + steps)
+            total += int(m.results["incidents"].iloc[burn_in + 1:].sum())
+            officers[sign] = len(m.officers)
+        incidents[sign] = total
+    if officers[+1] <= officers[-1] or officers[-1] == 0:
+        return _nan("elasticity")
+    return {"elasticity": _log_ratio(incidents[+1], incidents[-1]) / math.log(officers[+1] / officers[-1])}
+
+
+def community_policing(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, steps: int = 60,
+                       replicates: int = 2, treatment: str = "proximity", control: str = "reactive") -> dict:
+    """Community policing against reactive enforcement at the same budget (Gill et al. 2014).
+
+    Two arms at the same seed: the ``proximity`` and ``reactive`` presets. Over the ``steps`` steps after
+    ``burn_in``: ``legitimacy_gain_sd``, the difference in mean trust (the model's legitimacy), averaged
+    over the window and the replicates, in standard deviations of citizens' trust in the control arm at
+    the end; ``crime_change``, the relative change in incidents ``I_t / I_c - 1`` (continuity 0.5)."""
+    out = {}
+    for arm in (treatment, control):
+        p = _params(values, arm, grid)
+        if p is None:
+            return _nan("legitimacy_gain_sd", "crime_change")
+        trust, incidents, sds = [], 0, []
+        for s in replicate_seeds(seed, replicates):
+            m = TrustModel(params=p, rng=s).run(burn_in + steps)
+            window = m.results.iloc[burn_in + 1:]
+            trust.append(float(window["trust_mean"].mean()))
+            incidents += int(window["incidents"].sum())
+            sds.append(float(np.std(m.legitimacy)))
+        out[arm] = (float(np.mean(trust)), incidents, float(np.mean(sds)))
+    sd = out[control][2]
+    gain = (out[treatment][0] - out[control][0]) / sd if sd > 0 else math.nan
+    return {"legitimacy_gain_sd": gain,
+            "crime_change": math.exp(_log_ratio(out[treatment][1], out[control][1])) - 1.0}
+
+
+class _OneDayContacts:
+    """An ``after_core`` hook: at step ``at``, citizens of ``good`` get one good experience, of ``bad`` one bad
+    one (weight 1, as the model's proximity contacts), before the model updates trust in that step."""
+
+    def __init__(self, at: int, good=(), bad=()):
+        self.at, self.good, self.bad = at, np.asarray(good, np.int64), np.asarray(bad, np.int64)
+
+    def __call__(self, model):
+        if model.steps == self.at:
+            model.tally.good[self.good] += 1.0
+            model.tally.bad[self.bad] += 1.0
+
+
+def _randomised_contacts(p: Params, seed: int, burn_in: int, lag: int, assign) -> tuple[np.ndarray, dict, np.ndarray]:
+    """Run ``burn_in`` steps, then at day 0 (step ``burn_in + 1``) give contacts chosen by
+    ``assign(rng, free_ids, model) -> {arm: (good_ids, bad_ids, members)}``; run ``lag`` more steps.
+    Returns each citizen's change in trust from just before day 0 to ``lag`` days after it (the
+    within-person difference removes the spread of baseline trust) and the arms' members."""
+    m = TrustModel(params=p, rng=seed).run(burn_in)
+    before = m.legitimacy.copy()
+    rng = np.random.default_rng([int(seed), 7919])          # the assignment's own stream: the model's draws stay common
+    free = np.flatnonzero(~m.citizens.jailed)
+    arms = assign(rng, free, m)
+    good = np.concatenate([a[0] for a in arms.values()])
+    bad = np.concatenate([a[1] for a in arms.values()])
+    m.hooks["after_core"].append(_OneDayContacts(m.steps + 1, good, bad))
+    m.run(1 + lag)
+    return m.legitimacy - before, {k: a[2] for k, a in arms.items()}, before
+
+
+def _split(rng, ids, parts: int) -> list[np.ndarray]:
+    return np.array_split(rng.permutation(ids), parts)
+
+
+def _valence(rng, ids, quality: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each contact is good with probability ``quality`` (the model's rule for proximity contacts)."""
+    good = rng.random(len(ids)) < quality
+    return ids[good], ids[~good]
+
+
+def _officer_quality(m) -> float:
+    q = m.quality
+    return float(q.mean()) if len(q) else float(m.p.quality_base)
+
+
+def contact_asymmetry(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, lag: int = 7,
+                      replicates: int = 2, preset: str = "reactive") -> dict:
+    """Impact of a bad police contact relative to a good one (Skogan 2006).
+
+    Free citizens are split at random in three at day 0: one good contact, one bad contact, none
+    (control). ``asymmetry = -(dT_bad - dT_control) / (dT_good - dT_control)`` ``lag`` days later, where dT is
+    the mean within-person change of trust; replicates pooled. Capped at ``ASYMMETRY_CAP`` (also when good
+    contacts do not raise trust but bad ones lower it); NaN when neither moves trust (``trust_step`` 0)."""
+    p = _params(values, preset, grid)
+    if p is None:
+        return _nan("asymmetry")
+
+    def assign(rng, free, m):
+        good, bad, control = _split(rng, free, 3)
+        empty = np.empty(0, np.int64)
+        return {"good": (good, empty, good), "bad": (empty, bad, bad), "control": (empty, empty, control)}
+
+    effects = {"good": [], "bad": []}
+    for s in replicate_seeds(seed, replicates):
+        change, arms, _ = _randomised_contacts(p, s, burn_in, lag, assign)
+        base = change[arms["control"]].mean()
+        effects["good"].append(change[arms["good"]].mean() - base)
+        effects["bad"].append(change[arms["bad"]].mean() - base)
+    good, bad = float(np.mean(effects["good"])), float(np.mean(effects["bad"]))
+    if good > 0:
+        ratio = min(max(-bad / good, 0.0), ASYMMETRY_CAP)
+    else:       # good contacts do nothing (or harm): bad ones weigh "infinitely" more, or neither moves trust
+        ratio = ASYMMETRY_CAP if bad < 0 else math.nan
+    return {"asymmetry": ratio}
+
+
+def door_to_door(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, lag: int = 21,
+                 replicates: int = 2, preset: str = "reactive") -> dict:
+    """One door-to-door contact, measured three weeks later (Peyton, Sierra-Arevalo & Rand 2019).
+
+    Free citizens are randomised at day 0: half receive one contact from an officer (good with the
+    probability of the officers' current procedural quality, the model's rule for proximity contacts),
+    half none. ``effect_sd``: the treated minus control mean change in trust ``lag`` (21) days later, in
+    standard deviations of baseline trust (the study's metric); replicates pooled."""
+    p = _params(values, preset, grid)
+    if p is None:
+        return _nan("effect_sd")
+
+    def assign(rng, free, m):
+        treated, control = _split(rng, free, 2)
+        good, bad = _valence(rng, treated, _officer_quality(m))
+        return {"treated": (good, bad, treated), "control": (np.empty(0, np.int64),) * 2 + (control,)}
+
+    effects = []
+    for s in replicate_seeds(seed, replicates):
+        change, arms, before = _randomised_contacts(p, s, burn_in, lag, assign)
+        sd = float(np.std(before))
+        effects.append((change[arms["treated"]].mean() - change[arms["control"]].mean()) / sd if sd > 0 else math.nan)
+    return {"effect_sd": float(np.mean(effects))}
+
+
+def procedural_justice(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, lag: int = 7,
+                       replicates: int = 2, preset: str = "reactive") -> dict:
+    """A procedurally just encounter against a usual one (Mazerolle et al. 2013).
+
+    Every free citizen has one police encounter at day 0; half at random get it delivered with
+    procedural justice (good for certain: quality 1), half a usual one (good with the officers' current
+    quality). ``lag`` days later: ``confidence_gain_sd``, the difference in mean trust change in SD of
+    baseline trust; ``cooperation_gain``, the difference in the within-person change of the chance of
+    reporting a witnessed incident (the model's cooperation, ``rules.report_probability``), relative to
+    the usual arm's chance before the encounter."""
+    p = _params(values, preset, grid)
+    if p is None:
+        return _nan("confidence_gain_sd", "cooperation_gain")
+
+    def assign(rng, free, m):
+        just, usual = _split(rng, free, 2)
+        good, bad = _valence(rng, usual, _officer_quality(m))
+        return {"just": (just, np.empty(0, np.int64), just), "usual": (good, bad, usual)}
+
+    conf, coop = [], []
+    for s in replicate_seeds(seed, replicates):
+        change, arms, before = _randomised_contacts(p, s, burn_in, lag, assign)
+        sd = float(np.std(before))
+        conf.append((change[arms["just"]].mean() - change[arms["usual"]].mean()) / sd if sd > 0 else math.nan)
+        after = before + change
+
+        (d_just, _), (d_usual, r_usual) = (_reporting_change(before, after, arms[a], p) for a in ("just", "usual"))
+        coop.append((d_just - d_usual) / r_usual if r_usual > 0 else math.nan)
+    return {"confidence_gain_sd": float(np.mean(conf)), "cooperation_gain": float(np.mean(coop))}
+
+
+def _reporting_change(before, after, ids, p) -> tuple[float, float]:
+    """Mean within-person change of the chance of reporting, and its mean before."""
+    from sim.core import rules
+
+    r0 = rules.report_probability(before[ids], p)
+    return float(np.mean(rules.report_probability(after[ids], p) - r0)), float(np.mean(r0))
+
+
+def punctuated_equilibrium(values: dict, seed: int, *, grid: int = 40, steps: int = 500, replicates: int = 1,
+                           preset: str = "epstein-run2", burst: float = 0.05, quiet: float = 0.01) -> dict:
+    """Epstein's (2002) punctuated equilibrium in the rebellion layer (run 2, figs. 3-7).
+
+    One long run of the ``epstein-run2`` preset (every extension off). ``outbursts_per_100``: outbursts
+    per 100 steps, an outburst being a rise of the active fraction above ``burst`` after it was below
+    ``quiet``; ``quiet_share``: the share of steps with the active fraction below ``quiet``. Replicates
+    averaged. The calibrated parameters apply where the preset uses them (none of today's candidates
+    does: trust, incidents and stress are off in Epstein's presets)."""
+    p = _params(values, preset, grid)
+    if p is None:
+        return _nan("outbursts_per_100", "quiet_share")
+    rates, shares = [], []
+    for s in replicate_seeds(seed, replicates):
+        active = TrustModel(params=p, rng=s).run(steps).results["active_fraction"].to_numpy()[1:]
+        count, armed = 0, False
+        for a in active:
+            if a < quiet:
+                armed = True
+            elif a > burst and armed:
+                count, armed = count + 1, False
+        rates.append(100.0 * count / steps)
+        shares.append(float(np.mean(active < quiet)))
+    return {"outbursts_per_100": float(np.mean(rates)), "quiet_share": float(np.mean(shares))}
+
+
+EXPERIMENTS = {f.__name__: f for f in (police_elasticity, community_policing, contact_asymmetry, door_to_door,
+                                       procedural_justice, punctuated_equilibrium)}

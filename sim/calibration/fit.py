@@ -1,0 +1,349 @@
+"""Calibration end to end: screening, ABC-SMC fit (pyabc), posterior predictive, outputs; resumable.
+
+    from sim.calibration.fit import calibrate
+    res = calibrate("results/calibration", quick=True, workers=2)
+    res.posterior          # the last generation's particles with their weights
+    res.diagnostics        # per generation: particles, simulations, acceptance rate, ESS, epsilon, seconds
+    res.predictive         # posterior-predictive statistics of every ready target
+
+Output folder: ``manifest.json`` (provenance, settings, priors, selected parameters, status),
+``screening.csv`` (+ ``screening_points.csv``, ``screening.json``), ``abc.db`` (pyabc's database: every
+generation), ``posterior.parquet`` (last generation: parameters, ``weight``, ``generation``, ``distance``),
+``diagnostics.csv``, ``predictive.csv`` (posterior draws and, for comparison, runs at today's defaults),
+``report.csv`` (each statistic's posterior predictive against its band) and figures (``marginals.png``,
+``pairwise.png``, ``predictive.png``).
+
+Resuming: pyabc writes each generation to ``abc.db`` when it is complete. Running the same command
+again on the same folder reloads the run (``ABCSMC.load(db, id)``) and continues from the last complete
+generation; the screening resumes from its saved points. A folder holding a calibration with other
+settings is refused (one-line error).
+
+Generations run one ``ABCSMC.run(max_nr_populations=1)`` call at a time, so a fresh run and a resumed
+one follow the same code path; the run stops at ``generations`` or when epsilon reaches ``min_epsilon``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.priors import Prior, candidate_names, prior, priors
+from sim.calibration.screening import screen, screening_summary, selected_parameters
+from sim.calibration.simulator import Simulator, StandardisedDistance, evaluate
+from sim.calibration.targets import load_targets
+from sim.errors import UserError
+from sim.storage.provenance import provenance
+
+EXTRA_PACKAGES = ("pyabc", "SALib", "dask", "distributed", "sqlalchemy")
+RUN_MARKER = "manifest.json"
+
+
+@dataclass
+class CalibrationResult:
+    folder: Path
+    manifest: dict
+    screening: pd.DataFrame | None
+    posterior: pd.DataFrame
+    diagnostics: pd.DataFrame
+    predictive: pd.DataFrame
+    report: pd.DataFrame
+
+
+def _versions() -> dict:
+    out = {}
+    for name in EXTRA_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _atomic_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)
+
+
+def check_out(out) -> Path:
+    if out is None or str(out).strip() == "":
+        raise UserError("--out: expected a folder for the calibration's outputs")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--out {folder}: exists and is not a folder")
+    return folder
+
+
+def _parse_params(params) -> list[str] | None:
+    if params is None:
+        return None
+    names = [p.strip() for p in (params.split(",") if isinstance(params, str) else params) if p.strip()]
+    known = candidate_names()
+    bad = [n for n in names if n not in known]
+    if bad or not names:
+        from sim.core.params import unknown_name_message
+
+        what = unknown_name_message(bad[0], known, what="calibration parameter") if bad else "--params: expected names"
+        raise UserError(f"--params: {what} (candidates: {', '.join(known)})")
+    return names
+
+
+def _sampler(workers: int, scheduler: str | None):
+    """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers."""
+    import pyabc
+
+    from sim.run.evaluators import DaskEvaluator, check_workers, make_evaluator
+
+    if scheduler is not None:
+        ev = DaskEvaluator(scheduler, workers)
+        return pyabc.sampler.DaskDistributedSampler(dask_client=ev.client, batch_size=1), ev
+    n = check_workers(workers)
+    if n == 1:
+        return pyabc.sampler.SingleCoreSampler(), make_evaluator(1)
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n), make_evaluator(n)
+
+
+def _quiet_pyabc(verbose: bool):
+    level = logging.INFO if verbose else logging.WARNING
+    for name in ("ABC", "ABC.Sampler", "ABC.Distance", "ABC.Epsilon", "ABC.History", "ABC.Adaptation",
+                 "ABC.Population", "ABC.Acceptor", "ABC.Predictor", "ABC.Transition"):
+        logging.getLogger(name).setLevel(level)
+
+
+def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler: str | None = None,
+              targets=None, params=None, population: int | None = None, generations: int | None = None,
+              seed: int | None = None, command: str | None = None, progress=print, verbose: bool = False,
+              stop_after: int | None = None) -> CalibrationResult:
+    """Screen, fit, check; see the module doc. ``stop_after=k`` stops after generation k (for tests of
+    resuming; the manifest then says ``"status": "stopped"``)."""
+    import pyabc
+
+    folder = check_out(out)
+    spec = load_targets(targets)
+    settings = spec.settings(quick)
+    if seed is not None:
+        settings["seed"] = _positive(seed, "--seed", zero=True)
+    if population is not None:
+        settings["population"] = _positive(population, "--population")
+    if generations is not None:
+        settings["generations"] = _positive(generations, "--generations")
+    fixed_params = _parse_params(params)
+    for t in spec.waiting:
+        progress(f"skipped target {t.id!r} ({t.title}): status {t.status!r}: the model has no such mechanism yet")
+    folder.mkdir(parents=True, exist_ok=True)
+
+    # what makes two runs the same calibration; generations, min_epsilon and predictive_draws may change on a
+    # resume (to extend a run or check it with more draws)
+    extendable = ("generations", "min_epsilon", "predictive_draws")
+    config = {"quick": quick, "targets_file": str(spec.path), "targets_sha256": spec.sha256,
+              "settings": {k: v for k, v in settings.items() if k not in extendable}, "params": fixed_params}
+    manifest_path = folder / RUN_MARKER
+    old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    if old is not None and old.get("config") != config:
+        diff = sorted(k for k in set(config) | set(old.get("config", {}))
+                      if config.get(k) != old.get("config", {}).get(k))
+        raise UserError(f"--out {folder}: holds a calibration with other settings ({', '.join(diff)} differ); "
+                        "use another folder, or the same options to resume it")
+    manifest = old or {"config": config, "created": provenance(), "status": "running", "command": command}
+    manifest.update(versions=_versions(), resumed=old is not None,
+                    stopping={k: settings[k] for k in extendable}, status="running")
+    if old is not None:
+        manifest.setdefault("resumes", []).append({"at": provenance()["created"], "command": command})
+    _quiet_pyabc(verbose)
+    seed_ = int(settings["seed"])
+
+    sampler, evaluator = _sampler(workers, scheduler)
+    try:
+        with evaluator:
+            # 1. screening
+            table = None
+            if fixed_params is None:
+                t0 = time.perf_counter()
+                table = screen(spec, priors(), quick=quick, trajectories=settings["screening_trajectories"],
+                               seed=seed_, select=settings["select"], evaluator=evaluator, folder=folder,
+                               progress=progress)
+                names = selected_parameters(table)
+                manifest["screening"] = {"seconds": round(time.perf_counter() - t0, 1), "selected": names,
+                                         "candidates": candidate_names(), **table.attrs}
+                progress(screening_summary(table))
+            else:
+                names = fixed_params
+            evaluator.close()       # its pool's threads must not be alive while pyabc's sampler forks
+            fitted = [prior(n) for n in names]
+            manifest["parameters"] = [vars(p) for p in fitted]
+            manifest["statistics"] = [{"key": s.key, "band": list(s.band), "role": spec.target(s.target).role}
+                                      for s in spec.statistics()]
+            _atomic_json(manifest_path, manifest)
+
+            # 2. ABC-SMC, one generation per call (fresh and resumed runs alike)
+            stats = spec.statistics("fit")
+            distance = StandardisedDistance(stats)
+            simulator = _PyabcModel(Simulator(spec.fit, quick), names)
+            prior_dist = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in fitted})
+            db = "sqlite:///" + str((folder / "abc.db").resolve())
+
+            def make_abc():
+                return pyabc.ABCSMC(simulator, prior_dist, distance, population_size=settings["population"],
+                                    sampler=sampler)
+
+            np.random.seed(seed_ % 2**32)
+            if manifest.get("abc_id") is None:
+                history = make_abc().new(db, {s.key: s.mid for s in stats})
+                manifest["abc_id"] = history.id
+                _atomic_json(manifest_path, manifest)
+            else:
+                history = pyabc.History(db, _id=manifest["abc_id"])
+                progress(f"resuming the fit: {history.max_t + 1} generation(s) done")
+            while True:
+                done = history.max_t + 1
+                eps = _last_epsilon(history)
+                if done >= settings["generations"] or (done and eps <= settings["min_epsilon"]):
+                    break
+                if stop_after is not None and done >= stop_after:
+                    manifest["status"] = "stopped"
+                    _atomic_json(manifest_path, manifest)
+                    return _collect(folder, manifest, table)
+                t0 = time.perf_counter()
+                np.random.seed((seed_ + 7919 * (done + 1)) % 2**32)   # each generation's draws from the seed
+                abc = make_abc()        # a fresh object per generation: each continues the stored run,
+                abc.load(db, manifest["abc_id"])    # which is also what a resume does
+                history = abc.run(minimum_epsilon=settings["min_epsilon"], max_nr_populations=1)
+                row = _diagnostics(history).iloc[-1]
+                progress(f"generation {int(row['generation'])}: epsilon {row['epsilon']:.3g}, "
+                         f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
+                         f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
+            diagnostics = _diagnostics(history)
+            diagnostics.to_csv(folder / "diagnostics.csv", index=False)
+            posterior = _posterior(history)
+            posterior.to_parquet(folder / "posterior.parquet", index=False)
+
+            # 3. posterior predictive (every ready target) and the same runs at today's defaults
+            t0 = time.perf_counter()
+            predictive = posterior_predictive(spec, posterior, names, quick, settings["predictive_draws"], seed_,
+                                              evaluator)
+            predictive.to_csv(folder / "predictive.csv", index=False)
+            manifest["predictive_seconds"] = round(time.perf_counter() - t0, 1)
+    finally:
+        sampler_stop = getattr(sampler, "stop", None)
+        if callable(sampler_stop):
+            try:
+                sampler_stop()
+            except Exception:  # noqa: BLE001 -- best effort
+                pass
+    from sim.calibration.report import predictive_report, write_figures
+
+    report = predictive_report(spec, predictive)
+    report.to_csv(folder / "report.csv", index=False)
+    write_figures(folder, posterior, fitted, predictive, spec, diagnostics)
+    manifest.update(status="complete", finished=provenance(), generations_done=int(len(diagnostics)),
+                    total_simulations=int(diagnostics["simulations"].sum()),
+                    files=sorted(p.name for p in folder.iterdir() if p.is_file()))
+    _atomic_json(manifest_path, manifest)
+    return CalibrationResult(folder, manifest, table, posterior, diagnostics, predictive, report)
+
+
+class _PyabcModel:
+    """The pyabc model: theta (only the fitted parameters) -> statistics."""
+
+    def __init__(self, simulator: Simulator, names: list[str]):
+        self.simulator, self.names = simulator, names
+
+    def __call__(self, theta):
+        return self.simulator({n: theta[n] for n in self.names})
+
+
+def _positive(value, flag, zero=False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if zero else 1):
+        raise UserError(f"{flag}: expected a {'non-negative' if zero else 'positive'} integer, got {value!r}")
+    return value
+
+
+def _last_epsilon(history) -> float:
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    return float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf
+
+
+def _diagnostics(history) -> pd.DataFrame:
+    from pyabc.weighted_statistics import effective_sample_size
+
+    pops = history.get_all_populations().sort_values("t")
+    rows, previous = [], None
+    for _, r in pops.iterrows():
+        end = pd.Timestamp(r["population_end_time"])
+        if r["t"] >= 0:
+            _, w = history.get_distribution(m=0, t=int(r["t"]))
+            rows.append({"generation": int(r["t"]), "particles": int(r["particles"]), "simulations": int(r["samples"]),
+                         "acceptance_rate": r["particles"] / r["samples"] if r["samples"] else math.nan,
+                         "ess": float(effective_sample_size(np.asarray(w))), "epsilon": float(r["epsilon"]),
+                         "seconds": (end - previous).total_seconds() if previous is not None else math.nan})
+        previous = end
+    return pd.DataFrame(rows)
+
+
+def _posterior(history) -> pd.DataFrame:
+    t = history.max_t
+    df, w = history.get_distribution(m=0, t=t)
+    out = df.reset_index(drop=True).copy()
+    out["weight"] = np.asarray(w, float)
+    out["generation"] = t
+    try:
+        dist = history.get_weighted_distances(t=t)
+        out["distance"] = dist["distance"].to_numpy()
+    except Exception:  # noqa: BLE001 -- distances are a convenience
+        out["distance"] = np.nan
+    return out
+
+
+def posterior_predictive(spec, posterior: pd.DataFrame, names: list[str], quick: bool, draws: int, seed: int,
+                         evaluator) -> pd.DataFrame:
+    """Re-simulate ``draws`` particles drawn by weight, with fresh seeds, on every ready target (fit and
+    held out); plus up to 10 runs at today's defaults with the same seeds (``source = "defaults"``)."""
+    rng = np.random.default_rng([seed, 2])
+    w = posterior["weight"].to_numpy(float)
+    picks = rng.choice(len(posterior), size=draws, replace=True, p=w / w.sum())
+    seeds = [int(s.generate_state(1, np.uint64)[0] % 2**62) for s in np.random.SeedSequence([seed, 3]).spawn(draws)]
+    sim = Simulator([t for t in spec.targets if t.ready], quick)
+    tasks = [(sim, {n: posterior.iloc[i][n] for n in names}, s) for i, s in zip(picks, seeds)]
+    defaults = min(draws, 10)
+    tasks += [(sim, {}, s) for s in seeds[:defaults]]
+    rows = [None] * len(tasks)
+    for j, result in evaluator.map_unordered(evaluate, tasks):
+        if isinstance(result, BaseException):
+            raise result
+        rows[j] = result
+    out = pd.DataFrame(rows)
+    meta = pd.DataFrame({"source": ["posterior"] * draws + ["defaults"] * defaults,
+                         "draw": list(range(draws)) + list(range(defaults)), "seed": seeds + seeds[:defaults]})
+    params = pd.DataFrame([t[1] for t in tasks], columns=names)
+    return pd.concat([meta, params, out], axis=1)
+
+
+def load_result(out) -> CalibrationResult:
+    """Read a finished (or stopped) calibration folder."""
+    folder = check_out(out)
+    if not (folder / RUN_MARKER).exists():
+        raise UserError(f"{folder}: no calibration here (no {RUN_MARKER})")
+    manifest = json.loads((folder / RUN_MARKER).read_text())
+    return _collect(folder, manifest, pd.read_csv(folder / "screening.csv") if (folder / "screening.csv").exists() else None)
+
+
+def _collect(folder: Path, manifest: dict, table) -> CalibrationResult:
+    def read(name, reader):
+        path = folder / name
+        return reader(path) if path.exists() else pd.DataFrame()
+
+    return CalibrationResult(folder, manifest, table, read("posterior.parquet", pd.read_parquet),
+                             read("diagnostics.csv", pd.read_csv), read("predictive.csv", pd.read_csv),
+                             read("report.csv", pd.read_csv))
+
+
+__all__ = ["calibrate", "load_result", "posterior_predictive", "CalibrationResult", "Prior"]

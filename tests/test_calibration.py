@@ -1,0 +1,220 @@
+"""Calibration machinery: the targets file and its checks, the virtual experiments' directions, the
+distance, the priors, and ``trustsim calibrate --quick`` end to end with an interruption and a resume."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from sim.calibration import experiments as ex
+from sim.calibration.priors import INERT, candidate_names, priors
+from sim.calibration.simulator import StandardisedDistance
+from sim.calibration.targets import TARGETS_FILE, Statistic, load_targets
+from sim.cli import main
+from sim.core.params import Params
+from sim.errors import UserError
+
+TINY = dict(grid=22, replicates=1)
+
+
+# ------------------------------------------------------------------------------------------ targets file
+def test_packaged_targets_roles_decided_and_experiments_exist():
+    spec = load_targets()
+    ids = {t.id for t in spec.targets}
+    assert {"police_elasticity", "community_policing", "contact_asymmetry", "door_to_door", "procedural_justice",
+            "punctuated_equilibrium", "hot_spots"} <= ids
+    assert spec.fit and spec.held_out
+    for t in spec.targets:
+        assert t.role in ("fit", "held_out") and t.role_reason and t.source and t.published and t.checked
+        if t.ready:
+            assert t.function in ex.EXPERIMENTS
+    assert [t.id for t in spec.waiting] == ["hot_spots"]
+    assert spec.target("hot_spots").status == "needs issue 12"
+    assert not any(s.target == "hot_spots" for s in spec.statistics("fit"))
+
+
+def _broken(tmp_path, old: str, new: str):
+    text = TARGETS_FILE.read_text()
+    assert old in text
+    path = tmp_path / "targets.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old,new,words", [
+    ('role = "fit"\nrole_reason = "The one', 'role = "fitted"\nrole_reason = "The one', "role: expected one of fit, held_out"),
+    ('band = [-0.5, -0.3]', 'band = [-0.3, -0.5]', "band: expected [low, high] with low < high"),
+    ('function = "police_elasticity"', 'function = "police_elastic"', "is not in sim/calibration/experiments.py"),
+    ('grid = 30', 'grids = 30', "experiment.grids: not a setting of police_elasticity"),
+    ('population = 100 ', 'population = -3 ', "population: expected a positive integer"),
+    ('status = "ready"\n\n[target.experiment]\nfunction = "police_elasticity"',
+     'status = "maybe"\n\n[target.experiment]\nfunction = "police_elasticity"', "status: expected one of"),
+    ('id = "community_policing"', 'id = "police_elasticity"', "id: used by another target"),
+    ('[[target]]\nid = "police_elasticity"', '[[target]]\nid = "police_elasticity"\n[oops', "not valid TOML"),
+])
+def test_broken_targets_file_is_one_line_error(tmp_path, old, new, words, capsys):
+    path = _broken(tmp_path, old, new)
+    with pytest.raises(UserError) as err:
+        load_targets(path)
+    assert len(err.value.problems) == 1 and "\n" not in err.value.problems[0]
+    assert words in err.value.problems[0] and str(path) in err.value.problems[0]
+    assert main(["calibrate", "--out", str(tmp_path / "out"), "--targets", str(path)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trustsim: error:") and words in lines[0]
+
+
+def test_bad_command_line_is_one_line_error(tmp_path, capsys):
+    assert main(["calibrate", "--out", str(tmp_path / "o"), "--params", "trust_stepp"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "did you mean trust_step" in err[0]
+    assert main(["calibrate", "--out", str(tmp_path / "o"), "--workers", "0"]) == 2
+    assert main(["calibrate", "--out", str(tmp_path / "o"), "--scheduler", "nowhere"]) == 2
+    assert main(["calibrate", "--out", str(tmp_path / "none"), "--report"]) == 2
+
+
+# ------------------------------------------------------------------------------------------ experiments
+def test_elasticity_negative_where_offending_is_common():
+    """More officers, fewer incidents: the arc elasticity is below zero when there is offending to deter."""
+    common = dict(trust_initial_mean=0.5, incident_rate_quiet=0.05)
+    e = ex.police_elasticity(common, 3, burn_in=10, steps=30, **TINY)["elasticity"]
+    assert e < 0
+
+
+def test_community_policing_legitimacy_rises_with_contact_quality():
+    low = ex.community_policing({"quality_base": 0.5}, 3, burn_in=10, steps=30, **TINY)["legitimacy_gain_sd"]
+    high = ex.community_policing({"quality_base": 0.95}, 3, burn_in=10, steps=30, **TINY)["legitimacy_gain_sd"]
+    assert low < 0 < high
+
+
+def test_contact_asymmetry_follows_negativity_bias():
+    small = ex.contact_asymmetry({"negativity_bias": 2.0}, 3, burn_in=5, lag=3, **TINY)["asymmetry"]
+    large = ex.contact_asymmetry({"negativity_bias": 10.0}, 3, burn_in=5, lag=3, **TINY)["asymmetry"]
+    assert 1.0 < small < 4.0 < 8.0 < large
+
+
+def test_door_to_door_effect_follows_contact_quality_and_fades_with_memory():
+    kw = dict(burn_in=5, lag=21, **TINY)
+    poor = ex.door_to_door({"quality_base": 0.5}, 3, **kw)["effect_sd"]
+    good = ex.door_to_door({"quality_base": 0.95}, 3, **kw)["effect_sd"]
+    forgotten = ex.door_to_door({"quality_base": 0.95, "trust_memory": 0.3}, 3, **kw)["effect_sd"]
+    assert poor < 0 < good
+    assert abs(forgotten) < good
+
+
+def test_procedural_justice_cooperation_follows_reporting_slope():
+    kw = dict(burn_in=5, lag=3, **TINY)
+    flat = ex.procedural_justice({"report_trust_gain": 0.0}, 3, **kw)
+    steep = ex.procedural_justice({"report_trust_gain": 0.8}, 3, **kw)
+    assert flat["confidence_gain_sd"] > 0 and steep["confidence_gain_sd"] > 0
+    assert abs(flat["cooperation_gain"]) < 1e-12 < steep["cooperation_gain"]
+
+
+def test_punctuated_equilibrium_vanishes_at_high_legitimacy():
+    usual = ex.punctuated_equilibrium({}, 3, steps=150)
+    calm = ex.punctuated_equilibrium({"legitimacy": 0.97}, 3, steps=150)
+    assert usual["outbursts_per_100"] > 0 and usual["quiet_share"] < 1
+    assert calm == {"outbursts_per_100": 0.0, "quiet_share": 1.0}
+
+
+def test_invalid_parameters_give_nan_not_an_error():
+    out = ex.contact_asymmetry({"trust_initial_mean": 0.99, "trust_initial_sd": 0.4}, 1, burn_in=2, lag=1, **TINY)
+    assert math.isnan(out["asymmetry"])
+
+
+def test_common_random_numbers_same_seed_same_statistic():
+    a = ex.community_policing({}, 11, burn_in=5, steps=10, **TINY)
+    b = ex.community_policing({}, 11, burn_in=5, steps=10, **TINY)
+    assert a == b
+
+
+# ------------------------------------------------------------------------------------------ distance, priors
+def test_standardised_distance():
+    s = [Statistic("a", "x", (0.0, 2.0)), Statistic("b", "y", (-0.5, -0.3))]
+    d = StandardisedDistance(s)
+    assert d({"a.x": 1.0, "b.y": -0.4}) == 0.0
+    assert d({"a.x": 2.0, "b.y": -0.3}) == pytest.approx(1.0)
+    assert d({"a.x": 3.0, "b.y": -0.4}) == pytest.approx(math.sqrt(2.0))
+    assert d({"a.x": math.nan, "b.y": -0.4}) == math.inf
+
+
+def test_candidates_and_priors_valid_on_every_corner():
+    names = candidate_names()
+    assert "negativity_bias" in names and "trust_step" in names
+    assert not set(INERT) & set(names)
+    pr = priors()
+    low = {p.name: (round(p.low) if p.integer else p.low) for p in pr}
+    high = {p.name: (round(p.high) if p.integer else p.high) for p in pr}
+    for corner in (low, high, {**low, "trust_initial_sd": 0.2, "trust_initial_mean": 0.95}):
+        Params(width=22, height=22, **corner)          # raises ParamError if a prior allows an invalid model
+
+
+# ------------------------------------------------------------------------------------------ end to end
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """``--quick`` stopped after its first generation (an interruption), then resumed by the CLI."""
+    from sim.calibration.fit import calibrate
+
+    out = tmp_path_factory.mktemp("calibration") / "quick"
+    stopped = calibrate(out, quick=True, workers=2, stop_after=1, progress=lambda m: None)
+    import pyabc
+
+    h = pyabc.History(f"sqlite:///{out / 'abc.db'}", _id=stopped.manifest["abc_id"])
+    gen0, w0 = h.get_distribution(m=0, t=0)
+    code = main(["calibrate", "--quick", "--workers", "2", "--out", str(out)])
+    return out, stopped, gen0, w0, code
+
+
+def test_quick_end_to_end_and_resume(quick_run):
+    import pyabc
+
+    out, stopped, gen0, w0, code = quick_run
+    assert stopped.manifest["status"] == "stopped" and stopped.manifest["abc_id"] is not None
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["resumed"] is True
+    assert manifest["created"]["git_commit"] and manifest["versions"]["pyabc"]
+    assert manifest["generations_done"] == 2
+    h = pyabc.History(f"sqlite:///{out / 'abc.db'}", _id=manifest["abc_id"])
+    assert h.max_t == 1
+    again, w_again = h.get_distribution(m=0, t=0)         # the resume kept generation 0 as it was
+    pd.testing.assert_frame_equal(gen0.sort_index(axis=1), again.sort_index(axis=1))
+    assert list(w0) == list(w_again)
+    for name in ("posterior.parquet", "diagnostics.csv", "predictive.csv", "report.csv", "screening.csv",
+                 "marginals.png", "pairwise.png", "predictive.png"):
+        assert (out / name).stat().st_size > 0, name
+    post = pd.read_parquet(out / "posterior.parquet")
+    selected = [p["name"] for p in manifest["parameters"]]
+    assert set(selected) <= set(post.columns) and post["weight"].sum() == pytest.approx(1.0)
+    bounds = {p["name"]: (p["low"], p["high"]) for p in manifest["parameters"]}
+    for name, (lo, hi) in bounds.items():
+        assert post[name].between(lo, hi).all()
+    diag = pd.read_csv(out / "diagnostics.csv")
+    assert list(diag["generation"]) == [0, 1]
+    assert (diag["ess"] > 0).all() and (diag["ess"] <= diag["particles"] + 1e-9).all()
+    assert (diag["acceptance_rate"] > 0).all() and (diag["acceptance_rate"] <= 1).all()
+    assert diag["epsilon"].iloc[1] < diag["epsilon"].iloc[0]
+
+
+def test_quick_reports_every_target_and_held_out(quick_run, capsys):
+    from sim.calibration.report import heldout_report
+
+    out = quick_run[0]
+    spec = load_targets()
+    report = pd.read_csv(out / "report.csv")
+    assert set(report["target"] + "." + report["statistic"]) == {s.key for s in spec.statistics()}
+    assert set(report["verdict"]) <= {"agrees", "disagrees"}
+    held = heldout_report(out)
+    assert set(held["role"]) == {"held_out"}
+    assert set(held.loc[held["target"] == "hot_spots", "verdict"]) == {"needs issue 12"}
+    assert main(["calibrate", "--report", "--out", str(out)]) == 0
+    assert "Held-out targets" in capsys.readouterr().out
+
+
+def test_other_settings_in_same_folder_refused(quick_run, capsys):
+    out = quick_run[0]
+    assert main(["calibrate", "--quick", "--workers", "1", "--population", "7", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds a calibration with other settings" in err[0]
