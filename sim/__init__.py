@@ -8,6 +8,8 @@
     sim.sweep("experiments/sweep-budget.toml")                 # sweeps and sensitivity (SALib)
 
 The names below load on first use (PEP 562), so `import sim` loads neither Mesa, pandas nor matplotlib.
+Running and reading experiments (`compare`, `run_scenario`, `load_results`, `Results`, `sweep`,
+`sensitivity`) is the interface of :mod:`sim.api`.
 """
 
 from importlib import import_module

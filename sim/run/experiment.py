@@ -7,10 +7,10 @@
 
 (The user-facing ``sim.compare`` / ``sim.run_scenario`` wrap these in :class:`sim.api.Results`,
 which saves, plots and reports.) A run is a :class:`sim.run.single.RunSpec` (policy, replicate,
-seed, full parameters, interventions, steps, optional rule plug-in); :func:`sim.run.single.run_spec`
-runs one and returns ``(timeseries, maps)``; it is a top-level function, so any evaluator of
-:mod:`sim.run.evaluators` can run many. Replicate ``r``
-of every policy has the seed :func:`sim.scenario.files.replicate_seed` ``(seed, r)``, so the same
+seed, full parameters, interventions, steps, optional rule plug-in);
+:func:`sim.run.single.run_spec` runs one and returns ``(timeseries, maps)``; it is a top-level
+function, so any evaluator of :mod:`sim.run.evaluators` can run many. Replicate ``r`` of every
+policy has the seed :func:`sim.scenario.files.replicate_seed` ``(seed, r)``, so the same
 replicate starts from the same citizens under every policy (common random numbers) and
 policies are compared by paired differences. Results never depend on the evaluator or the
 number of workers.

@@ -120,7 +120,6 @@ class Task:
     pass_seed: bool = False
 
 
-
 def task_of(sw: Sweep, run: int) -> Task:
     """The task of run ``run`` of ``sw``: its design values in every policy's parameters (with
     ``remainder_to`` taking what the other budget shares leave) and its seed."""
@@ -180,7 +179,6 @@ def run_task(task: Task) -> dict:
     return out
 
 
-
 @functools.cache
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -190,7 +188,6 @@ def outputs_of(y) -> dict:
     if isinstance(y, dict):
         return {str(k): float(x) for k, x in y.items()}
     return {"y": float(y)}
-
 
 
 # ---------------------------------------------------------------------------------- running
@@ -223,7 +220,6 @@ class SweepResults:
                 f"{self.folder})")
 
 
-
 def make_sweep_evaluator(workers=None, scheduler=None) -> Evaluator:
     """``scheduler`` "local" or an address: a DaskEvaluator; else ``make_evaluator(workers)``."""
     if scheduler:
@@ -245,7 +241,6 @@ def sweep(source, *, workers: int | None = None, scheduler: str | None = None, o
     sw = load_sweep(source, model=model)
     return execute(sw, out=out, workers=workers, scheduler=scheduler, evaluator=evaluator, progress=progress,
                    chunk=chunk, flush_seconds=flush_seconds, command=command)
-
 
 
 def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None, progress=None, chunk=20,

@@ -186,7 +186,6 @@ def value_problem(name, kind, x) -> str | None:
     return msgs[0].split(": ", 1)[1] if msgs else None
 
 
-
 def type_of(values) -> str | None:
     if all(isinstance(x, bool) for x in values):
         return "bool"
@@ -199,9 +198,10 @@ def type_of(values) -> str | None:
     return None
 
 
-
 # ---------------------------------------------------------------------------------- points
 def build_points(factors, design, label) -> pd.DataFrame:
+    """The design points of a grid (every combination, last factor fastest) or of a Latin hypercube
+    (``design["samples"]`` points, seeded by ``design["seed"]``)."""
     if design["kind"] == "grid":
         grids = [f.grid_values(design["levels"]) for f in factors]
         n = math.prod(len(g) for g in grids)
@@ -214,16 +214,13 @@ def build_points(factors, design, label) -> pd.DataFrame:
     return frame_from_unit(factors, u)
 
 
-
 def base_points(factors) -> pd.DataFrame:
     return frame(factors, [])
-
 
 
 def frame(factors, rows) -> pd.DataFrame:
     cols = {f.name: [r[j] for r in rows] for j, f in enumerate(factors)}
     return pd.DataFrame({f.name: pd.Series(cols[f.name], dtype=dtype_of(f.type)) for f in factors})
-
 
 
 def frame_from_unit(factors, u) -> pd.DataFrame:
@@ -232,10 +229,8 @@ def frame_from_unit(factors, u) -> pd.DataFrame:
                          for j, f in enumerate(factors)})
 
 
-
 def dtype_of(kind: str):
     return {"int": "int64", "float": "float64", "bool": "bool", "str": "object"}[kind]
-
 
 
 def plain(v):

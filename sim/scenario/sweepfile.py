@@ -55,7 +55,6 @@ def run_seed(seed: int, point: int, replicate: int, common_seeds: bool = False) 
     return int(np.random.SeedSequence(key).generate_state(1)[0])
 
 
-
 @dataclass(frozen=True)
 class Sweep:
     """A validated sweep: its factors, design points and (for trustsim runs) resolved scenario.
@@ -154,12 +153,10 @@ class Sweep:
         return sweep_hash(self.resolved())
 
 
-
 def sweep_hash(resolved: dict) -> str:
     """sha256 of a resolved sweep, leaving out what does not change results (name, description)."""
     keep = {k: v for k, v in resolved.items() if k not in ("name", "description")}
     return hashlib.sha256(json.dumps(keep, sort_keys=True, default=str).encode()).hexdigest()
-
 
 
 def points_hash(points: pd.DataFrame) -> str:
@@ -167,10 +164,8 @@ def points_hash(points: pd.DataFrame) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-
 def qualname(fn) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '_qualname__', type(fn).__name__)}"
-
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -190,7 +185,6 @@ def load_sweep(source, *, model=None, for_sensitivity: bool = False) -> Sweep:
         return resolve(raw, label=str(source), base_dir=path.parent, model=model,
                        for_sensitivity=for_sensitivity, source=str(path))
     raise UserError(f"sweep: expected a path to a .toml file or a dict, got {type(source).__name__}")
-
 
 
 def resolve(raw: dict, *, label: str = "<sweep>", base_dir: Path | None = None, model=None,
@@ -251,7 +245,6 @@ def resolve(raw: dict, *, label: str = "<sweep>", base_dir: Path | None = None, 
     return sweep
 
 
-
 def _design(v, table, factors, seed, for_sensitivity) -> dict:
     if not isinstance(table, dict):
         v.err("design", f"expected a table ([design]), got {table!r}")
@@ -291,7 +284,6 @@ def _design(v, table, factors, seed, for_sensitivity) -> dict:
                                            f"parameter {f.name} in [{f.lo}, {f.hi}], got {levels}")
     return {"kind": kind, "samples": samples, "levels": levels,
             "seed": dseed if dseed is not None else seed, "common_seeds": bool(common)}
-
 
 
 def _check_policies_agree(v, scenario: Scenario, paths: dict):

@@ -224,14 +224,12 @@ class SweepStore:
             atomic_write(self.folder / FAILED, lambda p: failed.to_csv(p, index=False))
 
 
-
 def index_line(row: dict, part: str) -> str:
     d = {k: row[k] for k in ("run", "point", "policy", "replicate", "seed", "status")}
     if row.get("status") != "ok":
         d["error"] = row.get("error", "")
     d["part"] = part
     return json.dumps(d) + "\n"
-
 
 
 def atomic_write(path: Path, write):
@@ -245,7 +243,6 @@ def atomic_write(path: Path, write):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
 
 
 def write_manifest(folder, manifest: dict):
@@ -268,7 +265,6 @@ def changed_keys(old: dict, new: dict) -> list[str]:
     return out
 
 
-
 def read_parts(folder) -> pd.DataFrame:
     """Every committed part of ``folder`` (``parts/`` or ``timeseries/``) as one frame, sorted by
     run (and step). Temporary files are never read."""
@@ -278,7 +274,6 @@ def read_parts(folder) -> pd.DataFrame:
     df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
     keys = [k for k in ("run", "step") if k in df.columns]
     return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
 
 
 def read_index(folder) -> pd.DataFrame:
