@@ -1,13 +1,21 @@
 """The students' app (sim.app, ``trustsim app``).
 
-Fast checks of the pieces (the grid image, the app's model, the controls) and one browser
-test: ``trustsim app`` with the worked example plug-in on a free loopback port, opened in
-Debian's headless Chromium through Playwright; step, play, pause and reset, checking the step
-counter, a chart and the browser console. Set TRUSTSIM_APP_SCREENSHOT=PATH to also save the
-screenshot there (docs/students-app.png was made so).
+Fast checks of the pieces (the grid image, the charts, the app's model, the slider labels,
+the page's assets) and two browser tests in Debian's headless Chromium through Playwright,
+with every request that would leave 127.0.0.1 blocked and recorded:
+
+- ``trustsim app`` with the worked example plug-in: no request leaves the computer; five quick
+  clicks on Step make five steps; play and pause; a slider is disabled until "use the settings
+  below" is ticked, then shows its new value and unit, and Reset applies it; no console error.
+- with Solara's asset proxy switched off (the page's scripts then come from the internet,
+  which is blocked): the page says, in one line, that its scripts could not be loaded.
+
+Set TRUSTSIM_APP_SCREENSHOT=PATH to also save the first test's screenshot there
+(docs/students-app.png is made so).
 """
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,13 +26,26 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-pytest.importorskip("altair", reason="Mesa's visualisation (mesa.visualization) imports altair: "
-                                     "add altair to the project's dependencies")
+pytest.importorskip("solara", reason="the app needs solara")
 
-from sim.app import COLOURS, SLIDERS, AppModel, grid_image, grid_png, model_params  # noqa: E402
+from sim.app import (  # noqa: E402
+    CHARTS,
+    COLOURS,
+    MAX_POINTS,
+    SLIDERS,
+    SMOOTHING_DAYS,
+    AppModel,
+    LineChart,
+    format_value,
+    grid_image,
+    grid_png,
+    plain_label,
+    preset_values,
+)
 from sim.core.params import Params  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +53,7 @@ EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 # ------------------------------------------------------------------ the pieces, without a browser
@@ -57,20 +79,20 @@ def test_grid_image_colours_each_cell_by_what_is_on_it():
     assert np.allclose(img[empty], 1.0)    # white
 
 
-def test_grid_png_is_one_square_of_pixels_per_cell():
+def test_grid_png_has_one_pixel_per_cell():
     from io import BytesIO
 
     from PIL import Image
 
-    for size in (25, 400):
+    for size in (25, 120):
         m = AppModel(preset="reactive", size=size)
-        with Image.open(BytesIO(grid_png(m, target=480))) as im:
-            k = max(1, 480 // size)
-            assert im.size == (size * k, size * k)
+        with Image.open(BytesIO(grid_png(m))) as im:
+            assert im.size == (size, size)
+            assert np.allclose(np.asarray(im.convert("RGB")) / 255, grid_image(m), atol=1 / 255)
 
 
 def test_app_model_applies_sliders_only_when_asked_and_never_fails():
-    defaults = {k: v.value for k, v in model_params("mixed").items() if k in SLIDERS}
+    defaults = preset_values("mixed")
     m = AppModel(preset="mixed", size=40, own_settings=False, **{**defaults, "vision": 3})
     assert m.p.vision == Params.build("mixed").vision          # sliders ignored
     m = AppModel(preset="mixed", size=40, own_settings=True,
@@ -82,14 +104,51 @@ def test_app_model_applies_sliders_only_when_asked_and_never_fails():
     assert m.p.vision == 12 and any("vision 20 lowered to 12" in n for n in m.notes)
 
 
-def test_controls_start_at_the_presets_values_and_plots_read_the_results():
-    params = model_params("proximity")
-    assert params["preset"]["value"] == "proximity"
-    assert params["proximity_fraction"].value == Params.build("proximity").proximity_fraction
-    m = AppModel(preset="proximity", size=25)
-    m.run(2)
-    df = m.datacollector.get_model_vars_dataframe()
-    assert list(df.index) == [0, 1, 2] and {"trust_mean", "tension", "incident_rate", "cost_total"} <= set(df)
+def test_sliders_start_at_the_presets_values_and_are_labelled_from_the_metadata():
+    assert preset_values("proximity")["proximity_fraction"] == Params.build("proximity").proximity_fraction
+    labels = {name: plain_label(name) for name in SLIDERS}
+    assert len(set(labels.values())) == len(SLIDERS)                 # each label says which parameter
+    for name, label in labels.items():
+        spec = Params.spec(name)
+        assert label and "_" not in label and label[0].isupper(), (name, label)
+        words = set(re.findall(r"[a-z']+", label.lower()))
+        assert words <= set(re.findall(r"[a-z']+", spec["doc"].lower())), (name, label)   # from the metadata
+        shown = format_value(name, spec["default"])
+        if spec["unit"] and spec["unit"] != "x":
+            assert shown.endswith(" " + spec["unit"]), (name, shown)
+        assert re.match(r"-?\d", shown), (name, shown)
+
+
+def _rows(model):
+    return model._rows
+
+
+def test_charts_extend_their_lines_and_smooth_the_incident_rate():
+    m = AppModel(preset="reactive", size=30, rng=2)
+    m.run(20)
+    chart = next(c for c in CHARTS if c.smooth == "incident_rate")
+    state = chart.new_state()
+    chart.update(state, _rows(m)[:12])
+    chart.update(state, _rows(m))                                     # the rest, appended
+    daily, smooth = state["lines"]["incident_rate"], state["lines"]["incident_rate_smooth"]
+    rates = pd.Series([r["incident_rate"] for r in _rows(m)])
+    assert daily.values == pytest.approx(list(rates))
+    assert smooth.values == pytest.approx(list(rates.rolling(SMOOTHING_DAYS, min_periods=1).mean()))
+    assert len(daily.points().split()) == len(rates)
+    assert f"{SMOOTHING_DAYS}-day" in chart.html(state)               # the window is said
+    legend = chart.html(state).split('class="trustsim-chart-legend"')[1]
+    assert "moving average" in legend and "incident_rate" not in legend   # plain words, outside the plot
+
+
+def test_a_long_series_keeps_a_bounded_number_of_points_ending_at_the_last():
+    chart = LineChart("t", "t", "t", {"x": ("x", "#000000")})
+    state = chart.new_state()
+    rows = [{"x": float(i)} for i in range(5 * MAX_POINTS + 3)]
+    for k in range(0, len(rows), 97):
+        chart.update(state, rows[:k + 97])
+    points = state["lines"]["x"].points().split()
+    assert len(points) <= MAX_POINTS + 2
+    assert points[-1] == f"{len(rows) - 1},{len(rows) - 1}"
 
 
 def test_app_command_refuses_a_port_in_use_and_bad_arguments(capsys):
@@ -107,14 +166,23 @@ def test_app_command_refuses_a_port_in_use_and_bad_arguments(capsys):
             assert needle in err and len(err.strip().splitlines()) == 1, err
 
 
-# ------------------------------------------------------------------ the browser test
+def test_the_pages_assets_are_installed_for_this_solara():
+    """solara-assets (a dependency) puts the page's scripts where Solara's asset proxy looks:
+    the page then needs no internet. Its version must match solara's."""
+    from sim.commands.app import asset_specs, assets_hint, missing_assets
+
+    assert asset_specs(), "no asset packages found in Solara's page template"
+    assert missing_assets() == [], assets_hint()
+
+
+# ------------------------------------------------------------------ the browser tests
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def wait_for_http(url, proc, timeout=240):
+def wait_for_http(url, proc, timeout=120):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -124,88 +192,152 @@ def wait_for_http(url, proc, timeout=240):
                 if r.status == 200:
                     return True
         except OSError:
-            time.sleep(1)
+            time.sleep(0.5)
     return False
 
 
-@pytest.fixture
-def app_server(tmp_path):
-    """``trustsim app --rules <worked example>`` on a free loopback port; stopped afterwards."""
-    from sim.commands.app import install_assets, missing_assets
-
-    if missing_assets():   # Solara's page scripts, from the npm registry when its CDN is out of reach
-        try:
-            install_assets()
-        except Exception as err:  # noqa: BLE001 - say what is missing, whatever failed
-            pytest.fail(f"the app's page scripts are missing and could not be installed: {err}")
+def start_app(tmp_path, *args, env=None):
+    """``trustsim app ARGS`` on a free loopback port: (process, url, log path)."""
     port = free_port()
-    log = (tmp_path / "server.log").open("w")
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port), "--rules", str(EXAMPLE),
-                             "--preset", "proximity"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
+    log_path = tmp_path / f"server-{port}.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port), *args], cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **(env or {})})
     url = f"http://127.0.0.1:{port}/"
+    if not wait_for_http(url, proc):
+        stop(proc)
+        pytest.fail(f"trustsim app did not start: {log_path.read_text()[-2000:]}")
+    return proc, url, log_path
+
+
+def stop(proc):
     try:
-        if not wait_for_http(url, proc):
-            log.flush()
-            pytest.fail(f"trustsim app did not start: {(tmp_path / 'server.log').read_text()[-2000:]}")
-        yield url
-    finally:
         os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def offline_page(browser, outside: list, problems: list | None, viewport=(1400, 1900)):
+    """A page in a context that lets requests reach 127.0.0.1 only; others are aborted and
+    listed in ``outside``; console errors, page errors and HTTP errors go in ``problems``."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+
+    def route(r):
+        host = re.sub(r"^\w+://([^/:]+).*", r"\1", r.request.url)
+        if host in LOCAL_HOSTS or r.request.url.startswith(("data:", "blob:")):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    if problems is not None:
+        page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+    page.set_default_timeout(60_000)
+    return page
+
+
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                    reason=f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture
+def sync_api():
+    return pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
+
+
+@pytest.fixture
+def browser(sync_api):
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
+            yield b
+        finally:
+            b.close()
+
+
+def step_number(page) -> int:
+    return int(page.locator(".trustsim-step").inner_text().split()[-1])
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-def test_app_in_a_browser_steps_plays_and_resets_without_console_errors(app_server, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright Python package")
-    problems = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1900})
-            page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-            page.on("response", lambda r: problems.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
-            page.set_default_timeout(120_000)
-            sync_api.expect.set_options(timeout=120_000)   # a busy 2-core machine: generous, never timed
-            page.goto(app_server, wait_until="load")
-            counter = page.locator(".trustsim-step")
-            sync_api.expect(counter).to_have_text("Step 0", timeout=180_000)
-            assert "quiet_contacts.py" in page.inner_text("body")            # the plug-in is in use
-            chart = page.locator(".trustsim-chart img").first
-            sync_api.expect(chart).to_be_visible()
-            before = chart.screenshot()
+@needs_chromium
+def test_app_offline_steps_every_click_plays_and_applies_a_slider_on_reset(sync_api, browser, tmp_path):
+    expect = sync_api.expect
+    expect.set_options(timeout=60_000)            # a busy 2-core machine: generous, never timed
+    proc, url, log = start_app(tmp_path, "--rules", str(EXAMPLE), "--preset", "proximity")
+    outside, problems = [], []
+    try:
+        page = offline_page(browser, outside, problems)
+        page.goto(url, wait_until="load")
+        counter = page.locator(".trustsim-step")
+        expect(counter).to_have_text("Step 0")
+        body = page.inner_text("body")
+        assert "quiet_contacts.py" in body and "preset proximity" in body   # the plug-in and preset in use
+        trust_line = page.locator('[data-chart="trust"] polyline').first
 
-            step = page.get_by_role("button", name="Step", exact=True)
-            for k in (1, 2, 3):
-                step.click()
-                sync_api.expect(counter).to_have_text(f"Step {k}")
-            sync_api.expect(page.get_by_text("Time: 3.0")).to_be_visible()   # Mesa's own counter agrees
-            page.wait_for_timeout(500)
-            assert chart.screenshot() != before, "the trust chart did not change after three steps"
+        step = page.locator(".trustsim-stepbtn")
+        step.evaluate("b => { for (let i = 0; i < 5; i++) b.click(); }")   # five quick clicks ...
+        expect(counter).to_have_text("Step 5")                            # ... five steps
+        page.wait_for_timeout(700)
+        assert step_number(page) == 5, "more steps than clicks"
+        expect(trust_line).to_have_attribute("points", re.compile(r"^(\S+ ){5}\S+$"))   # 6 points: days 0-5
 
-            page.get_by_role("button", name="▶").click()                     # play ...
-            pause = page.get_by_role("button", name="❚❚")
-            sync_api.expect(pause).to_be_visible()
-            page.wait_for_function("() => { const e = document.querySelector('.trustsim-step');"
-                                   " return e !== null && parseInt(e.innerText.slice(5)) >= 5; }")
-            pause.click()                                                      # ... pause
-            sync_api.expect(page.get_by_role("button", name="▶")).to_be_visible()
-            sync_api.expect(step).to_be_enabled()                            # Mesa disables Step while playing
+        page.locator(".trustsim-play").click()                           # play ...
+        page.wait_for_function("() => parseInt(document.querySelector('.trustsim-step').innerText.split(' ')[1]) >= 15")
+        page.locator(".trustsim-pause").click()                          # ... pause
+        expect(page.locator(".trustsim-play")).to_be_visible()
+        expect(step).to_be_enabled()                                     # Step is disabled while playing
+        shot = tmp_path / "students-app.png"
+        page.screenshot(path=str(shot))
 
-            shot = tmp_path / "students-app.png"
-            page.screenshot(path=str(shot), full_page=True)
-            if os.environ.get("TRUSTSIM_APP_SCREENSHOT"):
-                shutil.copy(shot, os.environ["TRUSTSIM_APP_SCREENSHOT"])
+        label = page.locator('.trustsim-slider-label[data-name="vision"]')
+        slider = page.locator('.trustsim-slider:has([data-name="vision"]) .v-slider')
+        thumb = slider.locator('[role="slider"]')
+        before = Params.build("proximity").vision
+        expect(label).to_have_text(f"Citizens' vision radius: {before} cells")
+        disabled = re.compile(r"\bv-input--disabled\b")
+        expect(slider).to_have_class(disabled)                            # ignored, so disabled
+        page.locator(".trustsim-own-settings input").check()
+        expect(slider).not_to_have_class(disabled)
+        thumb.focus()
+        page.keyboard.press("ArrowLeft")
+        expect(label).to_have_text(f"Citizens' vision radius: {before - 1} cells")
+        expect(page.locator(".trustsim-pending")).to_be_visible()        # "press Reset to apply"
 
-            page.get_by_role("button", name="Reset").click()
-            sync_api.expect(counter).to_have_text("Step 0")
-        finally:
-            browser.close()
-    assert not problems, "\n".join(problems)
+        page.locator(".trustsim-reset").click()
+        expect(counter).to_have_text("Step 0")
+        expect(page.locator("body")).to_contain_text(f"vision {before - 1}")   # the run uses the slider's value
+        expect(page.locator(".trustsim-pending")).to_have_count(0)
+        if os.environ.get("TRUSTSIM_APP_SCREENSHOT"):
+            shutil.copy(shot, os.environ["TRUSTSIM_APP_SCREENSHOT"])
+    finally:
+        stop(proc)
+    assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
+    assert not problems, "\n".join(problems) + "\n" + log.read_text()[-1500:]
+
+
+@pytest.mark.browser
+@needs_chromium
+def test_without_its_scripts_the_page_says_so_in_one_line(sync_api, browser, tmp_path):
+    # proxy off: the page asks the CDN for its scripts, which this test's browser cannot reach
+    proc, url, _ = start_app(tmp_path, env={"SOLARA_ASSETS_PROXY": "false"})
+    outside = []
+    try:
+        page = offline_page(browser, outside, None, viewport=(1000, 700))
+        page.goto(url, wait_until="load")
+        notice = page.locator("#trustsim-assets-missing")
+        sync_api.expect(notice).to_be_visible()
+        text = notice.inner_text()
+        assert "could not load its scripts" in text and "pip install solara-assets==" in text
+        assert len(text.strip().splitlines()) == 1
+    finally:
+        stop(proc)
+    assert outside, "the page did not try the CDN: this test no longer tests a missing asset"

@@ -32,9 +32,6 @@ def add_parser(sub):
                    help="a rule plug-in (Python file; its code runs) whose rules and hooks the app uses")
     p.add_argument("--preset", default="mixed", help="preset shown first (default: mixed)")
     p.add_argument("--open", action="store_true", help="also open the page in your web browser")
-    p.add_argument("--install-assets", action="store_true",
-                   help="fetch the page's JavaScript and CSS from the npm registry (with npm) into Solara's cache, "
-                        "for computers that cannot reach Solara's CDN, then exit")
     p.set_defaults(func=app_command)
 
 
@@ -42,10 +39,6 @@ def app_command(args) -> int:
     from sim.core.presets import get_preset
 
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # before solara is imported: no usage reports
-    if args.install_assets:
-        for line in install_assets():
-            print(line)
-        return 0
     problems = []
     if not 1 <= args.port <= 65535:
         problems.append(f"--port: expected an integer in [1, 65535], got {args.port}")
@@ -62,14 +55,15 @@ def app_command(args) -> int:
         print(f"plug-in: {plugin.describe()} (its code runs in this app)")
     check_port_free(args.host, args.port)
     try:
-        import mesa.visualization  # noqa: F401  (imports altair, solara)
+        import PIL  # noqa: F401  (the grid image)
+        import solara  # noqa: F401
     except ImportError as err:
-        raise UserError(f"the app needs Mesa's visualisation, which could not be imported ({err}); "
-                        f"install it with: pip install {err.name or 'altair'}") from None
+        raise UserError(f"the app needs {err.name or 'solara'}, which could not be imported ({err}); "
+                        f"install it with: pip install {err.name or 'solara'}") from None
     missing = missing_assets()
     if missing:
-        print(f"note: {len(missing)} of the page's script packages are not cached here ({', '.join(missing)}); "
-              "Solara fetches them from its CDN on first use. Offline? Run: trustsim app --install-assets",
+        print(f"note: {len(missing)} of the page's script packages are not installed here ({', '.join(missing)}); "
+              f"the page fetches them from Solara's CDN, which needs the internet. Offline? {assets_hint()}",
               file=sys.stderr)
     os.environ.update(env)
     url_host = "localhost" if args.host == LOOPBACK else args.host
@@ -97,22 +91,23 @@ def check_port_free(host: str, port: int) -> None:
 
 def serve(host: str, port: int, open_browser: bool = False) -> int:
     """Run Solara's server for :mod:`sim.app` until Ctrl-C (Solara's own ``solara run``)."""
+    import click
     from solara.__main__ import run
 
     argv = ["sim.app", "--host", host, "--port", str(port), "--production", "--no-check-version",
             "--log-level", "warning", "--open" if open_browser else "--no-open"]
     try:
         run.main(args=argv, prog_name="trustsim app", standalone_mode=False)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
         pass
     print("trustsim app: stopped", file=sys.stderr)
     return 0
 
 
 # ------------------------------------------------------------------ the page's JavaScript and CSS
-# Solara's page loads a few npm packages through its asset proxy (/_solara/cdn/...), which
-# fetches them from a CDN on first use and caches them. Where the CDN cannot be reached (a
-# firewall, CI), `trustsim app --install-assets` fills that cache from the npm registry.
+# Solara's page loads a few npm packages through its asset proxy (/_solara/cdn/...). The
+# `solara-assets` package (a dependency, pinned to the solara release) installs them into the
+# proxy's cache, so the page needs no internet; without it Solara fetches them from a CDN.
 ASSET_PACKAGES = ("@widgetti/solara-vuetify3-app", "@widgetti/solara-vuetify-app", "requirejs", "font-awesome",
                   "@widgetti/vue-grid-layout")
 
@@ -144,6 +139,7 @@ def _cache_dir() -> Path:
 
 
 def missing_assets() -> list[str]:
+    """The page's packages that are not in Solara's asset cache (where solara-assets puts them)."""
     try:
         specs = asset_specs()
     except (OSError, ImportError):
@@ -152,34 +148,11 @@ def missing_assets() -> list[str]:
     return [s for s in specs if not (cache / s / "package.json").is_file()]
 
 
-def install_assets() -> list[str]:
-    """Fetch every missing package with ``npm pack`` and unpack it into Solara's cache."""
-    import shutil
-    import subprocess
-    import tarfile
-    import tempfile
+def assets_hint() -> str:
+    import importlib.metadata as md
 
-    cache, todo = _cache_dir(), missing_assets()
-    if not todo:
-        return [f"the page's assets are all in {cache}"]
-    npm = shutil.which("npm")
-    if npm is None:
-        raise UserError("--install-assets: needs npm (e.g. apt-get install npm) to fetch " + ", ".join(todo))
-    lines = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for spec in todo:
-            res = subprocess.run([npm, "pack", spec, "--pack-destination", tmp, "--silent"], capture_output=True,
-                                 text=True)
-            if res.returncode:
-                raise UserError(f"--install-assets: npm pack {spec} failed: {' '.join(res.stderr.split())[:300]}")
-            tarball = Path(tmp) / res.stdout.strip().splitlines()[-1]
-            target = cache / spec
-            staging = Path(tmp) / "unpack"
-            shutil.rmtree(staging, ignore_errors=True)
-            with tarfile.open(tarball) as tf:
-                tf.extractall(staging, filter="data")
-            shutil.rmtree(target, ignore_errors=True)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(staging / "package"), str(target))
-            lines.append(f"installed {spec} into {target}")
-    return lines
+    try:
+        version = md.version("solara")
+    except md.PackageNotFoundError:
+        return "install solara and solara-assets at the same version"
+    return f"Install the page's assets for solara {version}: pip install solara-assets=={version}"
