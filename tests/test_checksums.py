@@ -21,11 +21,11 @@ STEPS = 90  # past the first scheduled intervention of every Epstein preset (ste
 
 EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epstein presets re-recorded when
     #           they moved to exact random-sequential activation (issue 11)
-    "preset:epstein-run1": "9671fb7a1d7453ad",
-    "preset:epstein-run2": "9671fb7a1d7453ad",
-    "preset:epstein-salami": "06192c11e812cef2",
-    "preset:epstein-jump": "6e8116ed1ae1155d",
-    "preset:epstein-cop-withdrawal": "10fb671b652351c2",
+    "preset:epstein-run1": "75af51bac456f669",
+    "preset:epstein-run2": "75af51bac456f669",
+    "preset:epstein-salami": "a8f7856a42a3b97d",
+    "preset:epstein-jump": "f5b6e431be4eccc7",
+    "preset:epstein-cop-withdrawal": "b9cd5c7c86a59567",
     "preset:reactive": "0e20a61396f34e5a",
     "preset:proximity": "e3e2f172f5a7373e",
     "preset:social-support": "1b3fdf650a305254",

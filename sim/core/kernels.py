@@ -18,6 +18,8 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -81,6 +83,16 @@ def shift(cell, dy, dx, width, height):
 
 
 @njit
+def wrap(v, n):
+    """``v`` mod ``n`` for -n <= v < 2n (one offset step off the torus), without a division."""
+    if v < 0:
+        return v + n
+    if v >= n:
+        return v - n
+    return v
+
+
+@njit
 def chebyshev(a, b, width, height):
     """Torus Chebyshev distance between cells ``a`` and ``b`` (as Torus.chebyshev)."""
     dy = abs(a // width - b // width)
@@ -105,6 +117,35 @@ def add_around(grid, cell, dy, dx, delta, width, height):
         elif x >= width:
             x -= width
         grid[y * width + x] += delta
+
+
+@njit
+def add_rows(grid, cell, row_dy, row_half, delta, width, height):
+    """Add ``delta`` to ``grid`` on every cell of a shape made of centred row segments (row
+    ``r`` at vertical offset ``row_dy[r]``, half-width ``row_half[r]``) around ``cell``: the
+    same cells as :func:`add_around` with the shape's offsets, in contiguous runs."""
+    y0 = cell // width
+    x0 = cell - y0 * width
+    for r in range(row_dy.shape[0]):
+        base = wrap(y0 + row_dy[r], height) * width
+        lo = x0 - row_half[r]
+        hi = x0 + row_half[r]
+        if lo >= 0 and hi < width:
+            for x in range(base + lo, base + hi + 1):
+                grid[x] += delta
+        else:
+            for x in range(lo, hi + 1):
+                grid[base + wrap(x, width)] += delta
+
+
+def shape_rows(dy: np.ndarray, dx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row offsets, half-widths) of a shape given by its offsets (centre included), which must
+    be a stack of centred row segments (every shape of :func:`sim.core.grid.offsets` is)."""
+    rows = np.unique(dy)
+    half = np.array([np.abs(dx[dy == r]).max() for r in rows])
+    for r, h in zip(rows, half):
+        assert np.array_equal(np.sort(dx[dy == r]), np.arange(-h, h + 1)), "not a stack of centred rows"
+    return rows.astype(np.int64), half.astype(np.int64)
 
 
 @njit

@@ -115,7 +115,15 @@ class TrustModel(mesa.Model):
         done = c.jail_left[jailed] == 0
         c.jail_left[jailed[~done]] -= 1
         ids = jailed[done]
-        if len(ids) and not self.p.jailed_keep_cell:
+        if len(ids) and not self.p.jailed_keep_cell and self.p.activation == "sequential":
+            from sim.core import sequential
+
+            cells = np.ascontiguousarray(c.cell[ids], np.int64)
+            move_dy, move_dx = self._sequential_engine().offsets[:2]
+            sequential.release(self.streams["movement"], self.occ, ids, cells, move_dy, move_dx,
+                               self.p.move_tries, self.p.width, self.p.height)
+            c.cell[ids] = cells
+        elif len(ids) and not self.p.jailed_keep_cell:
             c.cell[ids] = self.grid.place_near(self.occ, ids, c.cell[ids], self.streams["movement"],
                                                self.p.vision, self.p.geometry, self.p.move_tries)
         c.jailed[ids] = False
@@ -211,8 +219,7 @@ class TrustModel(mesa.Model):
                 setattr(holder, name, getattr(holder, name).astype(dtype))
         grievance = np.ascontiguousarray(self.rules.grievance(c.hardship, self.legitimacy), float)
         threshold = float(self.rules.effective_threshold(self.awareness, p))
-        n = e.kernel(self.streams["activation"], self.streams["movement"], self.streams["arrests"], self.occ,
-                     p.width, p.height,
+        n = e.kernel(self.streams["activation"], self.occ, p.width, p.height,
                      c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
                      o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
@@ -228,9 +235,11 @@ class TrustModel(mesa.Model):
         e = getattr(self, "_seq", None)
         if e is None or e.key != key:
             from sim.core.grid import offsets, shape_size
+            from sim.core.kernels import shape_rows
 
             def pair(radius, centre):
-                return tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, p.geometry, centre))
+                dy, dx = (np.ascontiguousarray(a, np.int64) for a in offsets(radius, p.geometry, centre))
+                return shape_rows(dy, dx) if centre else (dy, dx)
 
             n_c = len(self.citizens)
             e = self._seq = SimpleNamespace(

@@ -29,10 +29,11 @@ Which rules of :mod:`sim.core.rules` the compiled loop uses, and how:
   naming the rule: results stay exact (with a plug-in identical to the rule, bit-identical
   to the compiled loop), only slower.
 
-Random numbers come from the model's ``activation`` stream (the order), ``movement`` stream
-(moves) and ``arrests`` stream (whom an officer arrests; then the jail terms, after the loop),
-passed to the kernel as NumPy generators: numba draws from their bit generators, so the
-streams advance as they would in Python.
+Random numbers of the loop (the order, moves, whom an officer arrests) come from the model's
+``activation`` stream, passed to the kernel as a NumPy generator: numba draws from its bit
+generator, so the stream advances as it would in Python. (One generator per call: numba
+takes about 13 microseconds to type each generator argument.) Jail terms are drawn after the
+loop from the ``arrests`` stream; releases from jail (:func:`release`) from ``movement``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import warnings
 import numpy as np
 
 from sim.core import rules as default_rules
-from sim.core.kernels import EMPTY, add_around, chebyshev, draw_index, njit, shift
+from sim.core.kernels import EMPTY, add_rows, chebyshev, draw_index, njit, wrap
 
 #: Rules the compiled loop re-implements: a plug-in replacing one runs the interpreted loop.
 REIMPLEMENTED = ("becomes_active", "within_beat", "arrest_choice")
@@ -72,16 +73,16 @@ def _arrest_pick(rng, officer, cells, k):
     return np.argmax(rng.permutation(k))
 
 
-def _sequential_core(order_rng, move_rng, arrest_rng, occ, width, height,
+def _sequential_core(rng, occ, width, height,
                      c_cell, c_active, c_jailed, grievance, risk, threshold,
                      o_cell, o_on_duty, o_available, o_proximity, o_beat,
-                     move_dy, move_dx, omove_dy, omove_dx, see_dy, see_dx, osee_dy, osee_dx,
+                     move_dy, move_dx, omove_dy, omove_dx, see_rows, see_half, osee_rows, osee_half,
                      prob_table, movement_on, move_tries, beat_radius, keep_cell,
                      cops_v, act_v, act_ov, cand, cand_cells, arrested, arresting):
     """One core phase in exact random-sequential order. Updates the agents' arrays and
     ``occ`` in place; returns the number of arrests, listed in ``arrested`` (citizens) and
     ``arresting`` (officers), in the order they happened. ``move_*``: offsets of a move
-    (centre excluded); ``see_*``: offsets of a neighbourhood count (centre included);
+    (centre excluded); ``see_*``: rows and half-widths of a neighbourhood count (centre included);
     ``o*``: the officers' (``officer_vision``). ``cops_v``, ``act_v``, ``act_ov`` are work
     grids (one int per cell); they hold the counts at the end."""
     n_c = c_cell.shape[0]
@@ -91,15 +92,15 @@ def _sequential_core(order_rng, move_rng, arrest_rng, occ, width, height,
     act_ov[:] = 0
     for j in range(n_o):
         if o_on_duty[j]:
-            add_around(cops_v, o_cell[j], see_dy, see_dx, 1, width, height)
+            add_rows(cops_v, o_cell[j], see_rows, see_half, 1, width, height)
     for i in range(n_c):
         if c_active[i] and not c_jailed[i]:
-            add_around(act_v, c_cell[i], see_dy, see_dx, 1, width, height)
-            add_around(act_ov, c_cell[i], osee_dy, osee_dx, 1, width, height)
+            add_rows(act_v, c_cell[i], see_rows, see_half, 1, width, height)
+            add_rows(act_ov, c_cell[i], osee_rows, osee_half, 1, width, height)
     n = n_c + n_o
     order = np.arange(n)
     for i in range(n - 1, 0, -1):                      # Fisher-Yates: a uniform random order
-        j = draw_index(order_rng, i + 1)
+        j = draw_index(rng, i + 1)
         t = order[i]
         order[i] = order[j]
         order[j] = t
@@ -112,17 +113,19 @@ def _sequential_core(order_rng, move_rng, arrest_rng, occ, width, height,
                 continue
             cell = c_cell[a]
             if movement_on:
+                y0 = cell // width
+                x0 = cell - y0 * width
                 for _ in range(move_tries):
-                    k = draw_index(move_rng, n_moves)
-                    to = shift(cell, move_dy[k], move_dx[k], width, height)
+                    k = draw_index(rng, n_moves)
+                    to = wrap(y0 + move_dy[k], height) * width + wrap(x0 + move_dx[k], width)
                     if occ[to] == EMPTY:
                         occ[cell] = EMPTY
                         occ[to] = a
                         if c_active[a]:
-                            add_around(act_v, cell, see_dy, see_dx, -1, width, height)
-                            add_around(act_v, to, see_dy, see_dx, 1, width, height)
-                            add_around(act_ov, cell, osee_dy, osee_dx, -1, width, height)
-                            add_around(act_ov, to, osee_dy, osee_dx, 1, width, height)
+                            add_rows(act_v, cell, see_rows, see_half, -1, width, height)
+                            add_rows(act_v, to, see_rows, see_half, 1, width, height)
+                            add_rows(act_ov, cell, osee_rows, osee_half, -1, width, height)
+                            add_rows(act_ov, to, osee_rows, osee_half, 1, width, height)
                         cell = to
                         c_cell[a] = to
                         break
@@ -131,43 +134,47 @@ def _sequential_core(order_rng, move_rng, arrest_rng, occ, width, height,
             now = _becomes_active(grievance[a], risk[a], prob_table[cops_v[cell], actives], threshold)
             if now != was:
                 delta = 1 if now else -1
-                add_around(act_v, cell, see_dy, see_dx, delta, width, height)
-                add_around(act_ov, cell, osee_dy, osee_dx, delta, width, height)
+                add_rows(act_v, cell, see_rows, see_half, delta, width, height)
+                add_rows(act_ov, cell, osee_rows, osee_half, delta, width, height)
                 c_active[a] = now
         else:                                          # an officer: move, then arrest
             j = a - n_c
             cell = o_cell[j]
             if movement_on:
+                y0 = cell // width
+                x0 = cell - y0 * width
                 for _ in range(move_tries):
-                    k = draw_index(move_rng, n_omoves)
-                    to = shift(cell, omove_dy[k], omove_dx[k], width, height)
+                    k = draw_index(rng, n_omoves)
+                    to = wrap(y0 + omove_dy[k], height) * width + wrap(x0 + omove_dx[k], width)
                     if occ[to] == EMPTY and _within_beat(chebyshev(to, o_beat[j], width, height),
                                                          o_proximity[j], beat_radius):
                         occ[cell] = EMPTY
                         occ[to] = a
                         if o_on_duty[j]:
-                            add_around(cops_v, cell, see_dy, see_dx, -1, width, height)
-                            add_around(cops_v, to, see_dy, see_dx, 1, width, height)
+                            add_rows(cops_v, cell, see_rows, see_half, -1, width, height)
+                            add_rows(cops_v, to, see_rows, see_half, 1, width, height)
                         cell = to
                         o_cell[j] = to
                         break
             if o_available[j] and act_ov[cell] > 0:
                 k = 0
+                y0 = cell // width
+                x0 = cell - y0 * width
                 for m in range(omove_dy.shape[0]):
-                    there = shift(cell, omove_dy[m], omove_dx[m], width, height)
+                    there = wrap(y0 + omove_dy[m], height) * width + wrap(x0 + omove_dx[m], width)
                     x = occ[there]
                     if 0 <= x < n_c and c_active[x]:
                         cand[k] = x
                         cand_cells[k] = there
                         k += 1
                 if k:
-                    pick = _arrest_pick(arrest_rng, j, cand_cells, k)
+                    pick = _arrest_pick(rng, j, cand_cells, k)
                     if pick >= 0:
                         x = cand[pick]
                         c_jailed[x] = True
                         c_active[x] = False
-                        add_around(act_v, c_cell[x], see_dy, see_dx, -1, width, height)
-                        add_around(act_ov, c_cell[x], osee_dy, osee_dx, -1, width, height)
+                        add_rows(act_v, c_cell[x], see_rows, see_half, -1, width, height)
+                        add_rows(act_ov, c_cell[x], osee_rows, osee_half, -1, width, height)
                         if not keep_cell:
                             occ[c_cell[x]] = EMPTY
                         arrested[n_arrests] = x
@@ -221,3 +228,45 @@ def probability_table(rule, p, max_cops: int, max_actives: int) -> np.ndarray:
     actives[:, 0] = 1.0                                 # never read: avoids a division by zero
     table = np.asarray(rule(cops.ravel(), actives.ravel(), p), float).reshape(cops.shape)
     return np.ascontiguousarray(table)
+
+
+@njit
+def _release(rng, occ, ids, cells, move_dy, move_dx, move_tries, width, height):
+    """Put the released citizens ``ids`` back on the grid, one after the other in id order: each
+    draws up to ``move_tries`` random cells of its vision around its last cell (``cells``) and
+    takes the first empty one; failing that, a uniformly random empty cell of the grid. Updates
+    ``cells`` and ``occ`` in place. (The sequential order's counterpart of ``Torus.place_near``,
+    whose synchronous claims resolve conflicts between released citizens instead.)"""
+    n_moves = move_dy.shape[0]
+    size = occ.shape[0]
+    for i in range(ids.shape[0]):
+        cell = cells[i]
+        y0 = cell // width
+        x0 = cell - y0 * width
+        placed = -1
+        for _ in range(move_tries):
+            k = draw_index(rng, n_moves)
+            to = wrap(y0 + move_dy[k], height) * width + wrap(x0 + move_dx[k], width)
+            if occ[to] == EMPTY:
+                placed = to
+                break
+        if placed < 0:
+            free = 0
+            for c in range(size):
+                if occ[c] == EMPTY:
+                    free += 1
+            if free == 0:
+                return i                                # no empty cell left (cannot happen: density < 1)
+            nth = draw_index(rng, free)
+            for c in range(size):
+                if occ[c] == EMPTY:
+                    if nth == 0:
+                        placed = c
+                        break
+                    nth -= 1
+        occ[placed] = ids[i]
+        cells[i] = placed
+    return ids.shape[0]
+
+
+release = _release
