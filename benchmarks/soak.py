@@ -99,7 +99,10 @@ class Family(threading.Thread):
                 for child in psutil.Process(self.pid).children(recursive=True):
                     if child.pid not in self.known:
                         try:
-                            self.known[child.pid] = (child.create_time(), " ".join(child.cmdline())[:120])
+                            cmd = " ".join(child.cmdline())[:120]
+                            if child.ppid() != self.pid:         # forked by the forkserver: a pool worker
+                                cmd = "worker " + cmd
+                            self.known[child.pid] = (child.create_time(), cmd)
                         except psutil.Error:
                             pass
             except psutil.Error:
@@ -135,23 +138,29 @@ def alive(pid: int, created: float) -> bool:
 
 
 def leftovers(family: Family, sweep: Path, out: Path, before: set[int]) -> list[tuple[int, str]]:
-    """Processes started by the killed sweep that are still alive: its known descendants, and any
-    python process (not there before it started) naming the sweep or out folder, or a
-    multiprocessing forkserver / resource_tracker."""
+    """Processes started by the killed sweep that are still alive: its descendants as seen while it
+    ran (workers, the multiprocessing forkserver and resource_tracker, and their children), and any
+    python process not there before it started whose command line names the sweep or out folder.
+    (Forkservers and resource trackers of other programs running meanwhile are not counted.)"""
     left = {pid: cmd for pid, (created, cmd) in family.known.items() if alive(pid, created)}
     for p in psutil.process_iter(["pid", "cmdline", "create_time"]):
         try:
             if p.pid in before or p.pid in left or p.pid == os.getpid():
                 continue
             cmd = " ".join(p.info["cmdline"] or [])
-            if "python" not in cmd and "trustsim" not in cmd:
-                continue
-            if (str(sweep) in cmd or str(out) in cmd or "forkserver" in cmd or "resource_tracker" in cmd) \
+            if ("python" in cmd or "trustsim" in cmd) and (str(sweep) in cmd or str(out) in cmd) \
                     and p.status() != psutil.STATUS_ZOMBIE:
                 left[p.pid] = cmd[:120]
         except psutil.Error:
             continue
     return sorted(left.items())
+
+
+def _kind(cmd: str) -> str:
+    for word in ("worker", "resource_tracker", "forkserver", "spawn_main"):
+        if word in cmd:
+            return word
+    return cmd[:60]
 
 
 def end(pids):
@@ -253,7 +262,7 @@ def main(argv=None) -> int:
         kills.append((at, len(left)))
         left_total += len(left)
         print(f"kill {k + 1}: SIGKILL after {time.monotonic() - t0:.1f} s at {at}/{total} runs in the index; "
-              f"processes left 5 s later: {len(left)}" + (f" ({'; '.join(c for _, c in left[:4])})" if left else ""))
+              f"processes left 5 s later: {len(left)}" + (f" ({'; '.join(_kind(c) for _, c in left)})" if left else ""))
         end(left)
         time.sleep(0.5)
 

@@ -429,14 +429,18 @@ def _raised(err: BaseException) -> str:
 class _CheckedRule:
     """A plug-in rule whose every call is checked; see :func:`guard_model`."""
 
-    __slots__ = ("name", "fn", "ref", "file", "path", "params", "shape_from", "kind", "__wrapped__")
+    __slots__ = ("name", "fn", "ref", "file", "path", "params", "shape_from", "kind", "__wrapped__", "__name__")
 
     def __init__(self, name, fn, ref):
         self.name, self.fn, self.ref = name, fn, ref
         self.__wrapped__ = fn
+        self.__name__ = getattr(fn, "__name__", name)
         self.file, self.path = _origin(fn)
         self.params = list(inspect.signature(getattr(default_rules, name)).parameters)
         self.shape_from, self.kind = RULE_OUTPUTS.get(name, (None, None))
+
+    def __repr__(self):
+        return f"<checked rule {self.name}: {self.fn!r}>"
 
     def __call__(self, *args):
         from sim.core.params import ParamError
