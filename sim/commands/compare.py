@@ -15,6 +15,7 @@ from sim.errors import UserError
 from sim.present.tables import comparison_table
 from sim.scenario.files import load_scenario
 from sim.storage.folders import check_new_folder
+from sim.storage.guard import check_output_location
 from sim.storage.layout import COMPARISON_FILES, default_out
 
 
@@ -52,8 +53,9 @@ def run_and_report(args, scenario, command: str) -> int:
     check_run_options(args)
     overrides = {k: getattr(args, k) for k in ("replicates", "steps", "seed") if getattr(args, k) is not None}
     resolved = load_scenario(scenario, overrides=overrides) if scenario is not None else None
-    if args.out is not None:
-        check_new_folder(args.out)  # fail before running, not after
+    if args.out is not None:  # fail before running, not after
+        check_new_folder(args.out)
+        check_output_location(args.out, kind="new_folder")
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
         res = compare(resolved, workers=args.workers, command=command, **({} if resolved else overrides))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.storage.guard import check_output_location
+
 
 def add_parser(sub):
     p = sub.add_parser("report", help="write DIR/report.html: headline, table, charts, costs, assumptions")
@@ -24,6 +26,8 @@ def add_parser(sub):
 def report_command(args) -> int:
     from sim.present.report import headline_text, write_report  # loads matplotlib: imported when run (fast --help)
 
+    if args.out is not None:
+        check_output_location(args.out, kind="file")   # never overwrite a file trustsim did not write
     path = write_report(args.folder, fmt=args.fmt, out=args.out)
     print(headline_text(args.folder))
     print(f"\nwrote {path}")
