@@ -1,12 +1,22 @@
-"""Engine benchmark: trustsim against Mesa's bundled Epstein example, and trustsim at 1000x1000.
+"""Engine benchmark: trustsim against Mesa's bundled Epstein example, the NumPy (synchronous)
+path against the compiled (numba, exact random-sequential) engine, and trustsim at 1000x1000.
 
     .venv/bin/python benchmarks/engine.py            # full run (a few minutes)
-    .venv/bin/python benchmarks/engine.py --quick    # smoke run (well under a minute)
+    .venv/bin/python benchmarks/engine.py --quick    # smoke run (about a minute)
 
 Part 1, 100x100, one process, interleaved: Mesa's ``epstein_civil_violence`` example, trustsim's
-``epstein-run2`` preset and trustsim's full ``mixed`` preset take turns for several rounds; each
-round times a block of steps of each model. Prints the median agent-steps per second of each and
-the ratios to Mesa. An agent-step is one agent (citizen or officer, jailed or not) for one step.
+``epstein-run2`` and full ``mixed`` presets, each under the NumPy path (``activation =
+"synchronous"``) and the compiled engine (``activation = "sequential"``), take turns for several
+rounds; each round times a block of steps of each model. Prints the median agent-steps per second
+of each and the ratios to Mesa. An agent-step is one agent (citizen or officer, jailed or not) for
+one step.
+
+Part 1b: exact sequential ``epstein-run2`` at 40x40 (the validation runs' size) against its
+synchronous and 10-batch versions, interleaved; and CPU seconds per sweep-sized run (full
+``mixed``, 60x60, 200 steps) under each path.
+
+Part 1c: compile time of the compiled engine, in fresh subprocesses: first with an empty numba
+cache (the first process of an installation), then with the cache it wrote.
 
 Part 2, 1000x1000: ``epstein-run2`` and ``mixed``, each in its own subprocess so peak memories
 do not mix: seconds per step (median over steps) and peak resident memory (``ru_maxrss``, the
@@ -57,10 +67,13 @@ def mesa_model(size: int, seed: int, grid_type: str):
     return EpsteinCivilViolence(width=size, height=size, scenario=scenario)
 
 
-def trustsim_model(preset: str, size: int, seed: int):
+def trustsim_model(preset: str, size: int, seed: int, **overrides):
     import sim
 
-    return sim.TrustModel(preset=preset, rng=seed, width=size, height=size)
+    return sim.TrustModel(preset=preset, rng=seed, width=size, height=size, **overrides)
+
+
+ENGINES = {"numpy": {"activation": "synchronous"}, "compiled": {"activation": "sequential"}}
 
 
 def agents(model) -> int:
@@ -84,9 +97,11 @@ def part_small(args) -> dict:
     if not args.no_mesa:
         models["mesa-example"] = mesa_model(size, args.seed, args.mesa_grid)
         steps["mesa-example"] = args.mesa_steps
-    models["epstein-run2"] = trustsim_model("epstein-run2", size, args.seed)
-    models["mixed"] = trustsim_model("mixed", size, args.seed)
-    steps["epstein-run2"] = steps["mixed"] = args.steps
+    for preset in ("epstein-run2", "mixed"):
+        for engine, overrides in ENGINES.items():
+            name = f"{preset}/{engine}"
+            models[name] = trustsim_model(preset, size, args.seed, **overrides)
+            steps[name] = args.steps
     for name, m in models.items():                      # warm-up: past the first outburst, caches filled
         timed_steps(m, 1 if name == "mesa-example" else args.warmup)
     rates = {name: {"wall": [], "cpu": []} for name in models}
@@ -105,7 +120,63 @@ def part_small(args) -> dict:
     return out
 
 
-def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int) -> dict:
+def part_sequential(args) -> dict:
+    """40x40 epstein-run2 under the three orders, interleaved; CPU per sweep-sized mixed run."""
+    orders = {"sequential (compiled)": {"activation": "sequential"},
+              "synchronous (NumPy)": {"activation": "synchronous"},
+              "10 batches (NumPy)": {"activation": "batches", "activation_batches": 10}}
+    models = {name: trustsim_model("epstein-run2", 40, args.seed, **o) for name, o in orders.items()}
+    for m in models.values():
+        timed_steps(m, 20)
+    rates = {name: [] for name in models}
+    for _ in range(args.rounds):
+        for name, m in models.items():
+            n = 1000 if "sequential" in name else 200
+            rates[name].append(agents(m) * n / timed_steps(m, n)[1])
+    out = {"epstein-run2 40x40 agent-steps/s (CPU)": {k: statistics.median(v) for k, v in rates.items()}}
+    runs = {engine: [] for engine in ENGINES}
+    for r in range(args.sweep_runs):
+        for engine, overrides in ENGINES.items():
+            c = time.process_time()
+            trustsim_model("mixed", 60, args.seed + r, **overrides).run(200)
+            runs[engine].append(time.process_time() - c)
+    out["mixed 60x60 200 steps, CPU s per run"] = {k: statistics.median(v) for k, v in runs.items()}
+    return out
+
+
+COMPILE_PROBE = """
+import time
+t = time.perf_counter()
+import sim
+m = sim.TrustModel(preset="epstein-run2", rng=1, width=24, height=24, vision=4, officer_vision=4)
+m.step()
+print(time.perf_counter() - t)
+"""
+
+
+def part_compile() -> dict:
+    """Seconds to build a sequential model and run its first step in a fresh process (imports
+    included), with an empty numba cache and then with the cache that run wrote."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+        out = {}
+        for label in ("first process (empty cache)", "next process (cached)"):
+            res = subprocess.run([sys.executable, "-c", COMPILE_PROBE], capture_output=True, text=True, env=env,
+                                 cwd=ROOT)
+            if res.returncode != 0:
+                raise SystemExit(res.stderr)
+            out[label] = float(res.stdout.split()[-1])
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    res = subprocess.run([sys.executable, "-c", COMPILE_PROBE.replace('preset="epstein-run2", ', 'preset="mixed", ')
+                          ],
+                         capture_output=True, text=True, env=env, cwd=ROOT)
+    out["NumPy path, same probe (mixed, no compilation)"] = float(res.stdout.split()[-1]) if res.returncode == 0 else None
+    return out
+
+
+def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int, activation: str = "") -> dict:
     """One large configuration (run in its own process): times ``steps`` steps after
     ``warmup`` steps (the first outburst of a fresh Epstein run falls here) and, if ``late``
     is past that, ``steps`` more steps after step ``late``."""
@@ -116,7 +187,7 @@ def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int
 
     base_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t = time.perf_counter()
-    m = trustsim_model(preset, size, seed)
+    m = trustsim_model(preset, size, seed, **({"activation": activation} if activation else {}))
     build = time.perf_counter() - t
     n = agents(m)
     windows = {}
@@ -135,16 +206,18 @@ def worker(preset: str, size: int, seed: int, warmup: int, steps: int, late: int
                          "agent_steps_per_s_cpu": n / statistics.median(cpu),
                          "active_fraction": float(m.results.active_fraction.iloc[-steps:].mean()),
                          "jailed_fraction": float(m.results.jailed_fraction.iloc[-steps:].mean())}
-    return {"preset": preset, "size": size, "agents": n, "build_s": build, "windows": windows,
+    return {"preset": preset + (f"/{activation}" if activation else ""), "size": size, "agents": n,
+            "build_s": build, "windows": windows,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "rss_before_imports_mb": base / 1024, "rss_after_imports_mb": base_imports / 1024}
 
 
 def part_big(args) -> list[dict]:
     out = []
-    for preset in ("epstein-run2", "mixed"):
+    for preset, activation in (("epstein-run2", "synchronous"), ("mixed", "synchronous"), ("epstein-run2", "sequential")):
         cmd = [sys.executable, __file__, "--worker", preset, "--size", str(args.big_size), "--seed", str(args.seed),
-               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps), "--late", str(args.big_late)]
+               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps), "--late", str(args.big_late),
+               "--activation", activation]
         if args.sim_path:
             cmd += ["--sim-path", args.sim_path]
         res = subprocess.run(cmd, capture_output=True, text=True)
@@ -179,13 +252,17 @@ def main(argv=None):
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--late", type=int, default=0, help=argparse.SUPPRESS)
+    ap.add_argument("--activation", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--sweep-runs", type=int, default=5, help="sweep-sized mixed runs (60x60, 200 steps) per path")
+    ap.add_argument("--no-compile", action="store_true", help="skip the compile-time probe")
     args = ap.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.size, args.seed, args.warmup, args.steps, args.late)))
+        print(json.dumps(worker(args.worker, args.size, args.seed, args.warmup, args.steps, args.late,
+                                args.activation)))
         return
     if args.quick:
-        args.rounds, args.steps, args.mesa_steps, args.warmup = 3, 10, 1, 5
+        args.rounds, args.steps, args.mesa_steps, args.warmup, args.sweep_runs = 3, 10, 1, 5, 2
         args.big_steps, args.big_warmup, args.big_late = 3, 1, 0
 
     import sim
@@ -205,10 +282,25 @@ def main(argv=None):
     if "mesa-example" in small:
         mesa_rate = small["mesa-example"]
         print(f"  ratios to Mesa's example ({args.mesa_grid}):")
-        for name in ("epstein-run2", "mixed"):
+        for name in small:
+            if name == "mesa-example":
+                continue
             w = small[name]["agent_steps_per_s_wall"] / mesa_rate["agent_steps_per_s_wall"]
             c = small[name]["agent_steps_per_s_cpu"] / mesa_rate["agent_steps_per_s_cpu"]
-            print(f"    {name:12s} x{w:,.0f} (wall)  x{c:,.0f} (CPU)" + ("   target x100" if name == "mixed" else ""))
+            print(f"    {name:22s} x{w:,.0f} (wall)  x{c:,.0f} (CPU)"
+                  + ("   target x1000" if name.startswith("mixed") else ""))
+    seq = part_sequential(args)
+    print("\nexact sequential order and sweep-sized runs (CPU, medians):")
+    for title, figures in seq.items():
+        print(f"  {title}:")
+        for k, v in figures.items():
+            print(f"    {k:24s} {v:14,.3f}" if v < 100 else f"    {k:24s} {v:14,.0f}")
+    print("  targets: sequential epstein-run2 40x40 >= 5,000,000 agent-steps/s; mixed 60x60 200 steps <= 0.04 s CPU")
+    compile_times = {} if args.no_compile else part_compile()
+    if compile_times:
+        print("\ncompile time (fresh process: imports, build, first step of a small sequential epstein-run2):")
+        for k, v in compile_times.items():
+            print(f"  {k:48s} {v:7.2f} s" if v is not None else f"  {k:48s} failed")
     big = []
     if not args.no_big:
         big = part_big(args)
@@ -224,10 +316,12 @@ def main(argv=None):
         for r in big:
             print(f"  peak RSS {r['preset']}: {r['peak_rss_mb']:.0f} MB (whole process; "
                   f"{r['rss_after_imports_mb']:.0f} MB after importing Python, NumPy, pandas and Mesa)")
-        print("  targets: epstein-run2 >= 5,000,000 agent-steps/s; mixed <= 0.35 s/step and <= 1 GB")
+        print("  targets: epstein-run2/synchronous >= 25,000,000 agent-steps/s (one core); mixed <= 0.06 s/step "
+              "and <= 1 GB")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if args.json:
-        args.json.write_text(json.dumps({"provenance": prov, "small": small, "big": big,
+        args.json.write_text(json.dumps({"provenance": prov, "small": small, "big": big, "sequential": seq,
+                                         "compile": compile_times,
                                          "args": {k: v for k, v in vars(args).items() if k != "json"}}, indent=2))
 
 
