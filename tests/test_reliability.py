@@ -867,3 +867,11 @@ def test_case_clashes_of_policy_names():
 
     assert case_clashes(["Mixed", "reactive", "mixed", "MIXED", "Straße", "STRASSE", 3]) == [(0, 2), (0, 3), (4, 5)]
     assert case_clashes(["a", "b"]) == []
+
+
+@pytest.mark.parametrize("path", ["a\x00b", "", "x" * 5000, "/tmp/" + "a/" * 3000])
+def test_odd_paths_are_one_line_errors_not_crashes(path):
+    for check in (lambda p: check_output_location(p), lambda p: read_toml_bounded(p, "scenario")):
+        with pytest.raises(UserError) as err:
+            check(path)
+        assert len(err.value.problems) == 1 and "\n" not in err.value.problems[0]

@@ -166,6 +166,8 @@ def read_toml_bounded(path_or_text, what: str = "scenario") -> tuple[dict, Path 
     if not isinstance(path_or_text, (str, Path)):
         raise UserError(f"{what}: expected the path of a .toml file, got {type(path_or_text).__name__}")
     label, path = str(path_or_text), Path(path_or_text)
+    if "\x00" in label or not label.strip():
+        raise UserError(f"{what} file {label!r}: expected the path of a .toml file")
     try:
         if path.is_dir():
             raise UserError(f"{label}: is a folder; give the path of a {what} file (.toml)")

@@ -44,8 +44,17 @@ def check_output_location(path, *, kind: str = "folder", option: str = "--out") 
     or one trustsim wrote). Raises a one-line :class:`UserError` naming ``option``."""
     if kind not in KINDS:
         raise ValueError(f"kind: expected one of {KINDS}, got {kind!r}")
-    out = Path(path).expanduser()
     shown = f"{option} {path}"
+    if "\x00" in str(path) or not str(path).strip():
+        raise UserError(f"{option} {str(path)!r}: expected a file or folder name")
+    try:
+        return _check(Path(path).expanduser(), kind, shown)
+    except OSError as err:       # e.g. a name too long, a loop of symbolic links
+        raise UserError(f"{shown}: cannot use this location ({err.strerror or type(err).__name__}); "
+                        "choose another") from None
+
+
+def _check(out: Path, kind: str, shown: str) -> Path:
     full = Path(os.path.abspath(out))
     real = full.resolve() if _exists(full) or _exists(full.parent) else full
     for root in FORBIDDEN_ROOTS:
