@@ -26,6 +26,7 @@ EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epste
     "preset:epstein-salami": "a8f7856a42a3b97d",
     "preset:epstein-jump": "f5b6e431be4eccc7",
     "preset:epstein-cop-withdrawal": "b9cd5c7c86a59567",
+    "preset:netlogo-rebellion": "4d73fc8956551cfa",
     "preset:reactive": "0e20a61396f34e5a",
     "preset:proximity": "e3e2f172f5a7373e",
     "preset:social-support": "1b3fdf650a305254",

@@ -100,7 +100,8 @@ def test_activation_batches_only_with_batches():
 
 
 @pytest.mark.parametrize("preset,extra", [("epstein-run2", {}), ("mixed", {"activation": "sequential"}),
-                                          ("epstein-run2", {"jailed_keep_cell": True})])
+                                          ("epstein-run2", {"jailed_keep_cell": True}),
+                                          ("netlogo-rebellion", {"legitimacy": 0.6})])
 def test_count_grids_kept_incrementally_equal_fresh_counts(preset, extra):
     """Checked right after the core phase (later phases move officers and jail citizens)."""
     checked = []
@@ -205,3 +206,58 @@ def test_numba_cache_goes_to_the_user_cache_dir_when_the_package_is_read_only(tm
     where, value = out.stdout.split()
     assert Path(where) == tmp_path / "cache" / "trustsim" / "numba" and value == str(4 * 7 + 6)
     assert any(Path(where).rglob("*.nbi")), "no numba index file written to the user cache"
+
+
+# --------------------------------------------------------------------------- NetLogo micro-rules
+
+
+@pytest.mark.parametrize("activation", ["sequential", "synchronous"])
+def test_arresting_officer_moves_onto_the_arrested_citizens_cell(activation):
+    seen = []
+
+    def check(m):
+        if m.tally.arrests:
+            cells = np.concatenate(m.tally.arrest_cells)
+            assert set(cells) <= set(m.officers.cell), "an arresting officer is not on its arrestee's cell"
+            assert np.array_equal(m.occ[m.officers.cell], len(m.citizens) + np.arange(len(m.officers)))
+            seen.append(len(cells))
+
+    model(preset="netlogo-rebellion", legitimacy=0.5, activation=activation, hooks={"after_core": [check]}).run(15)
+    assert sum(seen) > 0
+
+
+def test_netlogo_jail_terms_follow_random_max_jail_term_with_its_countdown():
+    p = Params(jail_term_rule="netlogo", max_jail_term=30)
+    terms = R.jail_terms(np.random.default_rng(0), 20000, p)
+    assert terms.min() == 0 and terms.max() == 28
+    assert np.mean(terms == 0) == pytest.approx(2 / 30, abs=0.01)       # j = 0 and j = 1 both come back next step
+    inclusive = R.jail_terms(np.random.default_rng(0), 20000, Params(max_jail_term=30))
+    assert inclusive.max() == 30
+
+
+def test_an_active_citizen_counts_itself_among_the_actives_when_asked():
+    """Same seed with and without the switch: identical until the second step's decisions,
+    where A differs by exactly 1 for the citizens active at that moment."""
+    seen = {}
+    for flag in (False, True):
+        calls = []
+
+        def prob(cops, actives, p, calls=calls):
+            calls.append(actives.copy())
+            return R.arrest_probability(cops, actives, p)
+
+        m = model(preset="epstein-run2", legitimacy=0.3, activation="synchronous", count_self_active=flag,
+                  rules={"arrest_probability": prob})
+        m.step()
+        was_active = m.citizens.active.copy()
+        m.step()
+        seen[flag] = (calls[1], was_active)
+    (a_off, active), (a_on, _) = seen[False], seen[True]
+    diff = a_on - a_off
+    assert set(np.unique(diff)) <= {0.0, 1.0} and diff.sum() == active.sum() > 0
+
+
+def test_the_netlogo_preset_differs_from_run2_only_in_the_micro_rules():
+    diff = Params.build("netlogo-rebellion").differences(Params.build("epstein-run2"))
+    assert diff == {"arrest_moves_officer": True, "jail_term_rule": "netlogo", "count_self_active": True,
+                    "move_tries": 50}

@@ -182,7 +182,7 @@ class TrustModel(mesa.Model):
         ids = self._free_among(citizens)
         cops, actives = self._counts_near([self.officers.cell[self.officers.on_duty], self._active_cells()],
                                           c.cell[ids], p.vision)
-        actives = 1 + actives - c.active[ids]
+        actives = 1 + actives - (0 if p.count_self_active else c.active[ids])
         g = self.rules.grievance(c.hardship[ids], self._legitimacy_of(ids))
         prob = self.rules.arrest_probability(cops, actives, p)
         c.active[ids] = self.rules.becomes_active(g, c.risk_aversion[ids], prob,
@@ -200,6 +200,11 @@ class TrustModel(mesa.Model):
         who, cells = self.grid.pairs_within(o.cell[cops], p.officer_vision, p.geometry, mask)
         cop_index, cells = self.rules.arrest_choice(who, cells, self.streams["arrests"], p)
         self._jail(self.occ[cells], cops[cop_index])
+        if p.arrest_moves_officer and not p.jailed_keep_cell:       # NetLogo: `move-to suspect`
+            movers = cops[cop_index]
+            self.occ[o.cell[movers]] = EMPTY
+            self.occ[cells] = len(self.citizens) + movers
+            o.cell[movers] = cells
 
     def _core_sequential(self):
         """Move, decide and arrest in exact random-sequential order (see :mod:`sim.core.sequential`)."""
@@ -223,6 +228,7 @@ class TrustModel(mesa.Model):
                      c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
                      o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
+                     p.arrest_moves_officer and not p.jailed_keep_cell, p.count_self_active,
                      *e.grids, e.cand, e.cand_cells, e.arrested[:len(c)], e.arresting[:len(c)])
         citizen_ids, officer_ids = e.arrested[:n].copy(), e.arresting[:n].copy()
         c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], n, p)

@@ -33,6 +33,7 @@ def _p(default, lo=None, hi=None, *, unit="", doc="", choices=None, group=""):
 GEOMETRIES = ("moore", "von_neumann", "euclidean")
 ARREST_RATIO_RULES = ("literal", "floor", "round")
 ACTIVATIONS = ("synchronous", "batches", "sequential")
+JAIL_TERM_RULES = ("inclusive", "netlogo")
 RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius")
 
 
@@ -69,6 +70,14 @@ class Params:
                            doc="ratio(C, A): C/A (literal), floor(C/A) (NetLogo), round(C/A) (Mesa example)", group="epstein")
     max_jail_term: int = _p(30, 0, 10000, unit="steps", doc="J_max: jail term drawn from U{0..J_max}", group="epstein")
     jailed_keep_cell: bool = _p(False, doc="jailed citizens keep occupying their cell (else they leave the grid)", group="epstein")
+    jail_term_rule: str = _p("inclusive", choices=JAIL_TERM_RULES,
+                             doc="inclusive: J ~ U{0..J_max} steps away; netlogo: NetLogo's `random max-jail-term` "
+                                 "with its end-of-tick countdown, max(U{0..J_max-1} - 1, 0) steps away", group="epstein")
+    arrest_moves_officer: bool = _p(False, doc="the arresting officer moves onto the arrested citizen's cell (NetLogo "
+                                               "Rebellion's `move-to suspect`; not with jailed_keep_cell)", group="epstein")
+    count_self_active: bool = _p(False, doc="an active citizen also counts itself among the actives in vision, "
+                                            "A = 2 + other actives (NetLogo Rebellion); else A = 1 + other actives",
+                                 group="epstein")
 
     # --- endogenous trust (C1, C2) -----------------------------------------------------
     trust_on: bool = _p(True, doc="switch: individual trust T_i replaces L in G_i = H_i (1 - T_i) and is moved by experience", group="trust")

@@ -27,6 +27,7 @@ EPSTEIN_MODEL_I = dict(
     trust_on=False, influence_on=False, incidents_on=False, stress_on=False, budget_on=False,
     # pinned so a change of the general defaults never changes Epstein's model
     activation="sequential", activation_batches=1, movement_on=True, move_tries=10, jailed_keep_cell=False,
+    jail_term_rule="inclusive", arrest_moves_officer=False, count_self_active=False,
 )
 
 
@@ -64,6 +65,12 @@ PRESETS: dict[str, Preset] = {
         "Epstein (2002) fig. 11: officer density 0.04 cut by 0.004 every 25 steps to zero; every extension off.",
         dict(EPSTEIN_MODEL_I),
         _withdrawal_steps(),
+    ),
+    "netlogo-rebellion": Preset(
+        "NetLogo Rebellion (Wilensky 2004) as far as its code says: run 2's parameters, random sequential order, "
+        "the arresting cop moves onto the arrestee's patch, jail term `random max-jail-term`, an active agent "
+        "counted in A, a random empty patch in vision (50 draws); every extension off.",
+        dict(EPSTEIN_MODEL_I, arrest_moves_officer=True, jail_term_rule="netlogo", count_self_active=True, move_tries=50),
     ),
     "reactive": Preset(
         "Reactive enforcement: the whole budget on officers who patrol, arrest and answer reports.",

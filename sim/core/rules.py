@@ -42,7 +42,13 @@ def becomes_active(grievance, risk_aversion, arrest_prob, threshold):
 
 
 def jail_terms(rng, n, p):
-    """Jail term J ~ U{0, ..., J_max} steps."""
+    """Jail term J ~ U{0, ..., J_max} steps (``jail_term_rule`` "inclusive"); with "netlogo",
+    J = max(U{0, ..., J_max - 1} - 1, 0): NetLogo Rebellion draws ``random max-jail-term`` and
+    counts it down at the end of the arrest's tick, so a term j keeps the citizen away
+    max(j - 1, 0) steps, which is J in trustsim's counting (released at the start of the
+    step after J steps away)."""
+    if p.jail_term_rule == "netlogo":
+        return np.maximum(rng.integers(0, max(p.max_jail_term, 1), size=n) - 1, 0)
     return rng.integers(0, p.max_jail_term, size=n, endpoint=True)
 
 

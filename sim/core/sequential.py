@@ -77,14 +77,16 @@ def _sequential_core(rng, occ, width, height,
                      c_cell, c_active, c_jailed, grievance, risk, threshold,
                      o_cell, o_on_duty, o_available, o_proximity, o_beat,
                      move_dy, move_dx, omove_dy, omove_dx, see_rows, see_half, osee_rows, osee_half,
-                     prob_table, movement_on, move_tries, beat_radius, keep_cell,
+                     prob_table, movement_on, move_tries, beat_radius, keep_cell, officer_follows, count_self,
                      cops_v, act_v, act_ov, cand, cand_cells, arrested, arresting):
     """One core phase in exact random-sequential order. Updates the agents' arrays and
     ``occ`` in place; returns the number of arrests, listed in ``arrested`` (citizens) and
     ``arresting`` (officers), in the order they happened. ``move_*``: offsets of a move
     (centre excluded); ``see_*``: rows and half-widths of a neighbourhood count (centre included);
     ``o*``: the officers' (``officer_vision``). ``cops_v``, ``act_v``, ``act_ov`` are work
-    grids (one int per cell); they hold the counts at the end."""
+    grids (one int per cell); they hold the counts at the end. ``officer_follows``: the
+    arresting officer moves onto the arrested citizen's cell; ``count_self``: an active citizen
+    counts itself among the actives it sees (both NetLogo Rebellion's micro-rules)."""
     n_c = c_cell.shape[0]
     n_o = o_cell.shape[0]
     cops_v[:] = 0
@@ -130,7 +132,7 @@ def _sequential_core(rng, occ, width, height,
                         c_cell[a] = to
                         break
             was = c_active[a]
-            actives = 1 + act_v[cell] - (1 if was else 0)
+            actives = 1 + act_v[cell] - (1 if was and not count_self else 0)
             now = _becomes_active(grievance[a], risk[a], prob_table[cops_v[cell], actives], threshold)
             if now != was:
                 delta = 1 if now else -1
@@ -177,6 +179,13 @@ def _sequential_core(rng, occ, width, height,
                         add_rows(act_ov, c_cell[x], osee_rows, osee_half, -1, width, height)
                         if not keep_cell:
                             occ[c_cell[x]] = EMPTY
+                        if officer_follows:            # NetLogo: `move-to suspect` (its cell is free now)
+                            occ[cell] = EMPTY
+                            occ[c_cell[x]] = a
+                            if o_on_duty[j]:
+                                add_rows(cops_v, cell, see_rows, see_half, -1, width, height)
+                                add_rows(cops_v, c_cell[x], see_rows, see_half, 1, width, height)
+                            o_cell[j] = c_cell[x]
                         arrested[n_arrests] = x
                         arresting[n_arrests] = j
                         n_arrests += 1
