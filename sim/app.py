@@ -127,6 +127,7 @@ class AppModel(TrustModel):
                          hooks=plugin.hooks if plugin else None, **overrides)
         self.preset_name, self.own_settings, self.plugin, self.notes = preset, own_settings, plugin, notes
         self.lock = threading.RLock()
+        self.views: dict = {}          # widgets the page redraws after each step (refresh_views)
 
     def app_step(self) -> None:
         """One step, under the lock (the page may be drawing the model meanwhile)."""
@@ -439,8 +440,7 @@ def preset_values(preset: str) -> dict:
 
 # ------------------------------------------------------------------ the page's state (one per browser tab)
 # solara.reactive values are per session: each tab has its own model and controls.
-model_r = solara.reactive(None)            # the AppModel shown
-tick = solara.reactive(0)                  # bumped after every step: what redraws the grid and charts
+model_r = solara.reactive(None)            # the AppModel shown; Reset replaces it
 playing = solara.reactive(False)
 speed = solara.reactive(DEFAULT_SPEED)
 preset_r = solara.reactive(DEFAULT_PRESET)
@@ -461,34 +461,43 @@ def build_model() -> AppModel:
                     plugin_on=plugin_on_r.value, **settings_r.value)
 
 
+def refresh_views(model: AppModel) -> None:
+    """Redraw what changes with each step (step counter, grid, run summary, charts) by setting
+    the content of their widgets directly: no render of the page, so a frame costs about as much
+    as building its HTML (a re-render of the whole page costs tens of milliseconds)."""
+    with model.lock:
+        for widget, content in list(model.views.values()):
+            widget.unsafe_innerHTML = content(model)
+
+
 def do_step() -> None:
+    """One step per click: clicks are handled one after the other, none is dropped."""
     model = model_r.value
     if model is not None and not playing.value:
         model.app_step()
-        tick.set(tick.value + 1)
+        refresh_views(model)
 
 
 def do_reset() -> None:
     playing.set(False)
     model_r.set(build_model())
-    tick.set(tick.value + 1)
 
 
 def play_loop(cancel: threading.Event, render_lock=None) -> None:
     """While playing: step, redraw, wait out the rest of 1/speed seconds.
 
-    ``render_lock`` is the page's render lock (reacton's): each step waits until no render
-    is running, so a render started by a click (pause, a slider) is not fed a new step on
-    every pass and ends."""
+    ``render_lock`` is the page's render lock (reacton's): a step waits while a render runs
+    (one started by a click on pause, say), so the page never draws a half-made step."""
     while playing.value and not cancel.is_set():
         started = time.perf_counter()
         if render_lock is not None:
             with render_lock:
                 pass
-        if cancel.is_set() or not playing.value:
+        model = model_r.value
+        if cancel.is_set() or not playing.value or model is None:
             break
-        model_r.value.app_step()
-        tick.set(tick.value + 1)
+        model.app_step()
+        refresh_views(model)
         rest = 1.0 / max(1, speed.value) - (time.perf_counter() - started)
         if rest > 0:
             cancel.wait(rest)
@@ -508,72 +517,98 @@ def _pending(model: AppModel | None) -> bool:
                                         for k, v in settings_r.value.items() if k not in SHARES)
 
 
-# ------------------------------------------------------------------ components
-@solara.component
-def StepCounter():
-    tick.get()   # redraw after every step
-    model = model_r.value
-    solara.HTML(tag="h2", unsafe_innerHTML=f"Step {model.steps if model else 0}",
-                attributes={"class": "trustsim-step"}, style="margin: 0; font-size: 22px")
+# ------------------------------------------------------------------ what each step redraws
+def step_counter_html(model: AppModel) -> str:
+    return f"Step {model.steps}"
 
 
-@solara.component
-def GridView():
-    tick.get()   # redraw after every step
-    model = model_r.value
-    if model is None:
-        return
-    with model.lock:
-        caption, image = grid_caption(model), grid_html(model)
-    with solara.Column(gap="6px", style={"flex": "0 0 auto"}):
-        solara.Text(caption)
-        solara.HTML(unsafe_innerHTML=image)
-        solara.HTML(unsafe_innerHTML=grid_legend_html())
+def grid_view_html(model: AppModel) -> str:
+    return f"<div>{html.escape(grid_caption(model))}</div>{grid_html(model)}"
 
 
-@solara.component
-def RunInfo():
-    """What this run is: preset, settings, rules, notes; a plug-in error in one line."""
-    tick.get()   # redraw after every step
-    model = model_r.value
-    if model is None:
-        return
-    with model.lock:
-        c, o = model.citizens, model.officers
-        if model.plugin:
-            rules = f"plug-in {model.plugin.describe()}"
-        else:
-            rules = "default rules (sim/core/rules.py)" + (f"; plug-in {PLUGIN.name} switched off" if PLUGIN else "")
-        lines = [f"preset {model.preset_name}, seed {model.seed}, grid {model.p.width}x{model.p.height}, "
-                 f"{'your settings' if model.own_settings else 'the preset’s settings'}",
-                 f"citizens {len(c)}: {int((c.active & ~c.jailed).sum())} active, {int(c.jailed.sum())} jailed",
-                 f"officers {len(o)}: {int(o.proximity.sum())} proximity, {int(o.on_duty.sum())} on duty",
-                 f"rules: {rules}"]
-        changed = model.p.differences()
+def run_info_html(model: AppModel) -> str:
+    """What this run is: preset, settings, rules, counts, notes."""
+    c, o = model.citizens, model.officers
+    if model.plugin:
+        rules = f"plug-in {model.plugin.describe()}"
+    else:
+        rules = "default rules (sim/core/rules.py)" + (f"; plug-in {PLUGIN.name} switched off" if PLUGIN else "")
+    lines = [f"preset {model.preset_name}, seed {model.seed}, grid {model.p.width}x{model.p.height}, "
+             f"{'your settings' if model.own_settings else 'the preset’s settings'}",
+             f"citizens {len(c)}: {int((c.active & ~c.jailed).sum())} active, {int(c.jailed.sum())} jailed",
+             f"officers {len(o)}: {int(o.proximity.sum())} proximity, {int(o.on_duty.sum())} on duty",
+             f"rules: {rules}"]
+    changed = model.p.differences()
     if changed:
         lines.append("parameters not at their defaults: " + ", ".join(f"{k} {_short(v)}" for k, v in changed.items()))
     lines += [f"note: {n}" for n in model.notes]
-    with solara.Column(gap="2px", style={"flex": "1 1 300px", "min-width": "280px"}):
-        solara.HTML(tag="h3", unsafe_innerHTML="This run", style="margin: 0")
-        if PLUGIN_ERROR:
-            solara.Error(f"plug-in not loaded: {PLUGIN_ERROR}", classes=["trustsim-plugin-error"])
-        for line in lines:
-            solara.Text(line)
+    return "".join(f'<div style="margin: 2px 0">{html.escape(line)}</div>' for line in lines)
 
 
 def _short(value) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
+def _chart_content(chart: LineChart):
+    return lambda model: chart_html(model, chart)
+
+
+CHART_CONTENT = {chart.key: _chart_content(chart) for chart in CHARTS}
+
+
+# ------------------------------------------------------------------ components
 @solara.component
-def Chart(chart: LineChart):
-    tick.get()   # redraw after every step
+def LiveHTML(key: str, content, tag: str = "div", classes=(), attributes=None, style=None):
+    """HTML drawn from the model by ``content(model)``, redrawn after every step by
+    :func:`refresh_views` (registered on the model under ``key``). The widget is made here and
+    placed in the page as a widget, not rendered from props, so that a later render of the page
+    (a click on Pause, say) does not put back the content it had when it was first rendered."""
     model = model_r.value
-    if model is None:
+    attrs = {**(attributes or {}), **({"class": " ".join(classes)} if classes else {}), **({"style": style} if style else {})}
+
+    def make():
+        with model.lock:
+            return solara.widgets.HTML(tag=tag, unsafe_innerHTML=content(model), attributes=attrs)
+
+    widget = solara.use_memo(make, [])
+
+    def register():
+        with model.lock:
+            widget.unsafe_innerHTML = content(model)   # a new model (Reset)
+        model.views[key] = (widget, content)
+
+        def unregister():
+            if model.views.get(key, (None,))[0] is widget:
+                del model.views[key]
+        return unregister
+
+    solara.use_effect(register, [model])
+    solara.v.Html(tag="div", children=[widget])
+
+
+@solara.component
+def LiveViews(part: str):
+    """The parts of the page that change with every step."""
+    if model_r.value is None:
         return
-    with model.lock:
-        content = chart_html(model, chart)
-    solara.HTML(unsafe_innerHTML=content, classes=["trustsim-chart"], attributes={"data-chart": chart.key})
+    if part == "counter":
+        LiveHTML("counter", step_counter_html, tag="h2", attributes={"class": "trustsim-step"},
+                 style="margin: 0; font-size: 22px")
+    elif part == "main":
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Column(gap="6px", style={"flex": "0 0 auto"}):
+                LiveHTML("grid", grid_view_html)
+                solara.HTML(unsafe_innerHTML=grid_legend_html())
+            with solara.Column(gap="2px", style={"flex": "1 1 300px", "min-width": "280px"}):
+                solara.HTML(tag="h3", unsafe_innerHTML="This run", style="margin: 0")
+                if PLUGIN_ERROR:
+                    solara.Error(f"plug-in not loaded: {PLUGIN_ERROR}", classes=["trustsim-plugin-error"])
+                LiveHTML("info", run_info_html, classes=["trustsim-info"])
+        with solara.Row(gap="16px", style={"flex-wrap": "wrap"}):
+            for chart in CHARTS:
+                with solara.Column(style={"flex": "1 1 420px", "min-width": "300px"}):
+                    LiveHTML(f"chart-{chart.key}", CHART_CONTENT[chart.key], classes=["trustsim-chart"],
+                             attributes={"data-chart": chart.key})
 
 
 @solara.component
@@ -673,17 +708,11 @@ def Page():
     with solara.Row(gap="16px", style={"align-items": "flex-start", "flex-wrap": "wrap", "padding": "8px"}):
         with solara.Column(gap="6px", style={"flex": "0 0 330px", "max-width": "330px"}):
             solara.HTML(tag="h1", unsafe_innerHTML="trustsim", style="margin: 0; font-size: 24px")
-            StepCounter()
+            LiveViews("counter")
             Player()
             Controls()
         with solara.Column(gap="12px", style={"flex": "1 1 700px", "min-width": "320px"}):
-            with solara.Row(gap="16px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-                GridView()
-                RunInfo()
-            with solara.Row(gap="16px", style={"flex-wrap": "wrap"}):
-                for chart in CHARTS:
-                    with solara.Column(style={"flex": "1 1 420px", "min-width": "300px"}):
-                        Chart(chart)
+            LiveViews("main")
 
 
 # ------------------------------------------------------------------ when the page's scripts do not load

@@ -7,11 +7,11 @@ with every request that would leave 127.0.0.1 blocked and recorded:
 - ``trustsim app`` with the worked example plug-in: no request leaves the computer; five quick
   clicks on Step make five steps; play and pause; a slider is disabled until "use the settings
   below" is ticked, then shows its new value and unit, and Reset applies it; no console error.
-- with Solara's asset proxy switched off (the page's scripts then come from the internet,
-  which is blocked): the page says, in one line, that its scripts could not be loaded.
+- with the page's scripts refused (as when solara-assets is missing and the CDN out of reach):
+  the page says, in one line, that its scripts could not be loaded.
 
-Set TRUSTSIM_APP_SCREENSHOT=PATH to also save the first test's screenshot there
-(docs/students-app.png is made so).
+Set TRUSTSIM_APP_SCREENSHOT=PATH to also save the first test's screenshot there, after 60
+steps (docs/students-app.png is made so).
 """
 
 import os
@@ -196,19 +196,24 @@ def wait_for_http(url, proc, timeout=120):
     return False
 
 
-def start_app(tmp_path, *args, env=None):
-    """``trustsim app ARGS`` on a free loopback port: (process, url, log path)."""
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """``trustsim app --rules <worked example> --preset proximity`` on a free loopback port,
+    for this module's browser tests (each opens its own page: its own session and model);
+    yields (url, log path)."""
     port = free_port()
-    log_path = tmp_path / f"server-{port}.log"
+    log_path = tmp_path_factory.mktemp("app") / "server.log"
     with log_path.open("w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port), *args], cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **(env or {})})
+        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "app", "--port", str(port), "--rules", str(EXAMPLE),
+                                 "--preset", "proximity"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"})
     url = f"http://127.0.0.1:{port}/"
-    if not wait_for_http(url, proc):
+    try:
+        if not wait_for_http(url, proc):
+            pytest.fail(f"trustsim app did not start: {log_path.read_text()[-2000:]}")
+        yield url, log_path
+    finally:
         stop(proc)
-        pytest.fail(f"trustsim app did not start: {log_path.read_text()[-2000:]}")
-    return proc, url, log_path
 
 
 def stop(proc):
@@ -222,16 +227,20 @@ def stop(proc):
         proc.wait()
 
 
-def offline_page(browser, outside: list, problems: list | None, viewport=(1400, 1900)):
+def offline_page(browser, outside: list, problems: list | None, viewport=(1400, 1900), refuse: str | None = None):
     """A page in a context that lets requests reach 127.0.0.1 only; others are aborted and
-    listed in ``outside``; console errors, page errors and HTTP errors go in ``problems``."""
+    listed in ``outside``; console errors, page errors and HTTP errors go in ``problems``.
+    Local requests whose path starts with ``refuse`` are aborted too (and listed)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
 
     def route(r):
-        host = re.sub(r"^\w+://([^/:]+).*", r"\1", r.request.url)
-        if host in LOCAL_HOSTS or r.request.url.startswith(("data:", "blob:")):
+        url = r.request.url
+        host = re.sub(r"^\w+://([^/:]+).*", r"\1", url)
+        path = re.sub(r"^\w+://[^/]+", "", url)
+        local = host in LOCAL_HOSTS or url.startswith(("data:", "blob:"))
+        if local and not (refuse and path.startswith(refuse)):
             return r.continue_()
-        outside.append(r.request.url)
+        outside.append(url)
         return r.abort()
 
     context.route("**/*", route)
@@ -269,75 +278,73 @@ def step_number(page) -> int:
 
 @pytest.mark.browser
 @needs_chromium
-def test_app_offline_steps_every_click_plays_and_applies_a_slider_on_reset(sync_api, browser, tmp_path):
+def test_app_offline_steps_every_click_plays_and_applies_a_slider_on_reset(sync_api, browser, app_server, tmp_path):
     expect = sync_api.expect
     expect.set_options(timeout=60_000)            # a busy 2-core machine: generous, never timed
-    proc, url, log = start_app(tmp_path, "--rules", str(EXAMPLE), "--preset", "proximity")
+    url, log = app_server
     outside, problems = [], []
-    try:
-        page = offline_page(browser, outside, problems)
-        page.goto(url, wait_until="load")
-        counter = page.locator(".trustsim-step")
-        expect(counter).to_have_text("Step 0")
-        body = page.inner_text("body")
-        assert "quiet_contacts.py" in body and "preset proximity" in body   # the plug-in and preset in use
-        trust_line = page.locator('[data-chart="trust"] polyline').first
+    page = offline_page(browser, outside, problems, viewport=(1400, 1150))
+    page.goto(url, wait_until="load")
+    counter = page.locator(".trustsim-step")
+    expect(counter).to_have_text("Step 0")
+    body = page.inner_text("body")
+    assert "quiet_contacts.py" in body and "preset proximity" in body   # the plug-in and preset in use
+    trust_line = page.locator('[data-chart="trust"] polyline').first
 
-        step = page.locator(".trustsim-stepbtn")
-        step.evaluate("b => { for (let i = 0; i < 5; i++) b.click(); }")   # five quick clicks ...
-        expect(counter).to_have_text("Step 5")                            # ... five steps
-        page.wait_for_timeout(700)
-        assert step_number(page) == 5, "more steps than clicks"
-        expect(trust_line).to_have_attribute("points", re.compile(r"^(\S+ ){5}\S+$"))   # 6 points: days 0-5
+    step = page.locator(".trustsim-stepbtn")
+    step.evaluate("b => { for (let i = 0; i < 5; i++) b.click(); }")   # five quick clicks ...
+    expect(counter).to_have_text("Step 5")                            # ... five steps
+    page.wait_for_timeout(700)
+    assert step_number(page) == 5, "more steps than clicks"
+    expect(trust_line).to_have_attribute("points", re.compile(r"^(\S+ ){5}\S+$"))   # 6 points: days 0-5
 
-        page.locator(".trustsim-play").click()                           # play ...
-        page.wait_for_function("() => parseInt(document.querySelector('.trustsim-step').innerText.split(' ')[1]) >= 15")
-        page.locator(".trustsim-pause").click()                          # ... pause
-        expect(page.locator(".trustsim-play")).to_be_visible()
-        expect(step).to_be_enabled()                                     # Step is disabled while playing
-        shot = tmp_path / "students-app.png"
-        page.screenshot(path=str(shot))
+    page.locator(".trustsim-play").click()                           # play ...
+    at_least = 60 if os.environ.get("TRUSTSIM_APP_SCREENSHOT") else 15
+    page.wait_for_function("n => parseInt(document.querySelector('.trustsim-step').innerText.split(' ')[1]) >= n",
+                           arg=at_least)
+    page.locator(".trustsim-pause").click()                          # ... pause
+    expect(page.locator(".trustsim-play")).to_be_visible()
+    expect(step).to_be_enabled()                                     # Step is disabled while playing
+    n = step_number(page)
+    expect(trust_line).to_have_attribute("points", re.compile(rf"^(\S+ ){{{n}}}\S+$"))   # all agree on the step
+    expect(page.locator("body")).to_contain_text(f"day {n}:")
+    shot = tmp_path / "students-app.png"
+    page.screenshot(path=str(shot))
 
-        label = page.locator('.trustsim-slider-label[data-name="vision"]')
-        slider = page.locator('.trustsim-slider:has([data-name="vision"]) .v-slider')
-        thumb = slider.locator('[role="slider"]')
-        before = Params.build("proximity").vision
-        expect(label).to_have_text(f"Citizens' vision radius: {before} cells")
-        disabled = re.compile(r"\bv-input--disabled\b")
-        expect(slider).to_have_class(disabled)                            # ignored, so disabled
-        page.locator(".trustsim-own-settings input").check()
-        expect(slider).not_to_have_class(disabled)
-        thumb.focus()
-        page.keyboard.press("ArrowLeft")
-        expect(label).to_have_text(f"Citizens' vision radius: {before - 1} cells")
-        expect(page.locator(".trustsim-pending")).to_be_visible()        # "press Reset to apply"
+    label = page.locator('.trustsim-slider-label[data-name="vision"]')
+    slider = page.locator('.trustsim-slider:has([data-name="vision"]) .v-slider')
+    thumb = slider.locator('[role="slider"]')
+    before = Params.build("proximity").vision
+    expect(label).to_have_text(f"Citizens' vision radius: {before} cells")
+    disabled = re.compile(r"\bv-input--disabled\b")
+    expect(slider).to_have_class(disabled)                            # ignored, so disabled
+    page.locator(".trustsim-own-settings input").check()
+    expect(slider).not_to_have_class(disabled)
+    thumb.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(label).to_have_text(f"Citizens' vision radius: {before - 1} cells")
+    expect(page.locator(".trustsim-pending")).to_be_visible()        # "press Reset to apply"
 
-        page.locator(".trustsim-reset").click()
-        expect(counter).to_have_text("Step 0")
-        expect(page.locator("body")).to_contain_text(f"vision {before - 1}")   # the run uses the slider's value
-        expect(page.locator(".trustsim-pending")).to_have_count(0)
-        if os.environ.get("TRUSTSIM_APP_SCREENSHOT"):
-            shutil.copy(shot, os.environ["TRUSTSIM_APP_SCREENSHOT"])
-    finally:
-        stop(proc)
+    page.locator(".trustsim-reset").click()
+    expect(counter).to_have_text("Step 0")
+    expect(page.locator("body")).to_contain_text(f"vision {before - 1}")   # the run uses the slider's value
+    expect(page.locator(".trustsim-pending")).to_have_count(0)
+    if os.environ.get("TRUSTSIM_APP_SCREENSHOT"):
+        shutil.copy(shot, os.environ["TRUSTSIM_APP_SCREENSHOT"])
     assert outside == [], f"requests left 127.0.0.1: {outside[:5]}"
     assert not problems, "\n".join(problems) + "\n" + log.read_text()[-1500:]
 
 
 @pytest.mark.browser
 @needs_chromium
-def test_without_its_scripts_the_page_says_so_in_one_line(sync_api, browser, tmp_path):
-    # proxy off: the page asks the CDN for its scripts, which this test's browser cannot reach
-    proc, url, _ = start_app(tmp_path, env={"SOLARA_ASSETS_PROXY": "false"})
+def test_without_its_scripts_the_page_says_so_in_one_line(sync_api, browser, app_server):
+    # as if solara-assets were missing and the CDN out of reach: Solara's asset proxy fails
     outside = []
-    try:
-        page = offline_page(browser, outside, None, viewport=(1000, 700))
-        page.goto(url, wait_until="load")
-        notice = page.locator("#trustsim-assets-missing")
-        sync_api.expect(notice).to_be_visible()
-        text = notice.inner_text()
-        assert "could not load its scripts" in text and "pip install solara-assets==" in text
-        assert len(text.strip().splitlines()) == 1
-    finally:
-        stop(proc)
-    assert outside, "the page did not try the CDN: this test no longer tests a missing asset"
+    page = offline_page(browser, outside, None, viewport=(1000, 700), refuse="/_solara/cdn/")
+    page.goto(app_server[0], wait_until="load")
+    notice = page.locator("#trustsim-assets-missing")
+    sync_api.expect(notice).to_be_visible()
+    text = notice.inner_text()
+    assert "could not load its scripts" in text and "pip install solara-assets==" in text
+    assert len(text.strip().splitlines()) == 1
+    assert any("/_solara/cdn/" in u for u in outside), "the page loaded no asset: this test no longer tests one missing"
