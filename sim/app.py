@@ -602,7 +602,9 @@ def LiveViews(part: str):
             with solara.Column(gap="2px", style={"flex": "1 1 300px", "min-width": "280px"}):
                 solara.HTML(tag="h3", unsafe_innerHTML="This run", style="margin: 0")
                 if PLUGIN_ERROR:
-                    solara.Error(f"plug-in not loaded: {PLUGIN_ERROR}", classes=["trustsim-plugin-error"])
+                    solara.HTML(unsafe_innerHTML=html.escape(f"plug-in not loaded: {PLUGIN_ERROR}"),
+                                classes=["trustsim-plugin-error"],
+                                style="color: #b00020; border-left: 3px solid #b00020; padding: 2px 8px")
                 LiveHTML("info", run_info_html, classes=["trustsim-info"])
         with solara.Row(gap="16px", style={"flex-wrap": "wrap"}):
             for chart in CHARTS:

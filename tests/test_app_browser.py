@@ -151,6 +151,27 @@ def test_a_long_series_keeps_a_bounded_number_of_points_ending_at_the_last():
     assert points[-1] == f"{len(rows) - 1},{len(rows) - 1}"
 
 
+def test_page_renders_steps_and_shows_a_plugin_error_in_one_line(monkeypatch):
+    import solara
+    import solara.widgets
+
+    import sim.app as app
+
+    monkeypatch.setattr(app, "PLUGIN_ERROR", "rules.py line 3: SyntaxError: invalid syntax")
+    _, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        def texts():
+            return [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+
+        errors = [t for t in texts() if "plug-in not loaded" in t]
+        assert errors == ["plug-in not loaded: rules.py line 3: SyntaxError: invalid syntax"]
+        for _ in range(3):
+            app.do_step()
+        assert "Step 3" in texts() and any(t.startswith("<div>day 3:") for t in texts())
+    finally:
+        rc.close()
+
+
 def test_app_command_refuses_a_port_in_use_and_bad_arguments(capsys):
     from sim.cli import main
 
