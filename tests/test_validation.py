@@ -155,3 +155,29 @@ def test_quick_suite_writes_a_complete_report_with_provenance(quick_suite):
             assert c["discussion"] and c["discussion"][:60] in md, c["name"]
     rows = (out / "validation.csv").read_text().splitlines()
     assert len(rows) == 1 + len(expected)
+
+
+def test_cop_hysteresis_passes_only_with_two_states_at_one_density(tmp_path):
+    """Synthetic series: a gap of 80 actives at one density passes, the same curve from both starts fails."""
+    import dataclasses
+
+    from sim.validation import config, epstein
+
+    cfg = dataclasses.replace(config.QUICK, hysteresis_reps={config.SEQUENTIAL: 3})
+    check = epstein.CopHysteresis(config.SEQUENTIAL)
+    specs = check.specs(cfg)
+    n = len(specs) // 2
+    assert check.gating and len(specs) == 2 * 3 * len(epstein.HYST_DENSITIES)
+    assert all(s.interventions for s in specs[n:]) and not any(s.interventions for s in specs[:n])
+
+    def runs_with(gap_at):
+        out = {}
+        for i, s in enumerate(specs):
+            d = s.interventions[0]["set"]["officer_density"] if s.interventions else s.overrides["officer_density"]
+            level = 400 * (1 - d / 0.04) + (80 + i % 3 if s.interventions and d == gap_at else i % 3)
+            out[s] = {"series": {"actives": np.full(epstein.HYST_STEPS + 1, level)}, "cpu_seconds": 0.0}
+        return out
+
+    assert check.analyse(runs_with(0.02), cfg, tmp_path, {}).passed is True
+    r = check.analyse(runs_with(None), cfg, tmp_path, {})
+    assert r.passed is False and r.verdict == "FAIL" and r.discussion

@@ -31,6 +31,7 @@ class SuiteConfig:
     equilibrium_densities: tuple = ()  # fixed officer densities of the withdrawal diagnostic (empty: skipped)
     equilibrium_steps: int = 400       # measured over the second half
     equilibrium_reps: int = 0
+    hysteresis_reps: dict = None       # {order: replicates} of the cop-density hysteresis check (None: skipped)
 
     def seeds(self, n: int) -> list[int]:
         return [SEED0 + r for r in range(n)]
@@ -45,7 +46,7 @@ FULL = SuiteConfig(
     policy_steps=400, policy_reps=10,
     elasticity_factors=(0.5, 0.707, 1.0, 1.414, 2.0), elasticity_reps=8,
     equilibrium_densities=tuple(round(0.04 - 0.004 * i, 3) for i in range(11)), equilibrium_steps=400,
-    equilibrium_reps=3,
+    equilibrium_reps=3, hysteresis_reps={SEQUENTIAL: 10, 1: 0, 10: 0},
 )
 
 # The quick suite gates under the paper's order (exact random sequential, compiled) and keeps short
@@ -57,7 +58,7 @@ QUICK = SuiteConfig(
     salami_steps=400, salami_reps={SEQUENTIAL: 4, 1: 0, 10: 0},
     withdrawal_steps=400, withdrawal_reps={SEQUENTIAL: 3, 1: 0, 10: 0},
     policy_steps=300, policy_reps=4,
-    elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3,
+    elasticity_factors=(0.5, 1.0, 2.0), elasticity_reps=3, hysteresis_reps={SEQUENTIAL: 3, 1: 0, 10: 0},
 )
 
 
