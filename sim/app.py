@@ -14,8 +14,9 @@ Built to keep up with the model while it plays (a 50x50 grid does about 100 step
   in data coordinates and appends the new step's point; only the axes (an SVG transform and
   a few tick labels) are redone per frame; past ``MAX_POINTS`` points a series keeps every
   second one (so the cost per frame stays bounded on long runs);
-- only the parts that change with each step (step counter, grid, summary, charts) re-render;
-  the controls do not;
+- after a step, the parts that change (step counter, grid, run summary, charts) get their new
+  HTML set on their widgets directly (:func:`refresh_views`): the page is not re-rendered
+  (a render of the whole page costs tens of milliseconds);
 - playing runs in a thread of the page's session, at most ``speed`` steps per second; every
   click of *Step* runs one step (clicks queue; none is dropped).
 
@@ -701,8 +702,9 @@ def Page():
     """One page per browser tab, each with its own model."""
     def start():
         preset = os.environ.get(ENV_PRESET, DEFAULT_PRESET)
-        preset_r.set(preset if preset in PRESETS else DEFAULT_PRESET)
-        settings_r.set(preset_values(preset_r.value))
+        preset = preset if preset in PRESETS else DEFAULT_PRESET
+        preset_r.set(preset)
+        settings_r.set(preset_values(preset))
         model_r.set(initial_model(preset))
 
     solara.use_memo(start, [])
