@@ -176,7 +176,8 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
                 progress(screening_summary(table))
             else:
                 names = fixed_params
-            evaluator.close()       # its pool's threads must not be alive while pyabc's sampler forks
+            if scheduler is None:   # a local pool's threads must not be alive while pyabc's sampler forks
+                evaluator.close()   # (it restarts for the posterior predictive); Dask's client is the sampler's
             fitted = [prior(n) for n in names]
             manifest["parameters"] = [vars(p) for p in fitted]
             manifest["statistics"] = [{"key": s.key, "band": list(s.band), "role": spec.target(s.target).role}
