@@ -575,11 +575,11 @@ def test_trust_model_checks_plugin_outputs_itself(tmp_path):
         from sim.core.plugins import rule
 
         @rule
-        def report_probability(trust, p):
+        def trust_after_memory(trust, baseline, p):     # called every step
             return trust * float("nan")
         """)
     plugin = load_plugin(path)
-    with pytest.raises(UserError, match=r"^my_rules.py: rule report_probability at step \d+: returned NaN"):
+    with pytest.raises(UserError, match=r"^my_rules.py: rule trust_after_memory at step 1: returned NaN"):
         run(plugin, steps=10)
 
 
