@@ -39,6 +39,7 @@ import os
 import re
 import threading
 import time
+from functools import lru_cache
 
 import numpy as np
 import reacton.core
@@ -164,14 +165,24 @@ def _fit_radii(preset: str, overrides: dict, notes: list) -> dict:
 
 
 # ------------------------------------------------------------------ the grid, drawn from the arrays
-def grid_image(model: TrustModel) -> np.ndarray:
-    """(height, width, 3) RGB floats: quiet citizens coloured by trust, active citizens,
+def _rgb8(colour) -> np.ndarray:
+    return (np.asarray(to_rgb(colour)) * 255).round().astype(np.uint8)
+
+
+@lru_cache(maxsize=1)
+def _trust_lut() -> np.ndarray:
+    """The trust colour scale as 256 uint8 RGB colours (indexing beats calling the colormap)."""
+    return (colormaps[TRUST_CMAP](np.linspace(0.0, 1.0, 256))[:, :3] * 255).round().astype(np.uint8)
+
+
+def grid_rgb8(model: TrustModel) -> np.ndarray:
+    """(height, width, 3) uint8 RGB: quiet citizens coloured by trust, active citizens,
     jailed citizens (at their last cell while it stays empty; they are off the grid),
     reactive and proximity officers darkened by stress. Vectorised over cells."""
     c, o, p = model.citizens, model.officers, model.p
     size = model.grid.size
-    img = np.empty((size, 3))
-    img[:] = to_rgb(COLOURS["empty"])
+    img = np.empty((size, 3), np.uint8)
+    img[:] = _rgb8(COLOURS["empty"])
     occupied = np.zeros(size, bool)
     free = ~c.jailed
     occupied[c.cell[free]] = True
@@ -180,14 +191,21 @@ def grid_image(model: TrustModel) -> np.ndarray:
     jailed_cells = c.cell[c.jailed]
     if not p.jailed_keep_cell:
         jailed_cells = jailed_cells[~occupied[jailed_cells]]
-    img[jailed_cells] = to_rgb(COLOURS["jailed"])
+    img[jailed_cells] = _rgb8(COLOURS["jailed"])
     quiet = free & ~c.active
-    img[c.cell[quiet]] = colormaps[TRUST_CMAP](np.clip(model.legitimacy[quiet], 0.0, 1.0))[:, :3]
-    img[c.cell[free & c.active]] = to_rgb(COLOURS["active"])
+    level = (np.clip(model.legitimacy[quiet], 0.0, 1.0) * 255).round().astype(np.intp)
+    img[c.cell[quiet]] = _trust_lut()[level]
+    img[c.cell[free & c.active]] = _rgb8(COLOURS["active"])
     if o.cell.size:
-        base = np.where(o.proximity[:, None], to_rgb(COLOURS["proximity"]), to_rgb(COLOURS["reactive"]))
-        img[o.cell] = base * (1.0 - STRESS_DARKENING * np.clip(o.stress, 0.0, 1.0))[:, None]
+        base = np.where(o.proximity[:, None], _rgb8(COLOURS["proximity"]), _rgb8(COLOURS["reactive"]))
+        shade = 1.0 - STRESS_DARKENING * np.clip(o.stress, 0.0, 1.0)
+        img[o.cell] = (base * shade[:, None]).round().astype(np.uint8)
     return img.reshape(p.height, p.width, 3)
+
+
+def grid_image(model: TrustModel) -> np.ndarray:
+    """:func:`grid_rgb8` as floats in [0, 1]."""
+    return grid_rgb8(model) / 255.0
 
 
 def grid_png(model: TrustModel) -> bytes:
@@ -195,9 +213,8 @@ def grid_png(model: TrustModel) -> bytes:
     smoothing). Built with numpy and Pillow: well under a millisecond at 50x50."""
     from PIL import Image
 
-    img = (grid_image(model) * 255).round().astype(np.uint8)
     buf = io.BytesIO()
-    Image.fromarray(img).save(buf, format="png", compress_level=1)
+    Image.fromarray(grid_rgb8(model)).save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
