@@ -56,6 +56,14 @@ REASONING: dict[str, str] = {
                      "`random max-jail-term` (0..J_max-1); Mesa and trustsim draw 0..J_max.",
     "jailed_keep_cell": "Chosen. Mesa's example keeps the jailed citizen on (and blocking) its cell; NetLogo "
                         "leaves it on its patch without blocking it; neither option here is NetLogo's.",
+    "jail_term_rule": "`inclusive` follows Epstein (2002) and Mesa's example (J ~ U{0..J_max}); `netlogo` "
+                      "reproduces NetLogo Rebellion's `random max-jail-term` and its end-of-tick countdown, for "
+                      "replicating that implementation (the `netlogo-rebellion` preset).",
+    "arrest_moves_officer": "Off in Epstein (2002) and Mesa's example; on reproduces NetLogo Rebellion's "
+                            "`move-to suspect` (the `netlogo-rebellion` preset).",
+    "count_self_active": "Off: A counts the citizen once, as Epstein (2002) and Mesa's example do; on reproduces "
+                         "NetLogo Rebellion, where an active citizen is counted again among the actives in vision "
+                         "(the `netlogo-rebellion` preset).",
     # trust
     "trust_on": "The project's main extension (MODEL.md): individual trust in place of a global L.",
     "trust_initial_mean": "Plays the part of Epstein's L (0.82 in his Runs 1-2); D2 compares the two "
