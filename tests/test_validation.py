@@ -101,9 +101,11 @@ def quick_suite(tmp_path_factory):
 
 
 # Measured, not hidden (docs/validation/validation.md): under every activation order the tip after
-# withdrawing officers spreads over two cuts (45-48% of the rise, the criterion asks 50%), and holding
-# the densities fixed confirms a gradual response. Every other gating Epstein check must pass.
-KNOWN_FAILING = {"epstein-cop-withdrawal-seq"}
+# withdrawing officers spreads over two cuts (45-48% of the rise, 47% under the exact sequential order;
+# the criterion asks 50%), and the hysteresis test (criteria fixed before measuring, 2026-12-02) finds one
+# state at every officer density (largest paired gap 4 actives; 50 needed). Every other gating Epstein
+# check must pass.
+KNOWN_FAILING = {"epstein-cop-withdrawal-seq", "epstein-cop-hysteresis-seq"}
 
 
 def _failed_gating(data):
