@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserError
+from sim.results.stats import CONFIDENCE
 from sim.results.summary import RATIO
 from sim.run.sweep import execute
 from sim.scenario.designs import frame_from_unit
@@ -56,7 +57,6 @@ from sim.storage.sweepstore import atomic_write, write_manifest
 METHODS = ("sobol", "morris")
 DEFAULT_N = {"sobol": 32, "morris": 10}
 MORRIS_LEVELS = 4
-CONFIDENCE = 0.95
 RESAMPLES = 200
 HEADLINE = ("trust_mean", "tension", "incident_rate", "cost_total")
 SOBOL_COLUMNS = ("S1", "S1_ci_low", "S1_ci_high", "ST", "ST_ci_low", "ST_ci_high")
