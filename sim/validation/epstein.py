@@ -37,6 +37,7 @@ TIP_WINDOW_CUTS = 2                    # a tip: at least half the rise within tw
 TIP_MIN_SHARE = 0.5
 REBELLION_MIN_SHARE_ABOVE = 0.9
 REBELLION_MIN_FACTOR = 5.0
+OUTBURST_DEFINITIONS = (25, 50, 100)   # thresholds (actives) whose effect on waits and sizes is reported
 LEVEL_TAIL = 15                        # steps at the end of each officer level that are averaged
 SETTLE = 25                            # steps after the last cut before the final level counts
 
@@ -174,6 +175,16 @@ class _Run2Distribution(_Ordered):
             f"coefficient of variation {sd / mean if len(pooled) > 1 else float('nan'):.2f} "
             f"(published {pub_sd / pub_mean:.2f})",
         ]
+        by_definition = {}
+        for threshold in OUTBURST_DEFINITIONS:          # reported only: the verdict uses Epstein's 50
+            v = np.array([x for s in specs for x in self.values(find_outbursts(runs[s]["series"][ACTIVES], threshold))],
+                         float)
+            by_definition[threshold] = {"n": int(len(v)), "mean": float(v.mean()) if len(v) else float("nan"),
+                                        "sd": float(v.std(ddof=1)) if len(v) > 1 else float("nan")}
+        details.append("- effect of the outburst definition (outburst while actives exceed the threshold): "
+                       + "; ".join(f"threshold {t}: n {d['n']}, mean {d['mean']:.1f}, sd {d['sd']:.1f}, cv "
+                                   f"{d['sd'] / d['mean'] if d['n'] > 1 and d['mean'] else float('nan'):.2f}"
+                                   for t, d in by_definition.items()))
         fig, (ax,) = new_figure(7.5, 3.6)
         if len(pooled):
             ax.hist(pooled, bins=min(40, max(8, len(pooled) // 5)), color="C0", alpha=0.75, label="trustsim")
@@ -187,7 +198,8 @@ class _Run2Distribution(_Ordered):
             measured={"mean": mean, "sd": sd, "n": int(len(pooled)), "replicate_means": rep_ci,
                       "median": float(np.median(pooled)) if len(pooled) else float("nan"),
                       "published_mean": pub_mean, "published_sd": pub_sd, "tolerance": [lo, hi],
-                      "per_replicate_means": [float(np.mean(v)) if len(v) else None for v in per_rep]},
+                      "per_replicate_means": [float(np.mean(v)) if len(v) else None for v in per_rep],
+                      "by_outburst_threshold": {str(t): d for t, d in by_definition.items()}},
             headline=f"mean {mean:.0f} (sd {sd:.0f}, n={len(pooled)}) vs published {pub_mean:g} (sd {pub_sd:g})",
             passed=passed, verdict=verdict, details=details, discussion=self.discuss(passed, mean, sd),
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
