@@ -148,7 +148,6 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     checks = build_checks(cfg)
     wanted = dict.fromkeys(s for c in checks for s in c.specs(cfg))
     cached = load_runs(reuse) if reuse is not None else {}
-    earlier = _earlier_timings(reuse)
     runs = {s: cached[s] for s in wanted if s in cached}
     specs = sorted((s for s in wanted if s not in runs), key=lambda s: -s.cost)
     tick = _progress_printer(len(specs)) if progress is True else (progress or (lambda done: None))
@@ -180,9 +179,8 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
         meta = {
             "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",
             "mode": cfg.mode, "workers": n_workers, "runs": len(wanted), "simulated_now": len(specs),
-            "reused_from": str(reuse) if reuse is not None else None, "simulated_in": earlier,
-            "failed_runs": len(errors),
-            "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
+            "reused_from": str(reuse) if reuse is not None else None, "simulated_in": _earlier_timings(reuse),
+            "failed_runs": len(errors), "started": started, "wall_time_s": round(wall, 1), "simulation_cpu_s": round(sim_cpu, 1),
             "simulation_wall_s": round(sim_wall, 1), "cores": available_cores(),
             "load_average_start": load0, "load_average_end": _load(),
             "config": {**dataclasses.asdict(cfg), "seeds_from": SEED0},
