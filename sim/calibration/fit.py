@@ -255,10 +255,19 @@ class _PyabcModel:
     """The pyabc model: theta (only the fitted parameters) -> statistics."""
 
     def __init__(self, simulator: Simulator, names: list[str]):
-        self.simulator, self.names = simulator, names
+        import os
+
+        self.simulator, self.names, self.parent = simulator, names, os.getpid()
 
     def __call__(self, theta):
-        return self.simulator({n: theta[n] for n in self.names})
+        import os
+
+        try:
+            return self.simulator({n: theta[n] for n in self.names})
+        except KeyboardInterrupt:       # Ctrl-C / SIGTERM reach pyabc's forked workers too: they end quietly,
+            if os.getpid() != self.parent:      # the main process reports and keeps the completed generations
+                os._exit(130)
+            raise
 
 
 def _positive(value, flag, zero=False) -> int:
@@ -277,16 +286,13 @@ def _diagnostics(history) -> pd.DataFrame:
     from pyabc.weighted_statistics import effective_sample_size
 
     pops = history.get_all_populations().sort_values("t")
-    rows, previous = [], None
-    for _, r in pops.iterrows():
-        end = pd.Timestamp(r["population_end_time"])
-        if r["t"] >= 0:
-            _, w = history.get_distribution(m=0, t=int(r["t"]))
-            rows.append({"generation": int(r["t"]), "particles": int(r["particles"]), "simulations": int(r["samples"]),
-                         "acceptance_rate": r["particles"] / r["samples"] if r["samples"] else math.nan,
-                         "ess": float(effective_sample_size(np.asarray(w))), "epsilon": float(r["epsilon"]),
-                         "seconds": (end - previous).total_seconds() if previous is not None else math.nan})
-        previous = end
+    rows = []
+    for _, r in pops[pops["t"] >= 0].iterrows():
+        _, w = history.get_distribution(m=0, t=int(r["t"]))
+        rows.append({"generation": int(r["t"]), "particles": int(r["particles"]), "simulations": int(r["samples"]),
+                     "acceptance_rate": r["particles"] / r["samples"] if r["samples"] else math.nan,
+                     "ess": float(effective_sample_size(np.asarray(w))), "epsilon": float(r["epsilon"]),
+                     "seconds": float(r["wall_time"])})      # pyabc's wall time of the generation's sampling
     return pd.DataFrame(rows)
 
 
