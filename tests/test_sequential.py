@@ -101,7 +101,8 @@ def test_activation_batches_only_with_batches():
 
 @pytest.mark.parametrize("preset,extra", [("epstein-run2", {}), ("mixed", {"activation": "sequential"}),
                                           ("epstein-run2", {"jailed_keep_cell": True}),
-                                          ("netlogo-rebellion", {"legitimacy": 0.6})])
+                                          ("netlogo-rebellion", {"legitimacy": 0.6}),
+                                          ("epstein-run2", {"officer_vision": 2, "legitimacy": 0.6})])
 def test_count_grids_kept_incrementally_equal_fresh_counts(preset, extra):
     """Checked right after the core phase (later phases move officers and jail citizens)."""
     checked = []

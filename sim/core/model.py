@@ -229,6 +229,7 @@ class TrustModel(mesa.Model):
                      o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
                      p.arrest_moves_officer and not p.jailed_keep_cell, p.count_self_active,
+                     e.shared,
                      *e.grids, e.cand, e.cand_cells, e.arrested[:len(c)], e.arresting[:len(c)])
         citizen_ids, officer_ids = e.arrested[:n].copy(), e.arresting[:n].copy()
         c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], n, p)
@@ -248,12 +249,14 @@ class TrustModel(mesa.Model):
                 return shape_rows(dy, dx) if centre else (dy, dx)
 
             n_c = len(self.citizens)
+            shared = p.vision == p.officer_vision                  # one active-count grid serves both
+            cops, act = np.zeros(self.grid.size, np.int32), np.zeros(self.grid.size, np.int32)
             e = self._seq = SimpleNamespace(
                 key=key, rules_version=None, warned=getattr(e, "warned", False), kernel=None, table=None,
                 offsets=(*pair(p.vision, False), *pair(p.officer_vision, False),
                          *pair(p.vision, True), *pair(p.officer_vision, True)),
                 max_count=max(shape_size(p.vision, p.geometry), shape_size(p.officer_vision, p.geometry)),
-                grids=tuple(np.zeros(self.grid.size, np.int32) for _ in range(3)),
+                grids=(cops, act, act if shared else np.zeros(self.grid.size, np.int32)), shared=shared,
                 cand=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
                 cand_cells=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
                 arrested=np.zeros(n_c, np.int64), arresting=np.zeros(n_c, np.int64))

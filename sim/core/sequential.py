@@ -78,6 +78,7 @@ def _sequential_core(rng, occ, width, height,
                      o_cell, o_on_duty, o_available, o_proximity, o_beat,
                      move_dy, move_dx, omove_dy, omove_dx, see_rows, see_half, osee_rows, osee_half,
                      prob_table, movement_on, move_tries, beat_radius, keep_cell, officer_follows, count_self,
+                     shared,
                      cops_v, act_v, act_ov, cand, cand_cells, arrested, arresting):
     """One core phase in exact random-sequential order. Updates the agents' arrays and
     ``occ`` in place; returns the number of arrests, listed in ``arrested`` (citizens) and
@@ -86,7 +87,8 @@ def _sequential_core(rng, occ, width, height,
     ``o*``: the officers' (``officer_vision``). ``cops_v``, ``act_v``, ``act_ov`` are work
     grids (one int per cell); they hold the counts at the end. ``officer_follows``: the
     arresting officer moves onto the arrested citizen's cell; ``count_self``: an active citizen
-    counts itself among the actives it sees (both NetLogo Rebellion's micro-rules)."""
+    counts itself among the actives it sees (both NetLogo Rebellion's micro-rules). ``shared``:
+    ``act_ov`` is ``act_v`` (officers see as far as citizens): one grid, updated once."""
     n_c = c_cell.shape[0]
     n_o = o_cell.shape[0]
     cops_v[:] = 0
@@ -98,7 +100,8 @@ def _sequential_core(rng, occ, width, height,
     for i in range(n_c):
         if c_active[i] and not c_jailed[i]:
             add_rows(act_v, c_cell[i], see_rows, see_half, 1, width, height)
-            add_rows(act_ov, c_cell[i], osee_rows, osee_half, 1, width, height)
+            if not shared:
+                add_rows(act_ov, c_cell[i], osee_rows, osee_half, 1, width, height)
     n = n_c + n_o
     order = np.arange(n)
     for i in range(n - 1, 0, -1):                      # Fisher-Yates: a uniform random order
@@ -126,8 +129,10 @@ def _sequential_core(rng, occ, width, height,
                         if c_active[a]:
                             add_rows(act_v, cell, see_rows, see_half, -1, width, height)
                             add_rows(act_v, to, see_rows, see_half, 1, width, height)
-                            add_rows(act_ov, cell, osee_rows, osee_half, -1, width, height)
-                            add_rows(act_ov, to, osee_rows, osee_half, 1, width, height)
+                            if not shared:
+                                add_rows(act_ov, cell, osee_rows, osee_half, -1, width, height)
+                            if not shared:
+                                add_rows(act_ov, to, osee_rows, osee_half, 1, width, height)
                         cell = to
                         c_cell[a] = to
                         break
@@ -137,7 +142,8 @@ def _sequential_core(rng, occ, width, height,
             if now != was:
                 delta = 1 if now else -1
                 add_rows(act_v, cell, see_rows, see_half, delta, width, height)
-                add_rows(act_ov, cell, osee_rows, osee_half, delta, width, height)
+                if not shared:
+                    add_rows(act_ov, cell, osee_rows, osee_half, delta, width, height)
                 c_active[a] = now
         else:                                          # an officer: move, then arrest
             j = a - n_c
@@ -176,7 +182,8 @@ def _sequential_core(rng, occ, width, height,
                         c_jailed[x] = True
                         c_active[x] = False
                         add_rows(act_v, c_cell[x], see_rows, see_half, -1, width, height)
-                        add_rows(act_ov, c_cell[x], osee_rows, osee_half, -1, width, height)
+                        if not shared:
+                            add_rows(act_ov, c_cell[x], osee_rows, osee_half, -1, width, height)
                         if not keep_cell:
                             occ[c_cell[x]] = EMPTY
                         if officer_follows:            # NetLogo: `move-to suspect` (its cell is free now)
