@@ -19,6 +19,7 @@ from sim.core.grid import EMPTY, Torus, random_matching
 from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
 from sim.core.measures import measure_row, trust_map
 from sim.core.params import ParamError, Params, unknown_name_message
+from sim.core.plugins import guard_model
 from sim.core.policy import allocate
 from sim.core.population import Officers, draw_citizens
 from sim.core.presets import get_preset
@@ -51,6 +52,7 @@ class TrustModel(mesa.Model):
         self.p = params.replace(**overrides) if params is not None else Params.build(preset, **overrides)
         self.rules = self._rule_set(rules or {})
         self.hooks = self._hook_set(hooks or {})
+        guard_model(self)       # plug-in rules and hooks: checked now, their outputs checked at every call
         children = np.random.SeedSequence(self.seed).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(s) for name, s in zip(STREAMS, children)}
 
