@@ -13,7 +13,9 @@ import pytest
 from sim.cli import main
 from sim.core.measures import EXTRA_MEASURES, MEASURE_INFO, MEASURES, measure_info
 from sim.present import report
+from sim.present.numbers import measure_format
 from sim.present.plots import Data
+from sim.present.prose import rows_of
 from sim.results.stats import paired_interval
 
 POLICIES = ("reactive", "proximity", "social-support", "mixed")
@@ -55,9 +57,10 @@ def test_clear_winner_names_policy_value_difference_and_interval():
               row("mixed", "trust_mean", 0.87, diff=0.02, diff_half=0.005)])
     text = sentences_about(d, "trust_mean")
     assert text.startswith("proximity had the highest mean trust")
-    assert f"{best:.3f}" in text and f"{best - 0.01:.3f} to {best + 0.01:.3f}" in text   # level and its CI
-    assert f"{diff:.3f} higher than reactive" in text
-    assert f"95% CI +{diff - dh:.3f} to +{diff + dh:.3f}" in text
+    # trust is shown to 2 decimals: its practical-significance threshold is 0.02
+    assert f"{best:.2f}" in text and f"{best - 0.01:.2f} to {best + 0.01:.2f}" in text   # level and its CI
+    assert f"{diff:.2f} higher than reactive" in text
+    assert f"95% CI +{diff - dh:.2f} to +{diff + dh:.2f}" in text
     assert "a clear difference" in text
     assert "within noise" not in text
 
@@ -70,7 +73,8 @@ def test_interval_including_zero_is_called_noise_not_a_win():
     text = sentences_about(d, "incident_rate")
     assert text.startswith("social-support had the lowest incident rate")
     assert "includes zero" in text and "within noise" in text
-    assert "-0.50 per 1,000 citizens per day (95% CI -1.20 to +0.20)" in text
+    # a tenth of the baseline's 3.0 matters (0.3): one decimal
+    assert "-0.5 per 1,000 citizens per day (95% CI -1.2 to +0.2)" in text
     assert "clear difference" not in text and "clearly" not in text
 
 
@@ -78,10 +82,10 @@ def test_tie_at_the_precision_shown_is_reported_as_a_tie():
     d = data([row("reactive", "trust_mean", 0.85), row("proximity", "trust_mean", 0.9001, diff=0.05),
               row("social-support", "trust_mean", 0.9004, diff=0.0504), row("mixed", "trust_mean", 0.87, diff=0.02)])
     text = sentences_about(d, "trust_mean")
-    assert text.startswith("proximity and social-support tied for the highest mean trust: 0.900")
+    assert text.startswith("proximity and social-support tied for the highest mean trust: 0.90")
     assert "had the highest" not in text
     # each tied policy is still compared with the baseline
-    assert "0.050 higher than reactive" in text
+    assert "0.05 higher than reactive" in text
 
 
 def test_exact_tie_of_three_including_the_baseline():
@@ -98,7 +102,7 @@ def test_baseline_best_compares_the_closest_other_policy():
               row("social-support", "trust_mean", 0.80, diff=-0.10), row("mixed", "trust_mean", 0.85, diff=-0.05)])
     text = sentences_about(d, "trust_mean")
     assert text.startswith("reactive, the baseline, had the highest mean trust")
-    assert "The closest other policy, proximity (0.880), is clearly behind it: -0.020" in text
+    assert "The closest other policy, proximity (0.88), is clearly behind it: -0.02" in text
 
 
 def test_no_interval_with_one_replicate():
@@ -119,7 +123,7 @@ def test_runner_up_gap_is_the_paired_interval_from_the_time_series():
     reps = 6
     base = 0.8 + 0.01 * rng.standard_normal(reps)
     a = base + 0.05 + 0.002 * rng.standard_normal(reps)   # best
-    b = base + 0.049 + 0.002 * rng.standard_normal(reps)  # runner-up, very close
+    b = base + 0.04 + 0.004 * rng.standard_normal(reps)   # runner-up, close (0.02 matters on trust)
     frames = []
     for pol, vals in (("reactive", base), ("proximity", a), ("mixed", b)):
         for r, v in enumerate(vals):
@@ -136,15 +140,15 @@ def test_runner_up_gap_is_the_paired_interval_from_the_time_series():
     best, second = ("proximity", "mixed") if a.mean() > b.mean() else ("mixed", "proximity")
     text = sentences_about(d, "trust_mean")
     gap = paired_interval(*((b, a) if best == "proximity" else (a, b)))      # second - best
-    dd = report.diff_decimals([gap.mean, gap.low, gap.high])
-    expected = f"{report.num(gap.mean, dd, True)} (95% CI {report.num(gap.low, dd, True)} to {report.num(gap.high, dd, True)}"
+    mf = measure_format("trust_mean", rows_of(d.summary, "trust_mean", d.policies), "reactive")
+    expected = f"{mf.diff(gap.mean)} (95% CI {mf.diff_ci(gap.low, gap.high)}"
     assert f"The runner-up, {second}" in text and expected in text
     assert ("cannot be told apart" in text) == (gap.low < 0 < gap.high)
 
 
 def test_runner_up_gap_of_a_whole_run_total_sums_the_steps():
     reps = 5
-    per_step = {"reactive": [10, 12, 11, 13, 9], "proximity": [6, 7, 5, 8, 6], "mixed": [7, 7, 6, 8, 5]}
+    per_step = {"reactive": [10, 12, 11, 13, 9], "proximity": [6, 7, 5, 8, 6], "mixed": [8, 9, 7, 9, 7]}
     frames = [pd.DataFrame({"policy": pol, "replicate": r, "seed": r, "step": [0, 1, 2], "incidents": [99, v, v]})
               for pol, vals in per_step.items() for r, v in enumerate(vals)]
     totals = {pol: 2 * np.array(vals, float) for pol, vals in per_step.items()}   # step 0 is not counted
@@ -157,10 +161,10 @@ def test_runner_up_gap_of_a_whole_run_total_sums_the_steps():
     d.timeseries = pd.concat(frames, ignore_index=True)
     text = sentences_about(d, "incidents_cumulative")
     gap = paired_interval(totals["mixed"], totals["proximity"])
-    dd = report.diff_decimals([gap.mean, gap.low, gap.high])
+    mf = measure_format("incidents_cumulative", rows_of(d.summary, "incidents_cumulative", d.policies), "reactive")
     assert text.startswith("proximity had the lowest incidents over the run")
-    assert f"The runner-up, mixed ({totals['mixed'].mean():.1f}), " in text
-    assert f"{report.num(gap.mean, dd, True)} incidents (95% CI {report.num(gap.low, dd, True)}" in text
+    assert f"The runner-up, mixed ({mf.level(totals['mixed'].mean())}), " in text
+    assert f"{mf.diff(gap.mean)} incidents (95% CI {mf.diff_ci(gap.low, gap.high)}" in text
 
 
 def _numbers(text):
@@ -205,7 +209,8 @@ def test_cost_sentences_follow_the_incidents_interval():
     for p, (m, lo, hi) in {"reactive": (math.nan,) * 3, "proximity": (-12.5, -20.0, -8.0),
                            "social-support": (40.0, math.nan, math.nan), "mixed": (-3.0, -5.0, -1.0)}.items():
         rows.append({**row(p, "cost_per_incident_averted", m), "ci_low": lo, "ci_high": hi})
-    out = {s.split(":")[0]: s for s in report.cost_sentences(data(rows))}
+    out = {s.split(":")[0].lower(): s for s in report.cost_sentences(data(rows))}
+    assert all(s[0].isupper() for s in out.values())                  # sentences start with a capital
     assert "10 incidents averted per run (95% CI 7 to 13)" in out["proximity"]
     assert "-12.5 officer-days per incident averted (95% CI -20.0 to -8.0)" in out["proximity"]
     assert "saving" in out["proximity"]
@@ -249,8 +254,9 @@ def test_report_command_writes_the_page_and_prints_the_headline(tmp_path, capsys
     assert main(["report", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     page = (tmp_path / "report.html").read_text()
-    assert "mixed had the highest mean trust" in out
-    assert "mixed had the highest mean trust" in page
+    assert "Mixed did best on mean trust" in out                      # the bottom line, printed
+    assert "Mixed did best on mean trust" in page
+    assert "Mixed had the highest mean trust" in page                  # the findings in words, folded
 
 
 def test_report_command_on_a_missing_folder_is_a_one_line_error(tmp_path, capsys):
@@ -317,7 +323,8 @@ def test_sweep_page_is_escaped_and_warns_about_failed_runs():
     d.sweep_meta["resolved"]["description"] = EVIL
     page = report.build_html(d, figures={})
     assert "<script" not in page.lower() and "&lt;script&gt;" in page
-    assert "1 of 40 runs failed" in page and "my-sweep: parameter sweep" in page
+    assert "1 of 40 runs failed" in page and "<code>my-sweep</code>" in page
+    assert "<title>&lt;script&gt;" in page                            # the title is the description
 
 
 def test_write_report_from_an_object(tmp_path):
@@ -326,7 +333,7 @@ def test_write_report_from_an_object(tmp_path):
     with pytest.raises(report.UserError, match="were not saved"):
         report.write_report(d)
     path = report.write_report(d, out=tmp_path / "r.html")
-    assert "proximity had the highest mean trust" in path.read_text()
+    assert "Proximity did best on mean trust" in path.read_text()
 
 
 # ---------------------------------------------------------------------------------- one source of measure metadata
@@ -406,5 +413,6 @@ def test_clear_is_the_interval_excluding_zero_everywhere():
         assert is_clear(lo, hi) is expected
         r = {"policy": "p", "diff_mean": (lo + hi) / 2, "diff_ci_low": lo, "diff_ci_high": hi}
         words = report.verdict(r, "trust_mean", "base")
-        assert (words.startswith("clearly"), words == "within noise") == (expected is True, expected is False)
+        assert (words.startswith("clearly") or words == "negligible", words == "within noise") == \
+            (expected is True, expected is False)
         assert _verdict(r, +1).startswith("clear") == (expected is True)

@@ -1,7 +1,9 @@
 """The report in a real browser: headless Chromium (Debian's package, driven by Playwright's
 Python package; never `playwright install`) opens report.html from a file, every image loads,
-nothing is logged as an error, no request leaves the file, an injected scenario name stays
-text, and a screenshot is saved. Also: `trustsim report --format pdf`."""
+nothing is logged as an error, no request leaves the file, the page fits 1280 and 420 px
+without scrolling sideways, an injected scenario name stays text, the bottom line is on the first
+screen. Also: `trustsim report --format pdf`. The screenshots in docs/ (report-1280.png,
+report-420.png) are of the default comparison: see docs/report-screenshots.py."""
 
 from __future__ import annotations
 
@@ -38,8 +40,8 @@ def folder(tmp_path_factory):
         res = sim.run_scenario(TINY, workers=1, progress=False)
     out = res.save(tmp_path_factory.mktemp("browser") / "tiny")
     manifest = json.loads((out / "manifest.json").read_text())
-    manifest["resolved"]["name"] = EVIL
-    manifest["resolved"]["description"] = '<img src="https://example.com/x.png" onerror="alert(2)">'
+    manifest["resolved"]["name"] = '<img src="https://example.com/x.png" onerror="alert(2)">'
+    manifest["resolved"]["description"] = EVIL + " \u202eevil\u202c"          # the title, with a bidi override
     (out / "manifest.json").write_text(json.dumps(manifest))
     return out
 
@@ -53,34 +55,51 @@ def browser():
         b.close()
 
 
-def test_report_opens_offline_with_every_image_loaded(folder, browser, tmp_path):
+def _open(browser, url: str, width: int):
+    """The page at ``width`` CSS pixels, with its console errors, requests and dialogs recorded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    seen = {"errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: seen["errors"].append(str(exc)))
+    page.on("request", lambda r: seen["requests"].append(r.url))
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.goto(url, wait_until="load")
+    return page, seen
+
+
+@pytest.fixture(scope="module")
+def report_url(folder):
     from sim.present.report import write_report
 
-    path = write_report(folder)
-    url = path.resolve().as_uri()
-    page = browser.new_page(viewport={"width": 1000, "height": 900})
-    errors, requests, dialogs = [], [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(url, wait_until="load")
+    return write_report(folder).resolve().as_uri()
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_report_opens_offline_fits_the_width_and_every_image_loads(report_url, browser, tmp_path, width):
+    page, seen = _open(browser, report_url, width)
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")   # folded charts too
     images = page.evaluate("Array.from(document.images).map(i => ({src: i.src.slice(0, 22), complete: i.complete, "
-                           "w: i.naturalWidth, h: i.naturalHeight}))")
+                           "w: i.naturalWidth, h: i.naturalHeight, shown: i.getBoundingClientRect().width}))")
     assert len(images) >= 5, images                                   # time series x2, forest, costs, maps
     assert all(i["complete"] and i["w"] > 0 and i["h"] > 0 for i in images), images
     assert all(i["src"].startswith("data:image/png") for i in images)
+    assert all(0 < i["shown"] <= width for i in images), images       # scaled to the column
+    inner, scroll = page.evaluate("[window.innerWidth, document.scrollingElement.scrollWidth]")
+    assert scroll <= inner, f"the page scrolls sideways at {width} px: {scroll} > {inner}"
     assert page.title().startswith(EVIL)                              # shown as text...
     assert page.locator("h1").inner_text().startswith(EVIL)
+    assert "\u202e" not in page.content() and "\\u202eevil" in page.locator("h1").inner_text()   # bidi escaped
     assert page.evaluate("document.scripts.length") == 0               # ...never run
-    assert not dialogs, dialogs
-    assert not errors, errors
-    assert [u for u in requests if not u.startswith("data:")] == [url], requests
-    headline = page.locator(".headline").inner_text()
-    assert "reactive, the baseline" in headline
-    shot = tmp_path / "report.png"
-    page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 50_000
+    assert not seen["dialogs"], seen["dialogs"]
+    assert not seen["errors"], seen["errors"]
+    assert [u for u in seen["requests"] if not u.startswith("data:")] == [report_url], seen["requests"]
+    bullets = page.locator(".bottom li").all_inner_texts()
+    assert 3 <= len(bullets) <= 5 and all(b[:1].isupper() for b in bullets), bullets
+    assert any(w.startswith("Warning: only 2 replicates") for w in page.locator(".warning").all_inner_texts())
+    assert page.locator(".bottom").bounding_box()["y"] < 900          # the bottom line is on the first screen
+    shot = tmp_path / f"report-{width}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 20_000
     page.close()
 
 

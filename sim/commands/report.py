@@ -1,7 +1,7 @@
 """``trustsim report DIR [--format html|pdf] [--out FILE]``: the report of a results folder.
 
 Writes ``DIR/report.html``: one self-contained page (figures embedded, no request to any other
-host) with the plain-language headline, the summary table, the charts with captions, the costs,
+host) with the bottom line (printed too), the summary table, the charts with captions, the costs,
 the assumptions and the provenance. ``--format pdf`` prints that page to ``DIR/report.pdf`` with
 headless Chromium (needs the playwright Python package and /usr/bin/chromium or
 $TRUSTSIM_CHROMIUM); the HTML page also prints cleanly from any browser.
@@ -24,11 +24,15 @@ def add_parser(sub):
 
 
 def report_command(args) -> int:
-    from sim.present.report import headline_text, write_report  # loads matplotlib: imported when run (fast --help)
+    from sim.errors import safe_text
+    from sim.present.bottom_line import bottom_line
+    from sim.present.report import write_report  # loads matplotlib: imported when run (fast --help)
 
     if args.out is not None:
         check_output_location(args.out, kind="file")   # never overwrite a file trustsim did not write
     path = write_report(args.folder, fmt=args.fmt, out=args.out)
-    print(headline_text(args.folder))
+    print("Bottom line:")
+    for bullet in bottom_line(args.folder):
+        print(f"- {safe_text(bullet)}")
     print(f"\nwrote {path}")
     return 0

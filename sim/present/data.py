@@ -1,20 +1,35 @@
 """What the charts and the report read: :class:`Data`, from a results object or a results folder.
 
-:func:`load` reads a comparison, sweep or sensitivity folder; :func:`as_data` accepts a
+:func:`load` reads a comparison, run (``trustsim run --preset``), sweep or sensitivity folder,
+checking each file (:mod:`sim.present.readers`); :func:`as_data` accepts a
 :class:`Data`, a results object, a folder path or a dict of the parts.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from sim.errors import UserError
-from sim.storage.layout import INDICES, MANIFEST, MAPS, PART_GLOB, PARTS, POINTS, RUNS, SUMMARY, SWEEP_META, TIMESERIES
+from sim.errors import UserError, safe_text
+from sim.present import readers
+from sim.storage.layout import (
+    FIGURES,
+    INDICES,
+    MANIFEST,
+    MAPS,
+    PART_GLOB,
+    PARTS,
+    POINTS,
+    RUNS,
+    SUMMARY,
+    SWEEP_META,
+    TIMESERIES,
+    VALIDATION_JSON,
+    VALIDATION_MD,
+    VALIDATION_RUNS,
+)
 
 
 @dataclass
@@ -106,56 +121,51 @@ class Data:
         return None
 
 
-# the storage layer's reader (issue 15) replaces this
 def load(folder) -> Data:
-    """Read what a results, sweep or sensitivity folder holds (missing parts stay None/empty)."""
+    """Read what a results, run, sweep or sensitivity folder holds (missing parts stay None/empty);
+    every file is checked as it is read (:mod:`sim.present.readers`): a damaged one is a one-line
+    :class:`UserError` naming it and what to do."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError(f"{folder}: no such results folder" if not folder.exists() else f"{folder}: not a folder")
+        raise UserError(f"{safe_text(folder)}: no such results folder" if not folder.exists()
+                        else f"{safe_text(folder)}: not a folder")
     d = Data(folder=folder)
-    d.manifest = _read_json(folder / MANIFEST)
-    d.sweep_meta = _read_json(folder / SWEEP_META)
+    d.manifest = readers.read_json(folder / MANIFEST)
+    if not isinstance(d.manifest.get("resolved", {}), dict):
+        raise UserError(f"{safe_text(folder / MANIFEST)}: 'resolved' is not an object; {readers.REDO}")
+    d.sweep_meta = readers.read_json(folder / SWEEP_META)
     if (folder / TIMESERIES).is_file():
-        d.timeseries = pd.read_parquet(folder / TIMESERIES)
+        d.timeseries = readers.read_parquet(folder / TIMESERIES)
     if (folder / SUMMARY).is_file():
-        d.summary = pd.read_csv(folder / SUMMARY,
-                                dtype={"policy": str, "measure": str, "window": str, "baseline": str})
+        d.summary = readers.read_summary(folder / SUMMARY)
     if (folder / MAPS).is_file():
-        with np.load(folder / MAPS) as z:
-            d.maps = {k: z[k] for k in z.files}
-    if (folder / RUNS).is_file():
-        d.sweep = pd.read_parquet(folder / RUNS)
-    elif (folder / PARTS).is_dir():           # a sweep still running or interrupted
-        d.sweep = _read_parts(folder / PARTS)
-    if d.sweep is not None and "status" in d.sweep.columns:
-        d.sweep = d.sweep[d.sweep["status"] == "ok"].reset_index(drop=True)
-    if (folder / POINTS).is_file():
-        d.points = pd.read_csv(folder / POINTS, dtype={"policy": str, "measure": str, "window": str,
-                                                            "baseline": str})
-    if (folder / INDICES).is_file():
-        d.indices = pd.read_csv(folder / INDICES, dtype={"policy": str, "measure": str, "parameter": str})
+        d.maps = readers.read_maps(folder / MAPS)
+    if readers.is_single_run(d.timeseries, d.manifest) and d.summary is None:
+        d.timeseries, d.summary, d.maps, d.manifest = readers.as_comparison(d.timeseries, d.maps, d.manifest, folder)
+    _load_sweep(d, folder)
     if d.timeseries is None and d.summary is None and not d.is_sweep:
-        raise UserError(f"{folder}: not a results folder (expected summary.csv and timeseries.parquet from "
-                        "`trustsim compare`, or a sweep or sensitivity folder)")
+        if (folder / VALIDATION_JSON).is_file() or (folder / VALIDATION_RUNS).is_file():
+            readers.read_json(folder / VALIDATION_JSON)
+            raise UserError(f"{safe_text(folder)}: a validation folder: its report is {VALIDATION_MD} and its charts "
+                            f"are in {FIGURES}/ (`trustsim validate` writes them); report and plot read comparison, "
+                            "run, sweep and sensitivity folders")
+        raise UserError(f"{safe_text(folder)}: not a results folder (expected summary.csv and timeseries.parquet from "
+                        "`trustsim compare`, or a run, sweep or sensitivity folder)")
     return d
 
 
-def _read_parts(folder: Path) -> pd.DataFrame | None:
-    """The committed parts of a sweep (``part-*.parquet``) as one frame sorted by run, or None."""
-    files = sorted(folder.glob(PART_GLOB))
-    if not files:
-        return None
-    df = pd.concat([pd.read_parquet(p) for p in files], ignore_index=True)
-    return df.sort_values([k for k in ("run", "step") if k in df.columns], kind="stable").reset_index(drop=True)
-
-
-def _read_json(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise UserError(f"{path}: not valid JSON ({err})") from None
+def _load_sweep(d: Data, folder: Path) -> None:
+    """The sweep's runs (or its committed parts), points and sensitivity indices."""
+    if (folder / RUNS).is_file():
+        d.sweep = readers.read_parquet(folder / RUNS, needs=())
+    elif (folder / PARTS).is_dir():           # a sweep still running or interrupted
+        d.sweep = readers.read_parts(sorted((folder / PARTS).glob(PART_GLOB)))
+    if d.sweep is not None and "status" in d.sweep.columns:
+        d.sweep = d.sweep[d.sweep["status"] == "ok"].reset_index(drop=True)
+    if (folder / POINTS).is_file():
+        d.points = readers.read_summary(folder / POINTS)
+    if (folder / INDICES).is_file():
+        d.indices = readers.read_summary(folder / INDICES, needs=("parameter", "measure"))
 
 
 def as_data(obj) -> Data:

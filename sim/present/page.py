@@ -10,6 +10,7 @@ import base64
 import io
 from string import Template
 
+from sim.present.bottom_line import FEW_REPLICATES, bottom_line
 from sim.present.charts.style import DPI
 from sim.present.data import Data, as_data
 from sim.present.labels import window_words
@@ -54,6 +55,24 @@ table.kv th { width: 28%; font-weight: 600; }
 table.full { font-size: .78rem; }
 table.full td, table.full th { padding: .12rem .3rem; }
 code { font-size: .88em; word-break: break-all; }
+.bottom { font-size: 1.06rem; background: var(--bg-note); border-left: 5px solid var(--ink); margin: 0;
+          padding: .7rem 1rem .7rem 2.1rem; }
+.bottom li { margin: .3rem 0; }
+.wide { overflow-x: auto; max-width: 100%; }
+details { margin: .8rem 0; }
+details > summary { cursor: pointer; font-weight: 600; padding: .3rem 0; }
+details.section > summary { font-size: 1.15rem; border-bottom: 1px solid var(--rule); }
+img { max-width: 100%; }
+@media (max-width: 640px) {
+  body { padding: 1rem .75rem 2rem; font-size: 15px; }
+  h1 { font-size: 1.35rem; }
+  .bottom { padding-left: 1.6rem; font-size: 1rem; }
+  table { font-size: .8rem; }
+  table.summary th[scope=rowgroup] { width: auto; }
+  th, td { padding: .22rem .3rem; }
+  td.n, td.p, td.good, td.bad, td.noise { white-space: normal; }
+  table.kv th { width: 38%; }
+}
 ul.costs li { margin: .25rem 0; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
 @media print {
@@ -65,7 +84,8 @@ footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; border-top: 1
   .headline { background: none; border-left: 3pt solid #000; }
   figure img { max-height: 235mm; width: auto; max-width: 100%; }
   table.full td:first-child, table.summary td:nth-child(2) { white-space: nowrap; }
-  tr, .headline, .warning { break-inside: avoid; page-break-inside: avoid; }
+  tr, .headline, .bottom, .warning { break-inside: avoid; page-break-inside: avoid; }
+  details > summary { list-style: none; }
   thead { display: table-header-group; }
   section.appendix { break-before: page; page-break-before: always; }
   td.good, td.bad, .bad { color: #000; }
@@ -90,9 +110,9 @@ PAGE = Template("""<!DOCTYPE html>
 <p class="sub">$subtitle</p>
 </header>
 $warnings
-<section id="headline">
-<h2>What the simulation found</h2>
-<div class="headline">$headline</div>
+<section id="bottom-line">
+<h2>Bottom line</h2>
+<ul class="bottom">$bottom</ul>
 <p class="note">$reading</p>
 </section>
 $sections
@@ -136,18 +156,25 @@ def build_html(results, figures: dict | None = None) -> str:
     d = as_data(results)
     figs = all_figures(d) if figures is None else figures
     generated = provenance()
-    head = "".join(f"<p>{e(' '.join(par))}</p>" for par in headline_paragraphs(d))
+    bottom = "".join(f"<li>{_bold_lead(b)}</li>" for b in bottom_line(d))
     warnings = "".join(f"<div class='warning' role='alert'><strong>Warning:</strong> {e(w)}</div>" for w in _notes(d))
     gv = generated.get("versions") or {}
     return PAGE.substitute(
         title=e(_title(d)), subtitle=" &middot; ".join(_subtitle(d, generated)), css=CSS, warnings=warnings,
-        headline=head, reading=READING, sections="\n".join(_sections(d, figs, generated)),
+        bottom=bottom, reading=READING, sections=_scrolling_tables("\n".join(_sections(d, figs, generated))),
         generator=e(f"trustsim {gv.get('trustsim')} ({generated.get('git_commit')})"),
         footer=f"trustsim {e(gv.get('trustsim'))} &middot; commit <code>{e(generated.get('git_commit'))}</code> "
                f"&middot; {e(generated.get('created'))}")
 
 
 def _title(d: Data) -> str:
+    """The scenario's description (its first sentence, no final full stop), else its name and kind."""
+    desc = " ".join(str(d.resolved.get("description") or "").split())
+    if desc and d.manifest.get("command") != "run":
+        first = desc.split(". ")[0].rstrip(".")
+        return first if len(first) <= 140 else first[:139].rstrip() + "\u2026"
+    if d.manifest.get("command") == "run" and d.policies:
+        return f"One run of the {d.policies[0]} preset"
     if d.summary is not None:
         return f"{d.name}: policy comparison"
     if d.indices is not None:
@@ -157,8 +184,21 @@ def _title(d: Data) -> str:
     return f"{d.name}: simulation results"
 
 
+def _scrolling_tables(html_text: str) -> str:
+    """Every table in a box that scrolls sideways on its own, so a narrow screen never scrolls the page."""
+    return html_text.replace("<table", "<div class='wide'><table").replace("</table>", "</table></div>")
+
+
+def _bold_lead(sentence: str) -> str:
+    """A bullet with the words before its first colon in bold ("How sure:", "What would flip it:")."""
+    lead, sep, rest = sentence.partition(": ")
+    if sep and len(lead) <= 30 and lead in ("How sure", "What would flip it"):
+        return f"<strong>{e(lead)}:</strong> {e(rest)}"
+    return e(sentence)
+
+
 def _subtitle(d: Data, generated: dict) -> list[str]:
-    r, sub = d.resolved, []
+    r, sub = d.resolved, [f"<code>{e(d.name)}</code>"]
     if d.is_sweep and d.summary is None:
         runs = d.manifest.get("runs") or {}
         sub.append(f"{e(r.get('n_points') or '?')} design points &middot; {len(d.policies)} policies &middot; "
@@ -174,6 +214,12 @@ def _subtitle(d: Data, generated: dict) -> list[str]:
 def _notes(d: Data) -> list[str]:
     """The warnings shown at the top: the manifest's, failed and missing runs."""
     notes = list(d.manifest.get("warnings", []) or [])
+    n = _replicates(d)
+    if n is not None and n < FEW_REPLICATES:
+        notes.append(f"only {n} replicate{'s' if n != 1 else ''} per policy: " + (
+            "no intervals, so no difference can be told from noise" if n < 2 else
+            f"with fewer than {FEW_REPLICATES} the 95% intervals are unreliable") +
+            "; rerun with --replicates 10 or more before drawing conclusions")
     runs = d.manifest.get("runs") if isinstance(d.manifest.get("runs"), dict) else {}
     if runs.get("failed"):
         notes.append(f"{runs['failed']} of {runs.get('total')} runs failed and are left out (see failed.csv)")
@@ -183,8 +229,22 @@ def _notes(d: Data) -> list[str]:
     return notes
 
 
+def _replicates(d: Data) -> int | None:
+    if d.summary is not None and "n" in d.summary and d.summary["n"].notna().any():
+        return int(d.summary["n"].max())
+    n = d.resolved.get("replicates")
+    return int(n) if isinstance(n, (int, float)) else None
+
+
+def fold(summary: str, body: str, ident: str = "", open_: bool = False) -> str:
+    """A folded section (<details>): ``summary`` (HTML) always shown, ``body`` on request."""
+    return (f"<details class='section'{f' id={ident!r}' if ident else ''}{' open' if open_ else ''}>"
+            f"<summary>{summary}</summary>{body}</details>")
+
+
 def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
-    """The page's sections after the headline, in order."""
+    """The page's sections after the bottom line, in order: the table, the main charts, costs, then
+    folded: more charts, the numbers in words, assumptions, provenance, the full summary."""
     def fig(name):
         if name in figs:
             f, cap = figs[name]
@@ -197,20 +257,13 @@ def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
         sections.append("<section id='summary'><h2>Summary table</h2><p class='note'>Means over "
                         f"{e(window_words(d) or 'the summary window')} (totals: whole run), across replicates, with 95% "
                         "intervals. The difference to the baseline is paired by replicate. &#9650; clearly better, "
-                        "&#9660; clearly worse, <em>within noise</em>: the interval includes zero.</p>"
+                        "&#9660; clearly worse; <em>negligible</em>: clear but smaller than the difference that matters "
+                        "in practice; <em>within noise</em>: the interval includes zero.</p>"
                         f"{summary_table(d)}</section>")
-    charts = "".join(fig(n) for n in ("timeseries", "forest", "timeseries_more", "maps"))
+    charts = "".join(fig(n) for n in ("timeseries", "forest"))
     if charts:
         sections.append(f"<section id='charts'><h2>Charts</h2>{charts}</section>")
-    cost_words = cost_sentences(d)
-    if "costs" in figs or cost_words:
-        items = "".join(f"<li>{e(s)}</li>" for s in cost_words)
-        sections.append("<section id='costs'><h2>Costs</h2><p>Costs are in officer-days: 1 is the cost of one officer "
-                        "for one day. Public cost is policing, programmes and jail; the social cost of incidents is "
-                        "counted in the total but not in the cost per incident averted (it is what is averted)."
-                        f"</p>{fig('costs')}"
-                        + (f"<h3>Cost per incident averted, compared with {e(d.baseline)}</h3><ul class='costs'>{items}</ul>"
-                           if items else "") + "</section>")
+    sections += _cost_section(d, fig, figs)
     sweep = "".join(fig(n) for n in ("sweep_heatmap", "sweep_lines"))
     if sweep:
         sections.append(f"<section id='sweep'><h2>How the results change with the swept parameters</h2>{sweep}"
@@ -218,11 +271,30 @@ def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
     if "sensitivity" in figs:
         sections.append(f"<section id='sensitivity'><h2>Which assumptions matter most</h2>{fig('sensitivity')}"
                         "</section>")
+    more = "".join(fig(n) for n in ("timeseries_more", "maps"))
+    if more:
+        sections.append(fold("More charts: enforcement, officers, cost over time; maps", more, "more-charts"))
+    words = "".join(f"<p>{e(' '.join(par))}</p>" for par in headline_paragraphs(d))
+    sections.append(fold("The findings in words, with every interval", f"<div class='headline'>{words}</div>",
+                         "headline"))
     if d.resolved:
-        sections.append(f"<section id='assumptions'><h2>Assumptions</h2>{assumptions_html(d)}</section>")
-    sections.append(f"<section id='provenance'><h2>Provenance</h2>{provenance_html(d, generated)}</section>")
+        sections.append(fold("Assumptions: set-up, budget split, parameters", assumptions_html(d), "assumptions"))
+    sections.append(fold("Provenance: where these numbers come from", provenance_html(d, generated), "provenance"))
     if has_summary:
-        sections.append("<section id='appendix' class='appendix'><h2>Appendix: the full summary</h2><p class='note'>"
-                        "Every row of <code>summary.csv</code> (sd: standard deviation across replicates; n: "
-                        f"replicates with a value).</p>{full_table(d)}</section>")
+        sections.append(fold("Appendix: the full summary", "<p class='note'>Every row of <code>summary.csv</code>, "
+                             "formatted like the table above (sd: standard deviation across replicates; n: replicates "
+                             f"with a value).</p>{full_table(d)}", "appendix"))
     return sections
+
+
+def _cost_section(d: Data, fig, figs: dict) -> list[str]:
+    cost_words = cost_sentences(d)
+    if "costs" not in figs and not cost_words:
+        return []
+    items = "".join(f"<li>{e(s)}</li>" for s in cost_words)
+    return ["<section id='costs'><h2>Costs</h2><p>Costs are in officer-days: 1 is the cost of one officer for one "
+            "day. Public cost is policing, programmes and jail; the social cost of incidents is counted in the total "
+            "but not in the cost per incident averted (it is what is averted)."
+            f"</p>{fig('costs')}"
+            + (f"<h3>Cost per incident averted, compared with {e(d.baseline)}</h3><ul class='costs'>{items}</ul>"
+               if items else "") + "</section>"]

@@ -34,6 +34,7 @@ def html_to_pdf(page: str, path: Path) -> None:
             try:
                 pg = browser.new_page()
                 pg.goto(src.as_uri(), wait_until="load")
+                pg.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")  # print it all
                 pg.emulate_media(media="print")
                 pg.pdf(path=str(path), format="A4", print_background=True, prefer_css_page_size=True)
             finally:

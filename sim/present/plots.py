@@ -34,6 +34,7 @@ for a report column (7.5 in wide) with 9-10 pt text.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sim.core.params import Params
@@ -154,12 +155,22 @@ def save_all(results, out_dir, fmt: str = "png", dpi: int = DPI) -> dict:
     if fmt not in ("png", "svg", "pdf"):
         raise UserError(f"--format: expected png, svg or pdf, got {fmt!r}")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written, captions = {}, {}
-    for name, (fig, caption) in figures(results).items():
-        path = out_dir / f"{name}.{fmt}"
-        fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata(fmt))
-        written[name], captions[name] = path, caption
-    write_json(out_dir / "figures.json", {"figures": {n: {"file": p.name, "caption": captions[n]} for n, p in written.items()},
-                                          "format": fmt, "dpi": dpi, **provenance()})
+    figs = figures(results)                  # everything is drawn before the folder is made
+    if not figs:
+        raise UserError(f"{out_dir.parent}: nothing to draw (no time series, summary, maps or sweep results)")
+    created = not out_dir.exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written, captions = {}, {}
+        for name, (fig, caption) in figs.items():
+            path = out_dir / f"{name}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=metadata(fmt))
+            written[name], captions[name] = path, caption
+        write_json(out_dir / "figures.json", {"figures": {n: {"file": p.name, "caption": captions[n]}
+                                                          for n, p in written.items()},
+                                              "format": fmt, "dpi": dpi, **provenance()})
+    except BaseException:
+        if created:                          # leave no empty or half-written figures/ behind
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     return written

@@ -15,9 +15,10 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import measure_info
 from sim.present.data import Data, as_data
 from sim.present.labels import UNEQUAL_BUDGET, and_, better, budget_equal, info, window_words
-from sim.present.numbers import decimals, diff_decimals, interval, is_clear, level_decimals, num
+from sim.present.numbers import decimals, diff_decimals, interval, is_clear, measure_format, num
 from sim.present.sweep_prose import sweep_paragraphs
 from sim.results.stats import paired_interval
 
@@ -26,8 +27,15 @@ HEADLINE_MEASURES = ("trust_mean", "incident_rate", "cost_cumulative")
 CUMULATIVE = {"incidents_cumulative": "incidents", "cost_cumulative": "cost_total"}   # whole-run total -> per step
 
 
-def verdict(row, measure: str, baseline: str) -> str:
-    """'baseline', 'clearly better', 'clearly worse', 'clearly higher/lower', 'within noise', 'no interval'."""
+def cap(sentence: str) -> str:
+    """The sentence with a capital first letter."""
+    return sentence[:1].upper() + sentence[1:]
+
+
+def verdict(row, measure: str, baseline: str, base_mean: float | None = None) -> str:
+    """'baseline', 'clearly better', 'clearly worse', 'clearly higher/lower', 'negligible' (clear
+    but below the measure's practical-significance threshold, :meth:`MeasureInfo.matters`),
+    'within noise', 'no interval'."""
     if row["policy"] == baseline:
         return "baseline"
     clear = is_clear(row["diff_ci_low"], row["diff_ci_high"])
@@ -35,6 +43,8 @@ def verdict(row, measure: str, baseline: str) -> str:
         return "no interval"
     if not clear:
         return "within noise"
+    if measure_info(measure).matters(float(row["diff_mean"]), base_mean) is False:
+        return "negligible"
     up = float(row["diff_mean"]) > 0
     b = better(measure)
     if b == 0:
@@ -74,38 +84,40 @@ class _Measure:
 
     def __init__(self, d: Data, measure: str, rows: pd.DataFrame):
         self.d, self.measure, self.rows, self.base = d, measure, rows, d.baseline
-        name, unit, good, _, _ = info(measure)
+        name, _, good, _, _ = info(measure)
         self.name, self.good = name, good or 1
         self.best_word = "highest" if self.good > 0 else "lowest"
-        self.u = f" {unit}" if unit and not unit.startswith("0-1") else (f" on a {unit}" if unit else "")
-        self.du = f" {unit}" if unit and not unit.startswith("0-1") else ""
-        means = rows["mean"].astype(float)
-        self.d_lvl = level_decimals(means, pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
-        self.shown = {p: num(rows.loc[p, "mean"], self.d_lvl) for p in rows.index}
+        self.mf = measure_format(measure, rows, self.base)
+        self.u, self.du = self.mf.unit_words, self.mf.diff_unit
+        self.base_mean = float(rows.loc[self.base, "mean"]) if self.base in rows.index else None
+        self.shown = {p: self.mf.level(rows.loc[p, "mean"]) for p in rows.index}
         self.order = sorted(rows.index, key=lambda p: -self.good * float(rows.loc[p, "mean"]))
         self.top = [p for p in rows.index if self.shown[p] == self.shown[self.order[0]]]     # scenario order
 
     def level(self, p) -> str:
         r = self.rows.loc[p]
-        ci = interval(float(r["ci_low"]), float(r["ci_high"]), self.d_lvl)
-        return f"{self.shown[p]}{self.u} ({ci})" if ci != "no interval" else f"{self.shown[p]}{self.u}"
+        ci = self.mf.level_ci(r["ci_low"], r["ci_high"])
+        return f"{self.shown[p]}{self.u} (95% CI {ci})" if ci else f"{self.shown[p]}{self.u}"
 
-    def diff(self, dm, lo, hi, dd, note: str = "") -> str:
-        return f"{num(dm, dd, True)}{self.du} ({interval(lo, hi, dd, True)}{note})"
+    def diff(self, dm, lo, hi, note: str = "") -> str:
+        ci = self.mf.diff_ci(lo, hi)
+        return f"{self.mf.diff(dm)}{self.du} ({'95% CI ' + ci if ci else 'no interval'}{note})"
 
     def vs_base(self, p, lead: str) -> str:
         r, base = self.rows.loc[p], self.base
         dm, lo, hi = float(r["diff_mean"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
-        dd = diff_decimals([dm, lo, hi])
         clear = is_clear(lo, hi)
         if clear is None:
-            return (f"{lead} differs from {base} by {num(dm, dd, True)}, with no interval (fewer than two "
+            return (f"{lead} differs from {base} by {self.mf.diff(dm)}, with no interval (fewer than two "
                     "replicates), so it cannot be told from noise.")
         if clear:
             direction = "higher" if dm > 0 else "lower"
-            return (f"{lead} is {num(abs(dm), dd)}{self.du} {direction} than {base} ({interval(lo, hi, dd, True)}): "
-                    "a clear difference.")
-        return (f"The difference between {p} and {base}, the baseline, is {self.diff(dm, lo, hi, dd)}; the interval "
+            size = self.mf.diff(abs(dm)).lstrip("+")
+            if measure_info(self.measure).matters(dm, self.base_mean) is False:
+                return (f"{lead} is {size}{self.du} {direction} than {base} (95% CI {self.mf.diff_ci(lo, hi)}): clear "
+                        f"but negligible, below the {self.mf.threshold_words()} that matters.")
+            return f"{lead} is {size}{self.du} {direction} than {base} (95% CI {self.mf.diff_ci(lo, hi)}): a clear difference."
+        return (f"The difference between {p} and {base}, the baseline, is {self.diff(dm, lo, hi)}; the interval "
                 f"includes zero, so it is within noise: the runs do not show {p} doing better or worse than {base} on "
                 f"{self.name}.")
 
@@ -124,7 +136,7 @@ class _Measure:
             return out
         second = rest[0]
         gm, glo, ghi = -gap.mean, -gap.high, -gap.low                # second - best, paired by replicate
-        diff = self.diff(gm, glo, ghi, diff_decimals([gm, glo, ghi]), ", paired by replicate")
+        diff = self.diff(gm, glo, ghi, ", paired by replicate")
         c = is_clear(glo, ghi)
         if c:
             out.append(f"The runner-up, {second} ({self.shown[second]}), is clearly behind it: {diff}.")
@@ -142,15 +154,14 @@ class _Measure:
         second = rest[0]
         r = self.rows.loc[second]
         dm, lo, hi = float(r["diff_mean"]), float(r["diff_ci_low"]), float(r["diff_ci_high"])
-        dd = diff_decimals([dm, lo, hi])
         clear = is_clear(lo, hi)
         lead = f"The closest other policy, {second} ({self.shown[second]}),"
         if clear is None:
             out.append(f"{lead} has no interval (fewer than two replicates).")
         elif clear:
-            out.append(f"{lead} is clearly behind it: {self.diff(dm, lo, hi, dd)}.")
+            out.append(f"{lead} is clearly behind it: {self.diff(dm, lo, hi)}.")
         else:
-            out.append(f"{lead} differs from it by {self.diff(dm, lo, hi, dd)}; the interval includes zero, so "
+            out.append(f"{lead} differs from it by {self.diff(dm, lo, hi)}; the interval includes zero, so "
                        f"{base} and {second} cannot be told apart on {self.name}.")
         return out
 
@@ -191,7 +202,7 @@ def headline_paragraphs(results) -> list[list[str]]:
     for m in HEADLINE_MEASURES:
         if (d.summary.measure == m).any():
             paragraphs.append(measure_sentences(d, m))
-    return [p for p in paragraphs if p]
+    return [[cap(x) for x in p] for p in paragraphs if p]
 
 
 def _setup(d: Data) -> list[str]:
@@ -224,7 +235,7 @@ def cost_sentences(d: Data) -> list[str]:
         return []
     ratio = rows_of(s, "cost_per_incident_averted", d.policies)
     inc = rows_of(s, "incidents_cumulative", d.policies)
-    return [_cost_sentence(p, base, inc.loc[p], ratio.loc[p] if p in ratio.index else None)
+    return [cap(_cost_sentence(p, base, inc.loc[p], ratio.loc[p] if p in ratio.index else None))
             for p in d.policies if p != base and p in inc.index]
 
 

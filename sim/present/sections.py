@@ -8,13 +8,13 @@ from __future__ import annotations
 import html
 import math
 
-import numpy as np
 import pandas as pd
 
 from sim.core.params import POLICY_FIELDS, Params
+from sim.errors import safe_text
 from sim.present.data import Data
-from sim.present.labels import better_words, budget_equal, budget_gap, info, window_words
-from sim.present.numbers import decimals, level_decimals, num, plain
+from sim.present.labels import better_words, budget_equal, budget_gap, window_words
+from sim.present.numbers import measure_format, num, plain
 from sim.present.prose import rows_of, verdict
 from sim.present.sweep_prose import factor_words
 
@@ -23,8 +23,9 @@ TABLE_MEASURES = ("trust_mean", "trust_p10", "tension", "incident_rate", "report
 
 
 def e(x) -> str:
-    """HTML-escape anything (quotes too)."""
-    return html.escape("" if x is None else str(x), quote=True)
+    """HTML-escape anything (quotes too), after escaping control and bidirectional characters
+    (:func:`sim.errors.safe_text`), so no text can reorder what a reader sees."""
+    return html.escape(safe_text("" if x is None else x), quote=True)
 
 
 def summary_table(d: Data, measures=TABLE_MEASURES) -> str:
@@ -34,50 +35,79 @@ def summary_table(d: Data, measures=TABLE_MEASURES) -> str:
     head = (f"<thead><tr><th scope='col'>measure</th><th scope='col'>policy</th><th scope='col'>mean "
             f"<span class='ci'>[95% CI]</span></th><th scope='col'>difference vs {e(base)} "
             f"<span class='ci'>[95% CI]</span></th><th scope='col'>reading</th></tr></thead>")
-    body = []
-    for m in measures:
-        rows = rows_of(s, m, d.policies)
-        if rows.empty:
-            continue
-        name, unit = info(m)[:2]
-        dl = level_decimals(rows["mean"].astype(float), pd.concat([rows["mean"], rows["ci_low"], rows["ci_high"]]).astype(float))
-        dd = decimals(pd.concat([rows["diff_mean"], rows["diff_ci_low"], rows["diff_ci_high"]]).astype(float), 3)
-        hint = better_words(m)
-        label_cell = (f"<th scope='rowgroup' rowspan='{len(rows)}'>{e(name)}<br><span class='unit'>{e(unit)}"
-                      f"{'; ' + hint if hint else ''}</span></th>")
-        for i, (p, r) in enumerate(rows.iterrows()):
-            lvl = f"{num(r['mean'], dl)} <span class='ci'>[{num(r['ci_low'], dl)}, {num(r['ci_high'], dl)}]</span>"
-            v = verdict({**r.to_dict(), "policy": p}, m, base)
-            if p == base:
-                diff = "&mdash;"
-            else:
-                diff = (f"{num(r['diff_mean'], dd, True)} <span class='ci'>[{num(r['diff_ci_low'], dd, True)}, "
-                        f"{num(r['diff_ci_high'], dd, True)}]</span>")
-            cls = {"clearly better": "good", "clearly worse": "bad", "within noise": "noise"}.get(v, "")
-            mark = {"clearly better": "&#9650; ", "clearly worse": "&#9660; "}.get(v, "")
-            body.append(f"<tr{' class=first' if i == 0 else ''}>{label_cell if i == 0 else ''}<td class='p'>{e(p)}</td>"
-                        f"<td class='n'>{lvl}</td><td class='n'>{diff}</td><td class='{cls}'>{mark}{e(v)}</td></tr>")
+    body = [_measure_rows(d, m, rows) for m in measures if not (rows := rows_of(s, m, d.policies)).empty]
     return f"<table class='summary'>{head}<tbody>{''.join(body)}</tbody></table>"
 
 
+VERDICT_CLASS = {"clearly better": "good", "clearly worse": "bad", "within noise": "noise", "negligible": "noise"}
+VERDICT_MARK = {"clearly better": "&#9650; ", "clearly worse": "&#9660; "}
+
+
+def _measure_rows(d: Data, m: str, rows) -> str:
+    """The rows of one measure: level and difference at the measure's precision, the reading."""
+    base = d.baseline
+    mf = measure_format(m, rows, base)
+    base_mean = float(rows.loc[base, "mean"]) if base in rows.index else None
+    hint = better_words(m)
+    label_cell = (f"<th scope='rowgroup' rowspan='{len(rows)}'>{e(mf.info.label)}<br><span class='unit'>{e(mf.unit)}"
+                  f"{'; ' + hint if hint else ''}</span></th>")
+    out = []
+    for i, (p, r) in enumerate(rows.iterrows()):
+        ci = mf.level_ci(r["ci_low"], r["ci_high"], ", ")
+        lvl = f"{mf.level(r['mean'])}" + (f" <span class='ci'>[{ci}]</span>" if ci else "")
+        v = verdict({**r.to_dict(), "policy": p}, m, base, base_mean)
+        if p == base:
+            diff = "&mdash;"
+        else:
+            dci = mf.diff_ci(r["diff_ci_low"], r["diff_ci_high"], ", ")
+            diff = f"{mf.diff(r['diff_mean'])}" + (f" <span class='ci'>[{dci}]</span>" if dci else "")
+        out.append(f"<tr{' class=first' if i == 0 else ''}>{label_cell if i == 0 else ''}<td class='p'>{e(p)}</td>"
+                   f"<td class='n'>{lvl}</td><td class='n'>{diff}</td><td class='{VERDICT_CLASS.get(v, '')}'>"
+                   f"{VERDICT_MARK.get(v, '')}{e(v)}</td></tr>")
+    return "".join(out)
+
+
 def full_table(d: Data) -> str:
+    """Every row of summary.csv, formatted like the summary table (no scientific notation; shares
+    in % or per 1,000), the cost per incident averted only where incidents were clearly averted."""
     s = d.summary
     if s is None or s.empty:
         return ""
-    cols = [c for c in ("policy", "measure", "window", "mean", "ci_low", "ci_high", "sd", "n", "diff_mean",
-                        "diff_ci_low", "diff_ci_high") if c in s.columns]
-    head = "".join(f"<th scope='col'>{e(c)}</th>" for c in cols)
-    rows = []
-    for _, r in s.iterrows():
-        cells = []
-        for c in cols:
-            v = r[c]
-            if isinstance(v, (float, np.floating)):
-                cells.append(f"<td class='n'>{'n/a' if not math.isfinite(v) else e(f'{v:.4g}')}</td>")
-            else:
-                cells.append(f"<td>{e(v)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table class='full'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    head = ("<thead><tr><th scope='col'>measure</th><th scope='col'>policy</th><th scope='col'>days</th>"
+            "<th scope='col'>mean [95% CI]</th><th scope='col'>sd</th><th scope='col'>n</th>"
+            f"<th scope='col'>difference vs {e(d.baseline)} [95% CI]</th></tr></thead>")
+    body = []
+    for m in pd.unique(s["measure"]):
+        rows = rows_of(s, m, d.policies)
+        if rows.empty:
+            continue
+        mf = measure_format(m, rows, d.baseline)
+        for p, r in rows.iterrows():
+            body.append(_full_row(d, m, mf, p, r))
+    return f"<table class='full'>{head}<tbody>{''.join(body)}</tbody></table>"
+
+
+def _full_row(d: Data, m: str, mf, p, r) -> str:
+    unit = f" <span class='unit'>({e(mf.unit)})</span>" if mf.unit else ""
+    cells = [f"<td>{e(mf.info.short)}{unit}</td>", f"<td class='p'>{e(p)}</td>", f"<td class='n'>{e(r.get('window'))}</td>"]
+    if m == "cost_per_incident_averted" and not _clearly_averted(d, p):
+        cells.append("<td colspan='4' class='noise'>not given: no clear reduction in incidents</td>")
+        return "<tr>" + "".join(cells) + "</tr>"
+    ci = mf.level_ci(r["ci_low"], r["ci_high"], ", ")
+    sd = float(r["sd"]) * mf.scale if "sd" in r and math.isfinite(float(r["sd"])) else math.nan
+    dci = mf.diff_ci(r["diff_ci_low"], r["diff_ci_high"], ", ") if "diff_ci_low" in r else ""
+    diff = "&mdash;" if p == d.baseline else (f"{mf.diff(r['diff_mean'])}" + (f" [{dci}]" if dci else ""))
+    n = r.get("n")
+    cells += [f"<td class='n'>{mf.level(r['mean'])}{' [' + ci + ']' if ci else ''}</td>",
+              f"<td class='n'>{num(sd, mf.d_level)}</td>",
+              f"<td class='n'>{'n/a' if n is None or not math.isfinite(float(n)) else int(n)}</td>",
+              f"<td class='n'>{diff}</td>"]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _clearly_averted(d: Data, policy: str) -> bool:
+    r = d.summary[(d.summary.policy == policy) & (d.summary.measure == "incidents_cumulative")]
+    return bool(len(r)) and math.isfinite(float(r["diff_ci_high"].iloc[0])) and float(r["diff_ci_high"].iloc[0]) < 0
 
 
 def kv(rows) -> str:
