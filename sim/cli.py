@@ -1,6 +1,8 @@
 """The ``trustsim`` command. Each subcommand is a module of :mod:`sim.commands` with
-``add_parser(subparsers)``; its parser's ``func(args)`` does the work. Modules are found
-automatically: adding a command is adding a module.
+``add_parser(subparsers)``; its parser's ``func(args)`` does the work. The commands and their
+one-line help are listed in :data:`sim.commands.COMMANDS`: ``trustsim --help`` (and a missing or
+unknown command) is answered from that list alone, and ``trustsim NAME ...`` imports only
+``sim.commands.NAME``, so starting is fast whatever the other commands load.
 
 How it ends:
 
@@ -21,13 +23,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import signal
 import sys
 import threading
 import traceback
 
-from sim.core.params import ParamError
+from sim.commands import COMMANDS
 from sim.errors import UserError, safe_text
 
 EXIT_USER_ERROR = 2
@@ -52,26 +53,45 @@ def one_line(text) -> str:
     return safe_text(" ".join(str(text).split()))
 
 
-def build_parser() -> Parser:
+class _Registered:
+    """The subparsers action as a command module sees it: ``add_parser(name, ...)`` takes the
+    one-line help (and, if the module gives none, the description) from :data:`COMMANDS`."""
+
+    def __init__(self, sub):
+        self._sub = sub
+
+    def add_parser(self, name, **kwargs):
+        kwargs["help"] = COMMANDS[name]
+        kwargs.setdefault("description", COMMANDS[name][:1].upper() + COMMANDS[name][1:] + ".")
+        return self._sub.add_parser(name, **kwargs)
+
+
+def build_parser(command: str | None = None) -> Parser:
+    """The ``trustsim`` parser. Without ``command`` every command is listed from
+    :data:`COMMANDS` alone (enough for ``--help`` and for refusing an unknown command; no command
+    module is imported); with it, ``sim.commands.<command>`` is imported and adds its parser."""
     parser = Parser(prog="trustsim", description="Agent-based simulation of community trust and security.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
-    import sim.commands
-
-    for info in sorted(pkgutil.iter_modules(sim.commands.__path__), key=lambda i: i.name):
-        importlib.import_module(f"sim.commands.{info.name}").add_parser(sub)
+    if command is None:
+        for name, line in COMMANDS.items():
+            sub.add_parser(name, help=line, add_help=False)
+    else:
+        importlib.import_module(f"sim.commands.{command}").add_parser(_Registered(sub))
     return parser
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    args = build_parser(command).parse_args(argv)
+    if command is None:                     # e.g. `trustsim --help`: argparse has exited already
+        return EXIT_USER_ERROR
     state = {"terminated": False}
     previous = _install_sigterm(state)
     try:
         status = int(args.func(args) or 0)
-    except (UserError, ParamError) as err:
-        for line in err.problems:
-            print(f"trustsim: error: {one_line(line)}", file=sys.stderr)
-        status = EXIT_USER_ERROR
+    except UserError as err:
+        status = _report_user_error(err)
     except KeyboardInterrupt:
         if state["terminated"]:
             print("trustsim: terminated (SIGTERM); finished work was saved where the command saves it",
@@ -82,13 +102,26 @@ def main(argv=None) -> int:
             status = EXIT_INTERRUPTED
     except SystemExit:
         raise
-    except Exception as err:  # noqa: BLE001 -- a bug: one line, the traceback on request
-        status = _report_bug(err)
+    except Exception as err:  # noqa: BLE001 -- a bug (one line, the traceback on request), or a ParamError
+        status = _report_user_error(err) if _is_param_error(err) else _report_bug(err)
     finally:
         _restore_sigterm(previous)
     if state["terminated"] and status == EXIT_INTERRUPTED:  # a command that handled the interrupt itself
         status = EXIT_TERMINATED
     return status
+
+
+def _is_param_error(err: BaseException) -> bool:
+    """A :class:`sim.core.params.ParamError` (a user error), without importing sim.core.params
+    here (it loads NumPy): if one was raised, its module is loaded."""
+    params = sys.modules.get("sim.core.params")
+    return params is not None and isinstance(err, params.ParamError)
+
+
+def _report_user_error(err) -> int:
+    for line in err.problems:
+        print(f"trustsim: error: {one_line(line)}", file=sys.stderr)
+    return EXIT_USER_ERROR
 
 
 def _report_bug(err: BaseException) -> int:

@@ -269,7 +269,6 @@ def test_text_input():
     assert read_toml_bounded("a = 1\n[b]\nc = 2\n", "sweep") == ({"a": 1, "b": {"c": 2}}, None)
 
 
-@needs_wiring("sim.scenario.files", "read_toml_bounded")
 @pytest.mark.parametrize("name", ["arrays 10,000 deep", "20,000-part header"])
 def test_deep_scenario_files_are_refused_by_run_and_sweep(tmp_path, capsys, name):
     f = tmp_path / "deep.toml"
@@ -293,7 +292,6 @@ def test_seed_and_steps_caps_are_the_scenario_files_caps():
             check_steps(bad)
 
 
-@needs_wiring("sim.commands.run", "check_seed")
 @pytest.mark.parametrize("option, value", [("--seed", "18446744073709551616"), ("--steps", "1000000000000")])
 def test_run_preset_applies_the_caps_before_running(tmp_path, capsys, option, value):
     status, lines, _ = cli(["run", "--preset", "mixed", option, value, "--out", tmp_path / "o"], capsys)
@@ -422,7 +420,6 @@ def test_read_only_parent_and_read_only_empty_folder(tmp_path):
         (ro / "empty").chmod(0o755)
 
 
-@needs_wiring("sim.commands.run", "check_output_location")
 @pytest.mark.parametrize("out", ["/proc/trustsim-x", "FILE/sub"])
 def test_run_refuses_a_bad_out_before_simulating(tmp_path, capsys, out):
     (tmp_path / "FILE").write_text("x")
@@ -875,3 +872,207 @@ def test_odd_paths_are_one_line_errors_not_crashes(path):
         with pytest.raises(UserError) as err:
             check(path)
         assert len(err.value.problems) == 1 and "\n" not in err.value.problems[0]
+
+
+# ================================================================== wired into the commands
+TINY_SWEEP = """
+name = "tiny"
+steps = 3
+replicates = 1
+seed = 5
+{top}
+[base.params]
+width = 10
+height = 10
+vision = 2
+officer_vision = 2
+response_radius = 3
+[[policies]]
+name = "reactive"
+preset = "reactive"
+[parameters]
+trust_step = [0.1, 0.2]
+"""
+RAISING_RULE = """
+from sim.core.plugins import rule
+
+@rule
+def trust_after_memory(trust, baseline, p):     # called every step
+    return trust * float("nan")
+"""
+LOOPING_RULE = """
+from sim.core.plugins import rule
+
+@rule
+def trust_after_memory(trust, baseline, p):
+    while True:
+        pass
+"""
+
+
+def _sweep_file(tmp_path, top="", rules=None, name="s.toml") -> Path:
+    if rules is not None:
+        (tmp_path / "my_rules.py").write_text(rules)
+        top = f'rules = "my_rules.py"\n{top}'
+    f = tmp_path / name
+    f.write_text(TINY_SWEEP.format(top=top))
+    return f
+
+
+def _scenario_file(tmp_path, top="", rules=None) -> Path:
+    f = _sweep_file(tmp_path, top=top, rules=rules, name="scenario.toml")
+    f.write_text(f.read_text().split("[parameters]")[0])
+    return f
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity", "compare", "validate"])
+@pytest.mark.parametrize("out", ["/proc/trustsim-x", "FILE/sub"])
+def test_every_writing_command_refuses_a_bad_out_before_running(tmp_path, capsys, monkeypatch, command, out):
+    import sim.run.single
+
+    def no_run(*a, **k):
+        raise AssertionError("a simulation ran before the output location was checked")
+
+    monkeypatch.setattr(sim.run.single, "run_model", no_run)
+    (tmp_path / "FILE").write_text("x")
+    out = out.replace("FILE", str(tmp_path / "FILE"))
+    f = _sweep_file(tmp_path)
+    argv = {"sweep": ["sweep", f, "--workers", "1"], "sensitivity": ["sensitivity", f, "--method", "morris",
+                                                                       "--n", "2", "--workers", "1"],
+            "compare": ["compare", _scenario_file(tmp_path), "--workers", "1"], "validate": ["validate", "--quick", "--workers", "1"]}[command]
+    status, lines, _ = cli([*argv, "--out", out], capsys)
+    assert status == 2 and len(lines) == 1 and lines[0].startswith(f"trustsim: error: --out {out}: "), lines
+    assert (tmp_path / "FILE").read_text() == "x"
+
+
+@pytest.mark.parametrize("command", ["compare", "sweep", "run"])
+def test_the_default_output_folder_is_checked_before_running_too(tmp_path, capsys, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    Path("results").write_text("not a folder")             # the default results/<name>... is unusable
+    f = _sweep_file(tmp_path)
+    argv = {"compare": ["compare", _scenario_file(tmp_path)], "sweep": ["sweep", f], "run": ["run", "--preset", "mixed", "--steps", "1"]}
+    status, lines, _ = cli([*argv[command], "--workers", "1"] if command != "run" else argv[command], capsys)
+    assert status == 2 and len(lines) == 1 and "is a file, not a folder" in lines[0], lines
+    assert Path("results").read_text() == "not a folder"
+
+
+def test_sensitivity_refuses_an_unknown_measure_before_any_run(tmp_path, capsys):
+    """Issue 15, case 11: nothing runs, nothing is written."""
+    f = _sweep_file(tmp_path)
+    out = tmp_path / "sens"
+    status, lines, _ = cli(["sensitivity", f, "--method", "morris", "--n", "2", "--measures", "trust_mean,bogus",
+                            "--workers", "1", "--out", out], capsys)
+    assert status == 2 and len(lines) == 1
+    assert lines[0].startswith("trustsim: error: --measures: unknown bogus; expected some of trust_mean,")
+    assert not out.exists()
+
+
+def test_policy_names_differing_only_in_case_are_refused(tmp_path, capsys):
+    from sim.scenario.files import load_scenario
+
+    doc = {"name": "x", "steps": 2, "replicates": 1, "seed": 1,
+           "policies": [{"name": "Mixed", "preset": "mixed"}, {"name": "reactive"}, {"name": "mixed"}]}
+    with pytest.raises(UserError) as err:
+        load_scenario(doc)
+    assert err.value.problems == ["<scenario>: policies[2].name: expected a policy name unique without regard to "
+                                  "case, got 'mixed' (policies[0] is 'Mixed')"]
+
+
+def test_time_limit_is_a_scenario_and_sweep_key_carried_to_every_run(tmp_path):
+    from sim.run.experiment import specs_for
+    from sim.run.sweep import load_sweep, task_of
+    from sim.scenario.files import load_scenario
+
+    doc = {"name": "x", "steps": 2, "replicates": 2, "seed": 1, "time_limit": 90, "policies": [{"name": "a"}]}
+    assert {s.time_limit for s in specs_for(load_scenario(doc))} == {90.0}
+    sw = load_sweep(_sweep_file(tmp_path, top="time_limit = 12.5"))
+    assert task_of(sw, 1).spec.time_limit == 12.5
+    assert load_sweep(_sweep_file(tmp_path, top="time_limit = 99", name="t.toml")).sha256 == sw.sha256  # not a result
+    for bad in (0, -1, "10", True):
+        with pytest.raises(UserError) as err:
+            load_scenario({**doc, "time_limit": bad})
+        assert err.value.problems == [f"<scenario>: time_limit: expected a number of seconds > 0, got {bad!r}"]
+
+
+def test_the_default_time_limit_applies_when_the_scenario_sets_none(monkeypatch):
+    import sim.run.single as single
+    from sim.core.timelimit import DEFAULT_TIME_LIMIT
+
+    seen = []
+    real = single.run_time_limit
+
+    def spy(seconds):
+        seen.append(seconds)
+        return real(seconds)
+
+    monkeypatch.setattr(single, "run_time_limit", spy)
+    single.run_model(single.RunSpec(seed=1, steps=1, preset="mixed", overrides=dict(width=10, height=10, vision=2,
+                                                                                    officer_vision=2,
+                                                                                    response_radius=3)))
+    single.run_model(single.RunSpec(seed=1, steps=1, preset="mixed", time_limit=7, overrides=dict(
+        width=10, height=10, vision=2, officer_vision=2, response_radius=3)))
+    assert seen == [DEFAULT_TIME_LIMIT, 7] and DEFAULT_TIME_LIMIT >= 600
+
+
+def test_a_sweep_records_a_failing_plugin_and_a_run_past_its_time_limit_per_run(tmp_path, capsys):
+    """Issue 15, cases 12-14 in sweeps: status failed with one line each; the sweep goes on."""
+    import pandas as pd
+
+    cases = {"nan": (RAISING_RULE, "", "UserError: my_rules.py: rule trust_after_memory at step 1: returned NaN"),
+             "loop": (LOOPING_RULE, "time_limit = 0.5",
+                      "TimeLimitExceeded: run exceeded its time limit of 0.5 s (set time_limit in the scenario)")}
+    for name, (rules, top, start) in cases.items():
+        work = tmp_path / name
+        work.mkdir()
+        status, lines, _ = cli(["sweep", _sweep_file(work, top=top, rules=rules), "--workers", "1",
+                                "--out", work / "out"], capsys)
+        assert status == 1, lines
+        runs = pd.read_parquet(work / "out" / "runs.parquet")
+        assert runs["status"].tolist() == ["failed", "failed"]
+        assert all(e.startswith(start) and "\n" not in e for e in runs["error"]), runs["error"].tolist()
+
+
+def test_run_with_a_failing_or_looping_plugin_is_one_line_exit_2(tmp_path, capsys):
+    for name, rules, top, needle in (("nan", RAISING_RULE, "", "returned NaN"),
+                                     ("loop", LOOPING_RULE, "time_limit = 0.5", "run exceeded its time limit of 0.5 s")):
+        work = tmp_path / name
+        work.mkdir()
+        f = _scenario_file(work, top=top, rules=rules)
+        status, lines, _ = cli(["run", f, "--workers", "1", "--out", work / "out"], capsys)
+        assert status == 2 and len(lines) == 1 and needle in lines[0], lines
+        assert not (work / "out").exists()
+
+
+def test_a_corrupt_part_is_set_aside_on_resume_and_its_runs_redone(tmp_path, capsys):
+    """Issue 15, case 10, through the sweep command."""
+    import pandas as pd
+
+    f = _sweep_file(tmp_path)
+    out = tmp_path / "out"
+    assert cli(["sweep", f, "--workers", "1", "--chunk", "1", "--out", out], capsys)[0] == 0
+    first = pd.read_parquet(out / "runs.parquet")
+    part = sorted((out / "parts").glob("part-*.parquet"))[0]
+    part.write_bytes(b"garbage")
+    (out / "runs.parquet").unlink()
+    status, lines, stdout = cli(["sweep", f, "--workers", "1", "--chunk", "1", "--out", out], capsys)
+    assert status == 0, lines
+    warning = [line for line in lines if "unreadable Parquet part" in line]
+    assert len(warning) == 1 and warning[0].startswith(f"trustsim: WARNING: parts/{part.name}: ")
+    assert (out / "parts" / f"{part.name}.corrupt").exists()
+    again = pd.read_parquet(out / "runs.parquet")
+    keep = ["run", "point", "policy", "replicate", "seed", "status", "trust_mean"]
+    pd.testing.assert_frame_equal(again[keep], first[keep])
+    assert json.loads((out / "manifest.json").read_text())["sessions"][-1]["ran"] == 1
+
+
+def test_process_pool_workers_are_started_to_exit_with_their_parent():
+    from sim.core.timelimit import exit_with_parent
+    from sim.run.evaluators import ProcessPoolEvaluator
+
+    ev = ProcessPoolEvaluator(1)
+    try:
+        pool = ev._executor()
+        assert pool._initializer is exit_with_parent and pool._initargs == (os.getpid(),)
+        assert [r for _, r in ev.map_unordered(abs, [-3])] == [3]
+    finally:
+        ev.close()

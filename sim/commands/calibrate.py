@@ -10,12 +10,18 @@ targets of a finished folder against its posterior predictive without running an
 from __future__ import annotations
 
 import shlex
+import sys
 from pathlib import Path
+
+from sim.calibration.fit import calibrate, load_result
+from sim.calibration.report import format_report, heldout_report
+from sim.calibration.targets import load_targets
+from sim.errors import UserError
+from sim.run.evaluators import DaskEvaluator
 
 
 def add_parser(sub):
-    p = sub.add_parser("calibrate", help="calibrate uncertain parameters to published patterns (Morris screening, "
-                                         "ABC-SMC with pyabc); resumable",
+    p = sub.add_parser("calibrate",   # its one-line help: sim.commands.COMMANDS
                        description="Calibrate trustsim's uncertain parameters to published patterns "
                                    "(see docs/calibration.md).")
     p.add_argument("--out", type=Path, required=True, help="output folder (an existing one of the same "
@@ -43,9 +49,6 @@ def add_parser(sub):
 
 
 def _check(args):
-    from sim.errors import UserError
-    from sim.run.evaluators import DaskEvaluator
-
     problems = []
     if args.workers is not None and args.workers < 1:
         problems.append(f"--workers: expected an integer >= 1, got {args.workers}")
@@ -80,22 +83,13 @@ def _command(args) -> str:
 
 
 def calibrate_command(args) -> int:
-    import sys
-
-    from sim.calibration.report import format_report, heldout_report
-    from sim.calibration.targets import load_targets
-
     _check(args)
     if args.report:
-        from sim.calibration.fit import load_result
-
         res = load_result(args.out)
         print(format_report(res.report, f"All targets against the posterior predictive ({args.out}):"))
         print()
         print(format_report(heldout_report(args.out, args.targets), "Held-out targets:"))
         return 0
-    from sim.calibration.fit import calibrate
-
     def progress(message):
         print(message, flush=True)
 

@@ -11,8 +11,10 @@ import sys
 import warnings
 from pathlib import Path
 
+from sim.api import compare
 from sim.errors import UserError
 from sim.present.tables import comparison_table
+from sim.run.experiment import DEFAULT_SCENARIO
 from sim.scenario.files import load_scenario
 from sim.storage.folders import check_new_folder
 from sim.storage.guard import check_output_location
@@ -20,8 +22,7 @@ from sim.storage.layout import COMPARISON_FILES, default_out
 
 
 def add_parser(sub):
-    p = sub.add_parser("compare", help="compare policies on a scenario and print the table (default scenario: "
-                                       "experiments/compare-policies.toml)")
+    p = sub.add_parser("compare")   # its help: sim.commands.COMMANDS
     p.add_argument("scenario", nargs="?", type=Path, default=None, metavar="SCENARIO.toml",
                    help="scenario file (default: experiments/compare-policies.toml)")
     add_run_options(p)
@@ -47,21 +48,24 @@ def check_run_options(args):
 
 
 def run_and_report(args, scenario, command: str) -> int:
-    """Shared by ``compare`` and ``run SCENARIO.toml``: validate, run, save, print."""
-    from sim.api import compare  # loads Mesa and the run layer: imported when run, so `trustsim --help` stays fast
-
+    """Shared by ``compare`` and ``run SCENARIO.toml``: validate the options, the scenario and the
+    output folder (given or default), then run, save, print."""
     check_run_options(args)
     overrides = {k: getattr(args, k) for k in ("replicates", "steps", "seed") if getattr(args, k) is not None}
-    resolved = load_scenario(scenario, overrides=overrides) if scenario is not None else None
-    if args.out is not None:  # fail before running, not after
-        check_new_folder(args.out)
-        check_output_location(args.out, kind="new_folder")
+    if scenario is None:
+        if not DEFAULT_SCENARIO.is_file():
+            raise UserError(f"{DEFAULT_SCENARIO}: the default scenario is missing; pass a scenario file")
+        scenario = DEFAULT_SCENARIO
+    resolved = load_scenario(scenario, overrides=overrides)
+    out = args.out if args.out is not None else default_out(resolved.name)
+    check_new_folder(out)
+    check_output_location(out, kind="new_folder")   # fail before running, not after
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
-        res = compare(resolved, workers=args.workers, command=command, **({} if resolved else overrides))
+        res = compare(resolved, workers=args.workers, command=command)
     for note in res.manifest["warnings"]:
         print(f"trustsim: WARNING: {note}", file=sys.stderr)
-    out = res.save(args.out if args.out is not None else default_out(res.name))
+    out = res.save(out)
     print(comparison_table(res))
     t = res.manifest["timings"]
     print(f"\nwrote {out}/ ({', '.join(COMPARISON_FILES)}); "

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
+from sim.analysis.discover import discover
 from sim.errors import UserError
 
 DEFAULT_MEASURES = ("trust_mean", "incident_rate", "tension", "cost_total")
@@ -17,7 +20,7 @@ OUT_FILE = "discovery.csv"
 
 
 def add_parser(sub):
-    p = sub.add_parser("discover", help="find where in parameter space a policy beats the baseline (PRIM)")
+    p = sub.add_parser("discover")   # its help: sim.commands.COMMANDS
     p.add_argument("folder", type=Path, metavar="SWEEP_DIR", help="a finished sweep's results folder")
     p.add_argument("--policy", action="append", help="policy to examine (repeat; default: every policy but the baseline)")
     p.add_argument("--measure", action="append", help=f"measure (repeat; default: {', '.join(DEFAULT_MEASURES)})")
@@ -29,10 +32,6 @@ def add_parser(sub):
 
 
 def discover_command(args) -> int:
-    import pandas as pd
-
-    from sim.analysis.discover import discover
-
     if not 0 < args.min_density <= 1:
         raise UserError(f"--min-density: expected a number in (0, 1], got {args.min_density}")
     path = args.folder / POINTS_FILE

@@ -16,7 +16,9 @@ from sim.commands.compare import run_and_report
 from sim.core.params import ParamError, Params
 from sim.errors import UserError
 from sim.run.single import RunSpec, run_single
+from sim.scenario.limits import check_seed, check_steps
 from sim.storage.folders import check_new_folder
+from sim.storage.guard import check_output_location
 from sim.storage.layout import SINGLE_RUN_FILES, default_out
 
 SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate", "reported_share",
@@ -24,7 +26,7 @@ SUMMARY_MEASURES = ("trust_mean", "tension", "active_fraction", "incident_rate",
 
 
 def add_parser(sub):
-    p = sub.add_parser("run", help="run a scenario file (every policy and replicate), or one preset with --preset")
+    p = sub.add_parser("run")   # its help: sim.commands.COMMANDS
     p.add_argument("scenario", nargs="?", type=Path, default=None, metavar="SCENARIO.toml",
                    help="scenario file (see experiments/); omit to run one preset")
     p.add_argument("--preset", default=None, help="run one preset instead of a scenario (default: mixed)")
@@ -78,13 +80,21 @@ def parse_settings(items) -> dict:
 
 
 def run_preset(args) -> int:
-    if args.steps < 0:
-        raise UserError(f"--steps: expected a non-negative integer, got {args.steps}")
-    if args.seed < 0:
-        raise UserError(f"--seed: expected a non-negative integer, got {args.seed}")
+    """One run of a preset; every argument and the output location are checked before it runs,
+    with the caps of scenario files on ``--steps`` and ``--seed``."""
+    problems = []
+    for check, value, option in ((check_steps, args.steps, "--steps"), (check_seed, args.seed, "--seed")):
+        try:
+            check(value, option)
+        except UserError as err:
+            problems += err.problems
+    if problems:
+        raise UserError(problems)
+    overrides = parse_settings(args.set)
     out = args.out or default_out(args.preset)
     check_new_folder(out)
-    spec = RunSpec(preset=args.preset, seed=args.seed, steps=args.steps, overrides=parse_settings(args.set))
+    check_output_location(out, kind="new_folder")
+    spec = RunSpec(preset=args.preset, seed=args.seed, steps=args.steps, overrides=overrides)
     run = run_single(spec, out=out, command="run")
     print(summary_text(run.timeseries, args.preset, args.seed, args.steps))
     print(f"wrote {out}/ ({', '.join(SINGLE_RUN_FILES)}) in {run.manifest['wall_time_s']:.1f} s")

@@ -20,14 +20,14 @@ from sim.commands.sweep import (
     report_parts,
     saved_counts,
 )
-from sim.run.sensitivity import check_n, design_of, folder_name, ranking_table, sensitivity
+from sim.run.sensitivity import check_measures, check_n, design_of, folder_name, ranking_table, sensitivity
 from sim.scenario.sweepfile import load_sweep
+from sim.storage.guard import check_output_location
 from sim.storage.layout import INDICES, INDICES_CHART, default_out
 
 
 def add_parser(sub):
-    p = sub.add_parser("sensitivity", help="Sobol or Morris sensitivity of the measures and policy differences to a "
-                                           "sweep file's parameters (SALib)",
+    p = sub.add_parser("sensitivity",   # its one-line help: sim.commands.COMMANDS
                        description="Global sensitivity analysis of a sweep file's parameters (see docs/sweeps.md).")
     p.add_argument("sweep", type=Path, metavar="SWEEP.toml", help="sweep file: its parameters' ranges are the factors")
     p.add_argument("--method", choices=("sobol", "morris"), default="sobol",
@@ -46,7 +46,9 @@ def sensitivity_command(args) -> int:
     check_execution_options(args)
     n = check_n(args.method, args.n)
     sw, _ = design_of(load_sweep(args.sweep, for_sensitivity=True), args.method, n)
+    check_measures(sw, args.measures)   # every argument checked before any run (issue 15, case 11)
     out = args.out if args.out is not None else default_out(folder_name(sw, args.method, n), stamped=False)
+    check_output_location(out, kind="folder")
     try:
         with warnings.catch_warnings():  # printed by report_parts() from the manifest
             warnings.simplefilter("ignore", UserWarning)

@@ -17,11 +17,12 @@ from pathlib import Path
 from sim.errors import UserError
 from sim.run.evaluators import DaskEvaluator
 from sim.run.sweep import execute, load_sweep, read_index
+from sim.storage.guard import check_output_location
 from sim.storage.layout import DESIGN, FAILED, INDEX, MANIFEST, PARTS, POINTS, RUNS, default_out
 
 
 def add_parser(sub):
-    p = sub.add_parser("sweep", help="run a parameter sweep file (resumable: run the same command again to finish)",
+    p = sub.add_parser("sweep",   # its one-line help: sim.commands.COMMANDS
                        description="Run a parameter sweep (see docs/sweeps.md). Results stream to --out; running "
                                    "the same command again runs only the missing runs.")
     p.add_argument("sweep", type=Path, metavar="SWEEP.toml", help="sweep file (see experiments/sweep-*.toml)")
@@ -81,6 +82,7 @@ def sweep_command(args) -> int:
     check_execution_options(args)
     sw = load_sweep(args.sweep)
     out = args.out if args.out is not None else default_out(sw.name, stamped=False)
+    check_output_location(out, kind="folder")     # before any run: a new, empty or trustsim results folder
     try:
         with warnings.catch_warnings():  # printed by report() from the manifest
             warnings.simplefilter("ignore", UserWarning)

@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.validation import run_validation
 
 
 def add_parser(sub):
-    p = sub.add_parser("validate", help="reproduce Epstein (2002) and check the policy layer against published findings")
+    p = sub.add_parser("validate")   # its help: sim.commands.COMMANDS
     p.add_argument("--quick", action="store_true",
                    help="fewer replicates and steps (about two minutes on two cores; used in CI)")
     p.add_argument("--out", type=Path, default=None,
@@ -30,8 +31,6 @@ def add_parser(sub):
 def validate(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers: expected a positive integer, got {args.workers}")
-    from sim.validation import run_validation  # loads scipy.stats (about a second): only for this command
-
     command = "trustsim validate" + (" --quick" if args.quick else "") + (f" --out {args.out}" if args.out else "")
     report = run_validation(quick=args.quick, workers=args.workers, out=args.out, command=command, reuse=args.reuse)
     for r in report["results"]:

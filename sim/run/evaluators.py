@@ -16,8 +16,9 @@ completion varies, so callers put results back in task order (by ``index``).
 
 Implementations: :class:`SerialEvaluator` (in this process, in order) and
 :class:`ProcessPoolEvaluator` (``concurrent.futures`` with a ``forkserver`` context where
-available, else ``spawn``: never ``fork``, which is unsafe with threads). A Dask evaluator
-with the same interface can be added alongside.
+available, else ``spawn``: never ``fork``, which is unsafe with threads; its workers end soon
+after the main process dies, even by ``kill -9``: :func:`sim.core.timelimit.exit_with_parent`),
+and :class:`DaskEvaluator` (a Dask LocalCluster or a running scheduler).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
+from sim.core.timelimit import exit_with_parent
 from sim.errors import UserError
 
 
@@ -109,7 +111,8 @@ class ProcessPoolEvaluator(Evaluator):
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx,
+                                             initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def map_unordered(self, fn, tasks):

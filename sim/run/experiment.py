@@ -85,7 +85,8 @@ SEED_RULE = "seed of replicate r = numpy.random.SeedSequence([seed, r]).generate
 def specs_for(scenario: Scenario) -> list[RunSpec]:
     """Every run of ``scenario``, policy by policy (scenario order), replicate by replicate."""
     return [RunSpec(policy=p.name, replicate=r, seed=seed, params=p.params, interventions=p.interventions,
-                    steps=scenario.steps, rules=scenario.rules, rules_sha256=scenario.rules_sha256)
+                    steps=scenario.steps, rules=scenario.rules, rules_sha256=scenario.rules_sha256,
+                    time_limit=scenario.time_limit)
             for p in scenario.policies for r, seed in enumerate(scenario.seeds)]
 
 

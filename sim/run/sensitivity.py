@@ -45,9 +45,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.core.measures import MEASURES
 from sim.errors import UserError
 from sim.results.stats import CONFIDENCE
-from sim.results.summary import RATIO
+from sim.results.summary import CUMULATIVE, RATIO
 from sim.run.sweep import execute
 from sim.scenario.designs import frame_from_unit
 from sim.scenario.sweepfile import Sweep, load_sweep
@@ -120,6 +121,25 @@ def design_of(sw: Sweep, method: str, n: int) -> tuple[Sweep, np.ndarray]:
     design = {"kind": method, "n": n, "seed": seed, "common_seeds": sw.common_seeds,
               **({"num_levels": MORRIS_LEVELS} if method == "morris" else {"calc_second_order": False})}
     return sw.with_points(frame_from_unit(sw.factors, unit), design), unit
+
+
+def check_measures(sw: Sweep, measures) -> list[str] | None:
+    """The measures asked for (a list, or a comma-separated string; None: all), checked against
+    what a run of ``sw`` yields BEFORE anything runs: one-line UserError naming ``--measures``.
+    (A model function's outputs are only known once it has run: checked then, by :func:`outputs_of`.)"""
+    if measures is None:
+        return None
+    if isinstance(measures, str):
+        measures = [m.strip() for m in measures.split(",") if m.strip()]
+    measures = [str(m) for m in measures]
+    if not measures:
+        raise UserError("--measures: expected one or more measure names separated by commas, got none")
+    if sw.model is None:
+        available = [*MEASURES, *CUMULATIVE]
+        unknown = [m for m in measures if m not in available]
+        if unknown:
+            raise UserError(f"--measures: unknown {', '.join(unknown)}; expected some of {', '.join(available)}")
+    return measures
 
 
 # ---------------------------------------------------------------------------------- analysis
@@ -270,8 +290,7 @@ def sensitivity(source, method: str = "sobol", n: int | None = None, *, model=No
     n = check_n(method, n)
     sw = load_sweep(source, model=model, for_sensitivity=True)
     sw, unit = design_of(sw, method, n)
-    if measures is not None and isinstance(measures, str):
-        measures = [m.strip() for m in measures.split(",") if m.strip()]
+    measures = check_measures(sw, measures)
     folder = Path(out) if out is not None else default_out(folder_name(sw, method, n), stamped=False)
     info = {"method": method, "n": n, "points": sw.n_points, "confidence": confidence, "resamples": resamples,
             "sampler": f"SALib.sample.{method}.sample", "analyzer": f"SALib.analyze.{method}.analyze"}
@@ -315,5 +334,5 @@ def ranking_table(indices: pd.DataFrame, measures=None, top: int = 6) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["sensitivity", "SensitivityResults", "analyze", "outputs_of", "design_of", "plot_indices", "problem",
+__all__ = ["sensitivity", "SensitivityResults", "analyze", "check_measures", "outputs_of", "design_of", "plot_indices", "problem",
            "ranking_table", "METHODS"]

@@ -3,7 +3,8 @@
 
 A spec names either a preset with parameter ``overrides`` (``TrustModel(preset, **overrides)``,
 the preset's own interventions included) or full ``params`` (a scenario's resolved policy), plus
-interventions, an optional rule plug-in, the seed and the number of steps. Specs are picklable
+interventions, an optional rule plug-in, the seed, the number of steps and a time limit (a run
+past it stops with one line, :class:`sim.core.timelimit.TimeLimitExceeded`). Specs are picklable
 (evaluators send them to worker processes) and hashable (the validation suite keys its runs by
 them); parameter mappings are stored as read-only dicts (:class:`FrozenDict`).
 """
@@ -21,7 +22,8 @@ import pandas as pd
 from sim.core.interventions import Intervention
 from sim.core.model import TrustModel
 from sim.core.params import Params
-from sim.core.plugins import load_plugin
+from sim.core.plugins import guard_model, load_plugin
+from sim.core.timelimit import DEFAULT_TIME_LIMIT, run_time_limit
 from sim.errors import UserError
 from sim.results.data import RunData
 from sim.storage.comparison import write_results_folder
@@ -66,6 +68,7 @@ class RunSpec:
     policy: str = ""
     replicate: int = 0
     columns: tuple = ()
+    time_limit: float | None = None  # seconds of wall clock for the run; None: DEFAULT_TIME_LIMIT
 
     def __post_init__(self):
         object.__setattr__(self, "params", None if self.params is None else FrozenDict(self.params))
@@ -75,7 +78,7 @@ class RunSpec:
 
     def __hash__(self):
         return hash((self.seed, self.steps, self.preset, self.params, self.overrides, self.rules, self.rules_sha256,
-                     self.policy, self.replicate, self.columns,
+                     self.policy, self.replicate, self.columns, self.time_limit,
                      json.dumps(self.interventions, sort_keys=True, default=str)))
 
     @classmethod
@@ -95,7 +98,8 @@ class RunSpec:
 
 
 def build_model(spec: RunSpec) -> TrustModel:
-    """The model of ``spec`` at step 0 (the plug-in, if any, is loaded here, in the worker)."""
+    """The model of ``spec`` at step 0 (the plug-in, if any, is loaded here, in the worker, and
+    its rules' outputs are checked as they are called: :func:`sim.core.plugins.guard_model`)."""
     rules = hooks = None
     if spec.rules:
         plugin = load_plugin(spec.rules)
@@ -104,15 +108,21 @@ def build_model(spec: RunSpec) -> TrustModel:
                             f"(sha256 {spec.rules_sha256[:12]} became {plugin.sha256[:12]}); run again")
         rules, hooks = plugin.rules, plugin.hooks
     params = Params(**spec.params) if spec.params is not None else None
-    return TrustModel(spec.preset, rng=spec.seed, params=params,
-                      interventions=[Intervention.coerce(d) for d in spec.interventions], rules=rules, hooks=hooks,
-                      **spec.overrides)
+    model = TrustModel(spec.preset, rng=spec.seed, params=params,
+                       interventions=[Intervention.coerce(d) for d in spec.interventions], rules=rules, hooks=hooks,
+                       **spec.overrides)
+    if spec.rules:
+        guard_model(model)  # idempotent: TrustModel may do it itself
+    return model
 
 
 def run_model(spec: RunSpec) -> TrustModel:
-    """Build the model of ``spec`` and run it ``spec.steps`` steps: the one place a run happens."""
-    model = build_model(spec)
-    model.run(spec.steps)
+    """Build the model of ``spec`` and run it ``spec.steps`` steps: the one place a run happens.
+    Building and running take at most ``spec.time_limit`` seconds (default
+    :data:`~sim.core.timelimit.DEFAULT_TIME_LIMIT`, 3600), else one-line ``TimeLimitExceeded``."""
+    with run_time_limit(spec.time_limit or DEFAULT_TIME_LIMIT):
+        model = build_model(spec)
+        model.run(spec.steps)
     return model
 
 

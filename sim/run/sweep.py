@@ -86,6 +86,8 @@ from pathlib import Path
 import pandas as pd
 from tqdm.auto import tqdm
 
+from sim.core.params import ParamError
+from sim.errors import UserError, safe_text
 from sim.results.summary import per_replicate
 from sim.results.sweepsummary import summarise_points
 from sim.run.evaluators import DaskEvaluator, Evaluator, each_result, evaluator_for, make_evaluator
@@ -136,7 +138,8 @@ def task_of(sw: Sweep, run: int) -> Task:
         params[sw.remainder_to] = round(1.0 - others, 12)
     spec = RunSpec(policy=pol.name, replicate=replicate, seed=seed, params=params, interventions=pol.interventions,
                    steps=sw.scenario.steps, rules=sw.scenario.rules,
-                   rules_sha256=sw.scenario.rules_sha256 if sw.scenario.rules else None)
+                   rules_sha256=sw.scenario.rules_sha256 if sw.scenario.rules else None,
+                   time_limit=sw.scenario.time_limit)
     return Task(run=run, point=point, policy=pol.name, replicate=replicate, seed=seed, values=values,
                 spec=spec, window=sw.scenario.window_steps, keep_timeseries=sw.keep_timeseries)
 
@@ -172,11 +175,19 @@ def run_task(task: Task) -> dict:
                 out["timeseries"] = df
     except Exception as err:  # noqa: BLE001 -- a failing run is recorded, the sweep goes on
         out["status"] = "failed"
-        out["error"] = f"{type(err).__name__}: {' '.join(str(err).split()) or '(no message)'}"
+        out["error"] = error_line(err)
         out["outputs"], out["timeseries"] = {}, None
     out["seconds"] = time.perf_counter() - t0
     out["cpu_seconds"] = time.process_time() - c0
     return out
+
+
+def error_line(err: BaseException) -> str:
+    """A failed run's error as ``Type: message`` on one line (control and bidi characters
+    escaped), e.g. ``UserError: my_rules.py: rule grievance at step 3: returned NaN ...`` for a
+    plug-in, ``TimeLimitExceeded: run exceeded its time limit of 60 s ...`` for a run too long."""
+    text = "; ".join(err.problems) if isinstance(err, (UserError, ParamError)) else str(err)
+    return safe_text(" ".join(f"{type(err).__name__}: {text or '(no message)'}".split()))[:1000]
 
 
 @functools.cache

@@ -18,13 +18,15 @@ Schema (every key; the shipped files in ``experiments/`` carry the same notes as
     rules = "my_rules.py"        # optional; a rule plug-in, relative to the scenario file
     allow_unequal_budget = false # optional; true: run even if budgets differ (warns loudly)
     budget_tolerance = 0.01      # optional; largest relative gap in budget spent per step, [0, 1]
+    time_limit = 3600            # optional; seconds one run may take (wall clock), > 0; a run past
+                                 #   it stops with one line (default DEFAULT_TIME_LIMIT, 3600)
 
     [base]                       # optional; what every policy shares
     preset = "reactive"          #   optional; any preset name (sim.PRESETS)
     [base.params]                #   optional; parameter overrides (sim.Params names)
     width = 60
 
-    [[policies]]                 # required, at least one; names unique
+    [[policies]]                 # required, at least one; names unique (also without regard to case)
     name = "mixed"               #   required; letters, digits, - _ .
     description = "..."          #   optional
     preset = "mixed"             #   optional; a policy preset: takes its budget split
@@ -57,7 +59,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,18 +67,19 @@ import numpy as np
 from sim.core.interventions import Intervention
 from sim.core.params import POLICY_FIELDS, ParamError, Params
 from sim.core.presets import POLICY_PRESETS, PRESETS
+from sim.core.timelimit import check_time_limit
 from sim.errors import UserError
-from sim.scenario.validator import INTERVENTION_KEYS, MAX_STEPS, MISSING, NAME_PATTERN, Validator, choice_message
+from sim.scenario.limits import MAX_SEED, MAX_STEPS, case_clashes, read_toml_bounded
+from sim.scenario.validator import INTERVENTION_KEYS, MISSING, NAME_PATTERN, Validator, choice_message
 
 TOP_KEYS = ("name", "description", "steps", "replicates", "seed", "baseline", "window", "rules",
-            "allow_unequal_budget", "budget_tolerance", "base", "policies", "interventions")
+            "allow_unequal_budget", "budget_tolerance", "time_limit", "base", "policies", "interventions")
 BASE_KEYS = ("preset", "params")
 POLICY_KEYS = ("name", "description", "preset", "budget_shares", "proximity_fraction", "params", "interventions")
 SHARE_FIELDS = {"officers": "share_officers", "support": "share_support", "welfare": "share_welfare",
                 "awareness": "share_awareness"}
 
 MAX_REPLICATES = 10_000
-MAX_SEED = 2**63 - 1
 DEFAULT_BASELINE = "reactive"
 DEFAULT_WINDOW = 0.25
 DEFAULT_BUDGET_TOLERANCE = 0.01
@@ -124,6 +126,7 @@ class Scenario:
     rules_sha256: str | None = None
     allow_unequal_budget: bool = False
     budget_tolerance: float = DEFAULT_BUDGET_TOLERANCE
+    time_limit: float | None = None     # seconds per run (None: sim.core.timelimit.DEFAULT_TIME_LIMIT)
     source: str | None = None           # the file it came from, if any
     raw: dict = field(default_factory=dict, compare=False)  # the input (rules path made absolute)
     label: str = field(default="<scenario>", compare=False)  # how messages name it (the path as given)
@@ -154,23 +157,19 @@ class Scenario:
             "window": self.window, "window_steps": [first, last],
             "rules": None if self.rules is None else {"path": self.rules, "sha256": self.rules_sha256},
             "allow_unequal_budget": self.allow_unequal_budget, "budget_tolerance": self.budget_tolerance,
-            "source": self.source, "policies": [p.to_dict() for p in self.policies],
+            "time_limit": self.time_limit, "source": self.source, "policies": [p.to_dict() for p in self.policies],
         }
 
 
 # ---------------------------------------------------------------------------------- loading
 def read_toml(source, what: str) -> tuple[dict, Path]:
-    """The table of a TOML file and its resolved path; a missing, unreadable or malformed file is
-    a one-line UserError naming it (``what``: "scenario", "sweep")."""
-    path, label = Path(source), str(source)
-    if not path.is_file():
-        raise UserError(f"{label}: no such {what} file" if not path.exists() else f"{label}: not a file")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8")), path.resolve()
-    except UnicodeDecodeError:
-        raise UserError(f"{label}: expected a UTF-8 text file (TOML)") from None
-    except tomllib.TOMLDecodeError as err:
-        raise UserError(f"{label}: invalid TOML: {err}") from None
+    """The table of a TOML file and its resolved path; a missing, unreadable, binary, too large,
+    too deeply nested or malformed file is a one-line UserError naming it (``what``: "scenario",
+    "sweep"). The size and nesting are bounded before parsing
+    (:func:`sim.scenario.limits.read_toml_bounded`)."""
+    if not isinstance(source, (str, Path)):
+        raise UserError(f"{what}: expected the path of a .toml file, got {type(source).__name__}")
+    return read_toml_bounded(Path(source), what)
 
 
 def load_scenario(source, *, overrides: dict | None = None) -> Scenario:
@@ -217,7 +216,7 @@ def resolve(raw: dict, *, label: str = "<scenario>", base_dir: Path | None = Non
                     replicates=top["replicates"], seed=top["seed"], policies=tuple(policies), baseline=baseline,
                     window=float(top["window"]), rules=rules_path, rules_sha256=rules_hash,
                     allow_unequal_budget=top["allow_unequal_budget"], budget_tolerance=float(top["budget_tolerance"]),
-                    source=source, raw=raw, label=label)
+                    time_limit=top["time_limit"], source=source, raw=raw, label=label)
 
 
 def _top_keys(v: Validator, raw: dict) -> dict:
@@ -234,7 +233,17 @@ def _top_keys(v: Validator, raw: dict) -> dict:
                                   default=DEFAULT_BUDGET_TOLERANCE),
         "baseline": v.get(raw, "baseline", "", kind="str", default=None),
         "rules": v.get(raw, "rules", "", kind="str", default=None),
+        "time_limit": _time_limit(v, raw),
     }
+
+
+def _time_limit(v: Validator, raw: dict) -> float | None:
+    """``time_limit`` (seconds per run, > 0), or None when absent or after recording a problem."""
+    try:
+        return check_time_limit(raw.get("time_limit"))
+    except UserError as err:
+        v.err("time_limit", err.problems[0].removeprefix("time_limit: "))
+        return None
 
 
 def _base(v: Validator, raw: dict, steps: int | None) -> tuple[dict, list[str], list[dict]]:
@@ -284,6 +293,10 @@ def _policies(v: Validator, raw, base_params, base_problems, preset_ivs, global_
             policies.append(spec)
         if cross:
             crossed[path] = cross
+    for first, later in case_clashes(names):
+        if names[first] != names[later]:       # exact repeats are reported above
+            v.err(f"policies[{later}].name", f"expected a policy name unique without regard to case, got "
+                                              f"{names[later]!r} (policies[{first}] is {names[first]!r})")
     # a problem of the base shared by every policy is reported once, at base
     shared = [m for m in base_problems if len(crossed) == len(policies_raw) and all(m in c for c in crossed.values())]
     for msg in shared:

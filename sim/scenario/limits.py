@@ -7,9 +7,10 @@ measured by a flat scan (no recursion) BEFORE :mod:`tomllib` sees the text, so a
 10,000 deep or a 20,000-part header is refused in one line instead of a RecursionError. Every
 problem is one :class:`sim.errors.UserError` line naming the file and what to do.
 
-:func:`check_seed` and :func:`check_steps` apply the caps of scenario files
-(:data:`sim.scenario.files.MAX_SEED`, :data:`~sim.scenario.files.MAX_STEPS`) anywhere a seed or a
-number of steps comes from a user (``trustsim run --preset --seed/--steps``, the API).
+:data:`MAX_SEED` and :data:`MAX_STEPS` are the caps of scenario and sweep files (defined here,
+used by :mod:`sim.scenario.files` and :mod:`sim.scenario.validator`); :func:`check_seed` and
+:func:`check_steps` apply them anywhere a seed or a number of steps comes from a user
+(``trustsim run --preset --seed/--steps``, the API).
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from pathlib import Path
 from sim.errors import UserError
 
 __all__ = ["read_toml_bounded", "loads_toml_bounded", "toml_depth", "check_seed", "check_steps",
-           "case_clashes", "MAX_TOML_BYTES", "MAX_TOML_DEPTH"]
+           "case_clashes", "MAX_TOML_BYTES", "MAX_TOML_DEPTH", "MAX_SEED", "MAX_STEPS"]
+
+MAX_SEED = 2**63 - 1
+"""Largest seed (Parquet and NumPy store seeds as signed 64-bit integers)."""
+MAX_STEPS = 100_000
+"""Most steps (days) per run."""
 
 MAX_TOML_BYTES = 2 * 2**20
 """Largest scenario or sweep file read (2 MiB; the shipped ones are a few kB)."""
@@ -201,8 +207,6 @@ def read_toml_bounded(path_or_text, what: str = "scenario") -> tuple[dict, Path 
 # ------------------------------------------------------------------ seeds and steps
 def check_seed(value, what: str = "--seed") -> int:
     """A seed in [0, MAX_SEED] (the scenario files' cap, 2**63 - 1), else one-line UserError."""
-    from sim.scenario.files import MAX_SEED
-
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_SEED:
         raise UserError(f"{what}: expected an integer in [0, {MAX_SEED}], got {value!r}")
     return int(value)
@@ -210,8 +214,6 @@ def check_seed(value, what: str = "--seed") -> int:
 
 def check_steps(value, what: str = "--steps", lo: int = 0) -> int:
     """A number of steps in [lo, MAX_STEPS] (the scenario files' cap), else one-line UserError."""
-    from sim.scenario.files import MAX_STEPS
-
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= MAX_STEPS:
         raise UserError(f"{what}: expected an integer in [{lo}, {MAX_STEPS}], got {value!r}")
     return int(value)

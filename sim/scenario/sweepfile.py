@@ -31,9 +31,10 @@ from sim.scenario.designs import (
     plain,
     read_factors,
 )
-from sim.scenario.files import MAX_SEED, Scenario, read_toml
 from sim.scenario.files import TOP_KEYS as SCENARIO_KEYS
+from sim.scenario.files import Scenario, read_toml
 from sim.scenario.files import resolve as resolve_scenario
+from sim.scenario.limits import MAX_SEED
 from sim.scenario.validator import MISSING, Validator
 
 SWEEP_KEYS = ("parameters", "design", "keep_timeseries", "remainder_to")
@@ -131,7 +132,7 @@ class Sweep:
         scen = None
         if self.scenario is not None:
             scen = self.scenario.to_dict()
-            for key in ("name", "description", "source"):
+            for key in ("name", "description", "source", "time_limit"):   # these do not change results
                 scen.pop(key, None)
             if scen.get("rules"):
                 scen["rules"] = {"sha256": scen["rules"]["sha256"], "file": Path(scen["rules"]["path"]).name}

@@ -10,9 +10,9 @@ import re
 from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
 from sim.core.params import ParamError, Params
 from sim.core.presets import POLICY_PRESETS
+from sim.scenario.limits import MAX_STEPS
 
 INTERVENTION_KEYS = ("step", "set", "policy", "shock")
-MAX_STEPS = 100_000
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 NAME_WORDS = "a name of letters, digits, '-', '_' or '.' (at most 64, starting with a letter or digit)"
 

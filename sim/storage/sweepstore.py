@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import uuid
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from sim.core.measures import MEASURES
 from sim.errors import UserError
 from sim.results.summary import CUMULATIVE, PUBLIC_COST
 from sim.scenario.designs import dtype_of
 from sim.scenario.sweepfile import ID_COLUMNS, Sweep, sweep_hash
+from sim.storage.guard import read_part_or_set_aside
 from sim.storage.layout import (
     DESIGN,
     FAILED,
@@ -35,6 +36,8 @@ from sim.storage.layout import (
     TEMPORARY_PREFIX,
     TIMESERIES_PARTS,
 )
+
+INDEX_COLUMNS = ["run", "point", "policy", "replicate", "seed", "status", "error"]   # what resume reads of a part
 
 try:
     import fcntl
@@ -134,10 +137,16 @@ class SweepStore:
                     p.unlink(missing_ok=True)
 
     def _load_done(self):
+        """The runs in the committed parts. A corrupt part (empty, truncated, not Parquet, missing
+        columns) is renamed ``*.corrupt`` with its time-series part, with one warning line: its
+        runs count as not done and run again."""
         self.done, self.failed = set(), set()
         lines = []
         for part in sorted(self.parts.glob(PART_GLOB)):
-            t = pq.read_table(part, columns=["run", "point", "policy", "replicate", "seed", "status", "error"])
+            t, note = read_part_or_set_aside(part, columns=INDEX_COLUMNS, companions=[self.ts_parts / part.name])
+            if t is None:
+                print(f"trustsim: WARNING: {note}", file=sys.stderr)
+                continue
             for row in t.to_pylist():
                 if row["run"] in self.done:
                     raise UserError(f"--out {self.folder}: run {row['run']} appears in two parts (was the folder "

@@ -18,6 +18,7 @@ import math
 import os
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from sim.core.params import Params
 from sim.errors import UserError
 from sim.run.evaluators import available_cores, each_result, make_evaluator
 from sim.storage.folders import check_new_folder, new_folder, write_json
+from sim.storage.guard import check_output_location
 from sim.storage.layout import FIGURES, VALIDATION_ARRAYS, VALIDATION_JSON, VALIDATION_RUNS, default_out
 from sim.storage.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
@@ -97,14 +99,19 @@ def load_runs(folder) -> dict:
     if missing:
         raise UserError(f"--reuse {folder}: expected {' and '.join(RUNS_FILES)} from an earlier validate run "
                         f"(missing {', '.join(missing)})")
-    index = json.loads((folder / RUNS_FILES[0]).read_text())
     runs = {}
-    with np.load(folder / RUNS_FILES[1]) as arrays:
-        for i, r in enumerate(index):
-            spec = RunSpec.make(r["preset"], r["seed"], r["steps"], columns=r["columns"],
-                                **{k: v for k, v in r["overrides"]})
-            runs[spec] = {"series": {c: arrays[f"r{i}__{c}"] for c in r["columns"]}, "citizens": r["citizens"],
-                          "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]}
+    try:
+        index = json.loads((folder / RUNS_FILES[0]).read_text(encoding="utf-8"))
+        with np.load(folder / RUNS_FILES[1]) as arrays:
+            for i, r in enumerate(index):
+                spec = RunSpec.make(r["preset"], r["seed"], r["steps"], columns=r["columns"],
+                                    **{k: v for k, v in r["overrides"]})
+                runs[spec] = {"series": {c: np.asarray(arrays[f"r{i}__{c}"]) for c in r["columns"]},
+                              "citizens": r["citizens"], "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, RecursionError,
+            zipfile.BadZipFile) as err:
+        raise UserError(f"--reuse {folder}: {RUNS_FILES[0]} and {RUNS_FILES[1]} cannot be read as saved validation "
+                        f"runs ({type(err).__name__}); run trustsim validate without --reuse") from None
     return runs
 
 
@@ -143,7 +150,9 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     Returns ``{"ok": bool, "results": [CheckResult], "meta": dict, "out": Path}``; ``ok`` is
     true when every gating check passed."""
     cfg = config or (QUICK if quick else FULL)
-    out = check_new_folder(Path(out) if out is not None else default_out(f"validation-{cfg.mode}"))
+    out = Path(out) if out is not None else default_out(f"validation-{cfg.mode}")
+    check_new_folder(out)
+    check_output_location(out, kind="new_folder")   # before any run
     started, t0, load0 = now_iso(), time.perf_counter(), _load()
     checks = build_checks(cfg)
     wanted = dict.fromkeys(s for c in checks for s in c.specs(cfg))
