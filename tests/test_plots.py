@@ -73,11 +73,12 @@ def test_colours_labels_and_units(res):
     palette = {c.lower() for c in plots.OKABE_ITO.values()}
     from matplotlib.colors import to_hex
 
-    for ax in fig.axes:
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in shown:
         assert ax.get_title(loc="left") and ax.get_ylabel()                     # a name and a unit
         for line in ax.lines:
             assert to_hex(line.get_color()) in palette
-    assert fig.axes[-1].get_xlabel() == "day (step)"
+    assert shown[-1].get_xlabel() == "day (step)"
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[0] == "reactive (baseline)" and set(legend[1:]) == {"proximity", "social-support", "mixed"}
     forest = plots.forest(res)
@@ -258,3 +259,85 @@ def test_daily_counts_are_smoothed_in_long_runs_only():
                        0.8 + 0.001 * steps)                                   # levels are never smoothed
     short = plots.timeseries(plots.Data(timeseries=ts[ts.step <= 30]), measures=("incident_rate",))
     assert short.axes[0].get_title(loc="left") == "incident rate"
+
+
+# ---------------------------------------------------------------------------------- damaged and other folders
+def _zero_rows(path):
+    pd.read_parquet(path).iloc[:0].to_parquet(path)
+
+
+DAMAGE = {
+    "timeseries-random": ("timeseries.parquet", lambda p: p.write_bytes(np.random.default_rng(1).bytes(3000))),
+    "timeseries-empty-file": ("timeseries.parquet", lambda p: p.write_bytes(b"")),
+    "timeseries-no-rows": ("timeseries.parquet", _zero_rows),
+    "summary-garbage": ("summary.csv", lambda p: p.write_text("policy,measure,mean\nreactive,trust_mean,lots\n")),
+    "summary-binary": ("summary.csv", lambda p: p.write_bytes(b"\x00\xff\xfe" * 500)),
+    "summary-empty": ("summary.csv", lambda p: p.write_text("")),
+    "maps-garbage": ("maps.npz", lambda p: p.write_bytes(b"PK\x03\x04 not a zip")),
+    "manifest-garbage": ("manifest.json", lambda p: p.write_text("{not json")),
+    "manifest-list": ("manifest.json", lambda p: p.write_text("[1, 2]")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+@pytest.mark.parametrize("command", ["plot", "report"])
+def test_a_damaged_file_is_one_line_naming_it_and_plot_leaves_no_folder(folder, tmp_path, capsys, case, command):
+    import shutil
+
+    name, damage = DAMAGE[case]
+    copy = tmp_path / "results"
+    copy.mkdir()
+    for f in ("timeseries.parquet", "summary.csv", "maps.npz", "manifest.json"):
+        shutil.copy(folder / f, copy / f)
+    damage(copy / name)
+    assert main([command, str(copy)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and name in err[0] and "again" in err[0], err
+    assert not (copy / "figures").exists() and not (copy / "report.html").exists()
+
+
+def test_a_validation_folder_points_to_its_own_report(tmp_path, capsys):
+    (tmp_path / "runs.json").write_text("garbage")
+    (tmp_path / "validation.json").write_text("{}")
+    for command in ("plot", "report"):
+        assert main([command, str(tmp_path)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "validation.md" in err[0], err
+    assert not (tmp_path / "figures").exists()
+
+
+def test_plot_and_report_read_a_single_run_of_a_preset(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--preset", "reactive", "--steps", "20", "--out", str(out)]) == 0
+    assert main(["plot", str(out)]) == 0
+    assert {"timeseries", "maps"} <= {p.stem for p in (out / "figures").glob("*.png")}
+    assert main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text()
+    assert "One run of the reactive preset" in page and "only 1 replicate" in page
+    assert "Bottom line:" in capsys.readouterr().out
+
+
+def test_shares_start_at_zero_or_the_cut_is_marked_and_noise_is_left_out(res):
+    fig = plots.timeseries(res)
+    panels = {ax.get_title(loc="left").split(" (")[0]: ax for ax in fig.axes if ax.get_visible()}
+    assert "incidents reported" not in panels                           # a daily share of a few incidents: noise
+    revolt = panels["citizens in revolt"]
+    assert revolt.get_ylabel() == "% of citizens" and revolt.get_ylim()[0] == 0
+    top = max(line.get_ydata().max() for line in revolt.lines)
+    share = res.timeseries.groupby(["policy", "step"])["active_fraction"].mean().max()
+    assert top == pytest.approx(100 * share)                            # drawn in %
+    for ax in panels.values():
+        cut = "axis cut" in ax.get_ylabel()
+        assert ax.get_ylim()[0] <= 0 or cut, ax.get_title(loc="left")
+        assert cut == any(t.get_text() == "//" for t in ax.texts)      # the label and the break mark agree
+
+
+def test_empty_map_cells_are_outside_the_colour_scale_and_in_the_legend(res):
+    from matplotlib.colors import to_hex
+
+    fig = plots.maps(res)
+    trust = next(im for ax in fig.axes for im in ax.images if np.isnan(im.get_array().filled(np.nan)).any())
+    cmap = trust.get_cmap()
+    empty = to_hex(cmap.get_bad())
+    assert empty not in {to_hex(cmap(x)) for x in np.linspace(0, 1, 256)}
+    assert any("empty cell" in t.get_text() for leg in fig.legends for t in leg.get_texts())

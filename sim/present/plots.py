@@ -61,7 +61,8 @@ __all__ = [  # the charts and what they read, as before the split (sim.present.c
 
 CAPTIONS = {
     "timeseries": "Each line is the mean over the replicates of one policy; the band is its 95% confidence "
-                  "interval (cut at what the measure can take). Daily counts are shown as moving averages where the "
+                  "interval (cut at what the measure can take). Shares and counts start at 0; a 0-1 scale shown "
+                  "close up is marked 'axis cut'. Daily counts are shown as moving averages where the "
                   "title says so. The grey area is the window the summary table averages.",
     "timeseries_more": "Mean over the replicates of each policy with its 95% band (cut at what the measure can "
                        "take); the grey area is the summary window.",
@@ -70,7 +71,7 @@ CAPTIONS = {
     "costs": "Top: average cost per day over the whole run, by kind (the whisker is the 95% interval of the "
              "total). Bottom: extra public spending per incident averted compared with the baseline (below 0: the "
              "policy saves money); no bar means no clear reduction in incidents.",
-    "maps": "End of replicate 0. Top: each citizen's trust (grey: empty cell). Bottom: incidents per cell over "
+    "maps": "End of replicate 0. Top: each citizen's trust (white: empty cell, outside the colour scale). Bottom: incidents per cell over "
             "the whole run (hot spots). Each row uses one colour scale for all policies.",
     "sensitivity": "Which swept parameters drive the results. Bars: each parameter's total effect (Sobol ST, "
                    "including interactions; Morris: mean absolute effect mu*) with its 95% interval; diamonds: its "

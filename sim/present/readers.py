@@ -32,7 +32,7 @@ def _fail(path: Path, problem: str, todo: str = REDO) -> UserError:
 
 def _first_line(err: BaseException) -> str:
     text = safe_text(str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
-    return text[:160]
+    return text if len(text) <= 140 else text[:139] + "\u2026"
 
 
 def read_json(path: Path, required: bool = False) -> dict:

@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.core.measures import measure_info
 from sim.errors import UserError
 from sim.present.charts.style import figure, legend_labels, policy_styles, rc
 from sim.present.data import as_data, need
 from sim.present.labels import info
 from sim.results.stats import t_intervals
 
-TIMESERIES_MAIN = ("trust_mean", "trust_p10", "tension", "active_fraction", "incident_rate", "reported_share")
+# the share of incidents reported is left out: with few incidents a day it is mostly noise (it is in the tables)
+TIMESERIES_MAIN = ("trust_mean", "trust_p10", "tension", "active_fraction", "incident_rate")
 TIMESERIES_MORE = ("arrests", "jailed_fraction", "officer_stress", "officers_on_duty", "contacts", "cost_total")
 # daily counts and shares of them: noisy from day to day, drawn as moving averages in long runs
 FLOW_MEASURES = ("incidents", "incident_rate", "reported_share", "arrests", "active_fraction", "contacts",
@@ -54,6 +56,22 @@ def smoothed(timeseries: pd.DataFrame, measure: str, days: int) -> pd.DataFrame:
     return out
 
 
+def zero_or_cut(ax, measure: str) -> None:
+    """A share (shown in %) or a count starts its axis at 0; a 0-1 scale whose values sit far from
+    0 keeps its close-up axis but marks the cut (a break on the axis, "axis cut" in the label)."""
+    mi = measure_info(measure)
+    low = mi.range[0]
+    if low is None:
+        return
+    bottom, top = ax.get_ylim()
+    if mi.scale != 1 or bottom < 0.5 * top or mi.unit in ("per day", "officers"):
+        ax.set_ylim(low, max(top, low + 1e-9))     # from 0: the gap between lines is not exaggerated
+        return
+    ax.text(0, 0.02, "//", transform=ax.transAxes, ha="center", va="center", fontsize=9, fontweight="bold",
+            color="#333333", clip_on=False, bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})   # a break
+    ax.set_ylabel(f"{ax.get_ylabel()} (axis cut)")
+
+
 def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2, title: str | None = None,
                smooth="auto") -> Figure:
     """Each measure over time (one panel each), one line per policy: mean across replicates and
@@ -78,6 +96,8 @@ def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2,
             b = band(smoothed(ts[ts.policy.isin(policies)], m, days if flow else 1), m)
             lo_lim, hi_lim = info(m)[4]
             b["low"], b["high"] = b["low"].clip(lower=lo_lim, upper=hi_lim), b["high"].clip(lower=lo_lim, upper=hi_lim)
+            mi = measure_info(m)
+            b[["mean", "low", "high"]] = b[["mean", "low", "high"]] * mi.scale          # shares in %
             for p in policies:
                 r = b[b.policy == p]
                 if r.empty:
@@ -88,9 +108,9 @@ def timeseries(results, measures=TIMESERIES_MAIN, policies=None, ncols: int = 2,
                     ax.fill_between(r["step"], r["low"], r["high"], color=s["color"], alpha=0.18, linewidth=0)
             if window:
                 ax.axvspan(window[0], window[1], color="#000000", alpha=0.06, linewidth=0)
-            name, u = info(m)[:2]
             ax.set_title(info(m)[3] + (f" ({days}-day average)" if flow else ""), loc="left", fontweight="bold")
-            ax.set_ylabel(u.split(", ")[0])
+            ax.set_ylabel((mi.scale_unit or mi.unit).split(", ")[0])
+            zero_or_cut(ax, m)
         for ax in axes[len(measures):]:
             ax.set_visible(False)
         for ax in axes[max(0, len(measures) - ncols):len(measures)]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from sim.errors import UserError
 from sim.present.charts.style import WIDTH_IN, figure, rc
 from sim.present.data import as_data
+
+EMPTY = "#ffffff"      # empty cells: white, outside cividis (dark blue to yellow), named in the legend
 
 
 def maps(results, policies=None) -> Figure:
@@ -29,7 +32,7 @@ def maps(results, policies=None) -> Figure:
             arrays = [np.asarray(d.maps.get(f"{p}/{kind}", np.full((h, w), np.nan)), float) for p in policies]
             vals = np.concatenate([a[np.isfinite(a)].ravel() for a in arrays]) if arrays else np.array([])
             if kind == "trust":
-                cmap = matplotlib.colormaps["cividis"].with_extremes(bad="#d9d9d9")
+                cmap = matplotlib.colormaps["cividis"].with_extremes(bad=EMPTY)  # white: not on the scale
                 vmin, vmax = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
                 what = "trust at the end (0-1)"
             else:
@@ -51,4 +54,7 @@ def maps(results, policies=None) -> Figure:
                     ax.set_title(f"{p}\n(baseline)" if p == d.baseline else p, fontweight="bold")
             cb = fig.colorbar(im, ax=list(axes[i]), shrink=0.92, pad=0.02, aspect=14)
             cb.set_label(what)
+        if "trust" in rows:
+            fig.legend(handles=[Patch(facecolor=EMPTY, edgecolor="#888888", label="empty cell (no free citizen)")],
+                       loc="outside lower left", frameon=False, fontsize=8)
     return fig
