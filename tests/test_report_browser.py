@@ -3,7 +3,8 @@ Python package; never `playwright install`) opens report.html from a file, every
 nothing is logged as an error, no request leaves the file, the page fits 1280 and 420 px
 without scrolling sideways, an injected scenario name stays text, the bottom line is on the first
 screen. Also: `trustsim report --format pdf`. The screenshots in docs/ (report-1280.png,
-report-420.png) are of the default comparison: see docs/report-screenshots.py."""
+report-420.png) are the first screen (viewport 1280x900 and 420x900) of the default comparison's
+report (`trustsim compare`, then `trustsim plot` and `trustsim report` on its folder)."""
 
 from __future__ import annotations
 
