@@ -36,6 +36,9 @@ import pandas as pd
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from sim.storage import layout  # noqa: E402 -- after the path: the results folder's file names
+
 TRUSTSIM = ROOT / ".venv" / "bin" / "trustsim"
 POINTS = 100                       # 10 x 10 grid
 
@@ -123,7 +126,7 @@ def start(sweep: Path, out: Path) -> subprocess.Popen:
 
 def done_count(out: Path) -> int:
     try:
-        with open(out / "index.jsonl", "rb") as f:
+        with open(out / layout.INDEX, "rb") as f:
             return sum(1 for _ in f)
     except OSError:
         return 0
@@ -269,10 +272,11 @@ def main(argv=None) -> int:
     code, wall, rss_final, err = run_to_end(sweep, soak_out)
     if code != 0:
         print(f"resumed sweep failed (exit {code}): {err.strip()[-500:]}")
-    ref = pd.read_parquet(ref_out / "runs.parquet")
-    got = pd.read_parquet(soak_out / "runs.parquet") if (soak_out / "runs.parquet").is_file() else ref.iloc[:0]
-    index = pd.read_json(soak_out / "index.jsonl", lines=True)
-    parts = pd.concat([pd.read_parquet(f, columns=["run"]) for f in sorted((soak_out / "parts").glob("*.parquet"))])
+    ref = pd.read_parquet(ref_out / layout.RUNS)
+    got = pd.read_parquet(soak_out / layout.RUNS) if (soak_out / layout.RUNS).is_file() else ref.iloc[:0]
+    index = pd.read_json(soak_out / layout.INDEX, lines=True)
+    parts = pd.concat([pd.read_parquet(f, columns=["run"])
+                       for f in sorted((soak_out / layout.PARTS).glob(layout.PART_GLOB))])
     expected = set(range(total))
     lost = len(expected - set(got["run"])) + len(expected - set(index["run"]))
     duplicated = int(got["run"].duplicated().sum() + index["run"].duplicated().sum() + parts["run"].duplicated().sum())

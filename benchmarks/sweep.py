@@ -135,13 +135,14 @@ warnings.simplefilter("ignore", UserWarning)
 sys.path.insert(0, sys.argv[1])
 import psutil
 from sim.run.sweep import sweep, read_index
+from sim.storage.layout import INDEX
 spec = json.loads(sys.argv[2]); out = sys.argv[3]
 proc = psutil.Process()
 samples, stop, workers_peak = [], threading.Event(), [0]
 def sample():
     while not stop.is_set():
         try:
-            n = sum(1 for _ in open(os.path.join(out, "index.jsonl")))
+            n = sum(1 for _ in open(os.path.join(out, INDEX)))
         except OSError:
             n = 0
         samples.append((n, proc.memory_info().rss))

@@ -422,14 +422,11 @@ def test_the_students_guide_lists_every_rule_with_its_signature_and_every_hook_p
 
 
 # ------------------------------------------------------------------ checked rule outputs (sim.core.plugins.guard_model)
-MODEL_WIRED = "guard_model" in inspect.getsource(__import__("sim.core.model", fromlist=["_"]))
-needs_model_wiring = pytest.mark.xfail(not MODEL_WIRED, run=False,
-                                       reason="TrustModel.__init__ does not call guard_model yet (lead: wire it in)")
 
 
 def guarded(plugin_or_rules=None, hooks=None, preset="mixed", seed=1):
-    """A small model whose rules and hooks are replaced, then guarded as TrustModel does once
-    wired (guard_model is idempotent, so this also works after the wiring)."""
+    """A small model whose rules and hooks are replaced after it was built, then guarded again
+    (as TrustModel.__init__ guards what it is given; guard_model is idempotent)."""
     from sim.core.plugins import guard_model
 
     rules = getattr(plugin_or_rules, "rules", plugin_or_rules) or {}
@@ -560,7 +557,6 @@ def test_check_rules_refuses_bad_rule_dicts_before_any_step(rules, needle):
     assert err.value.problems[0].startswith(needle)
 
 
-@needs_model_wiring
 @pytest.mark.parametrize("rules", [{"grievance": 5}, {"x": 5}, {"report_probability": "clip"}])
 def test_a_bad_rules_dict_fails_when_the_model_is_built(rules):
     from sim.core.params import ParamError
@@ -569,7 +565,6 @@ def test_a_bad_rules_dict_fails_when_the_model_is_built(rules):
         TrustModel(preset="mixed", rng=1, rules=rules, **SMALL)
 
 
-@needs_model_wiring
 def test_trust_model_checks_plugin_outputs_itself(tmp_path):
     path = write(tmp_path, """
         from sim.core.plugins import rule

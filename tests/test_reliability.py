@@ -9,13 +9,13 @@ Covers the helpers that make it so, and the commands where they are wired in:
 - a hypothesis fuzz test over the structure of scenario and sweep files: each generated file runs
   (tiny) or is refused with exit 2, one line per problem, and nothing written.
 
-Tests of a helper that a command does not call yet are marked ``needs_wiring``: they are not run
-(xfail) until the lead wires the helper in; from then on they run and must pass.
+Every helper is wired into the commands; the section "wired into the commands" checks them there
+(each writing command's --out, time limits and plug-in failures per sweep run, corrupt parts on
+resume, pool workers started to exit with their parent).
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -41,19 +41,6 @@ from sim.storage.guard import check_output_location, is_results_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _source(module: str) -> str:
-    try:
-        return inspect.getsource(__import__(module, fromlist=["_"]))
-    except Exception:  # noqa: BLE001 -- a module being refactored: not wired
-        return ""
-
-
-def needs_wiring(module: str, name: str):
-    """Not run (xfail) until ``module``'s source calls ``name``; from then on a normal test."""
-    wired = name in _source(module)
-    return pytest.mark.xfail(not wired, run=False, reason=f"{module} does not call {name} yet (lead: wire it in)")
 
 
 def cli(argv, capsys) -> tuple[int, list[str], str]:
@@ -430,7 +417,6 @@ def test_run_refuses_a_bad_out_before_simulating(tmp_path, capsys, out):
     assert time.process_time() - t0 < 60, "it simulated before refusing"
 
 
-@needs_wiring("sim.commands.report", "check_output_location")
 def test_report_refuses_to_overwrite_an_unrelated_file(tmp_path, capsys):
     res = tmp_path / "res"
     assert cli(["run", "--preset", "mixed", "--steps", "2", "--set", "width=10", "--set", "height=10",
@@ -1076,3 +1062,20 @@ def test_process_pool_workers_are_started_to_exit_with_their_parent():
         assert [r for _, r in ev.map_unordered(abs, [-3])] == [3]
     finally:
         ev.close()
+
+
+@pytest.mark.parametrize("damage", ["random", "empty", "index"])
+def test_validate_reuse_of_a_corrupt_folder_is_one_line(tmp_path, capsys, damage):
+    """Issue 15, case 7 for ``validate --reuse``: refused in one line before anything runs."""
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "runs.json").write_text('[{"preset": "mixed"}]' if damage == "index" else "[]")
+    (old / "runs.npz").write_bytes(os.urandom(500) if damage == "random" else b"")
+    if damage == "index":
+        import numpy as np
+
+        np.savez(old / "runs.npz", x=np.zeros(2))
+    status, lines, _ = cli(["validate", "--quick", "--workers", "1", "--reuse", old, "--out", tmp_path / "new"], capsys)
+    assert status == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"trustsim: error: --reuse {old}: runs.json and runs.npz cannot be read")
+    assert not (tmp_path / "new").exists()

@@ -19,7 +19,7 @@ import pandas as pd
 
 import sim
 from sim.results.stats import paired_interval
-from sim.run.experiment import per_replicate
+from sim.results.summary import per_replicate
 
 MEASURES = (("trust_mean", "trust (mean, 0-1)"), ("tension", "tension (mean grievance, 0-1)"),
             ("incident_rate", "incident rate (per 1,000 citizens per day)"),

@@ -36,14 +36,26 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.priors import Prior, candidate_names, prior, priors
+from sim.calibration.report import predictive_report, write_figures
 from sim.calibration.screening import screen, screening_summary, selected_parameters
 from sim.calibration.simulator import Simulator, StandardisedDistance, evaluate
 from sim.calibration.targets import load_targets
+from sim.core.params import unknown_name_message
 from sim.errors import UserError
+from sim.run.evaluators import DaskEvaluator, check_workers, make_evaluator
+from sim.storage.layout import (
+    CALIBRATION_DB,
+    CALIBRATION_REPORT,
+    DIAGNOSTICS,
+    MANIFEST,
+    POSTERIOR,
+    PREDICTIVE,
+    SCREENING,
+)
 from sim.storage.provenance import provenance
 
 EXTRA_PACKAGES = ("pyabc", "SALib", "dask", "distributed", "sqlalchemy")
-RUN_MARKER = "manifest.json"
+RUN_MARKER = MANIFEST
 
 
 @dataclass
@@ -89,8 +101,6 @@ def _parse_params(params) -> list[str] | None:
     known = candidate_names()
     bad = [n for n in names if n not in known]
     if bad or not names:
-        from sim.core.params import unknown_name_message
-
         what = unknown_name_message(bad[0], known, what="calibration parameter") if bad else "--params: expected names"
         raise UserError(f"--params: {what} (candidates: {', '.join(known)})")
     return names
@@ -99,8 +109,6 @@ def _parse_params(params) -> list[str] | None:
 def _sampler(workers: int, scheduler: str | None):
     """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers."""
     import pyabc
-
-    from sim.run.evaluators import DaskEvaluator, check_workers, make_evaluator
 
     if scheduler is not None:
         ev = DaskEvaluator(scheduler, workers)
@@ -189,7 +197,7 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
             distance = StandardisedDistance(stats)
             simulator = _PyabcModel(Simulator(spec.fit, quick), names)
             prior_dist = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in fitted})
-            db = "sqlite:///" + str((folder / "abc.db").resolve())
+            db = "sqlite:///" + str((folder / CALIBRATION_DB).resolve())
 
             def make_abc():
                 return pyabc.ABCSMC(simulator, prior_dist, distance, population_size=settings["population"],
@@ -222,15 +230,15 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
                          f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
                          f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
             diagnostics = _diagnostics(history)
-            diagnostics.to_csv(folder / "diagnostics.csv", index=False)
+            diagnostics.to_csv(folder / DIAGNOSTICS, index=False)
             posterior = _posterior(history)
-            posterior.to_parquet(folder / "posterior.parquet", index=False)
+            posterior.to_parquet(folder / POSTERIOR, index=False)
 
             # 3. posterior predictive (every ready target) and the same runs at today's defaults
             t0 = time.perf_counter()
             predictive = posterior_predictive(spec, posterior, names, quick, settings["predictive_draws"], seed_,
                                               evaluator)
-            predictive.to_csv(folder / "predictive.csv", index=False)
+            predictive.to_csv(folder / PREDICTIVE, index=False)
             manifest["predictive_seconds"] = round(time.perf_counter() - t0, 1)
     finally:
         sampler_stop = getattr(sampler, "stop", None)
@@ -239,10 +247,8 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
                 sampler_stop()
             except Exception:  # noqa: BLE001 -- best effort
                 pass
-    from sim.calibration.report import predictive_report, write_figures
-
     report = predictive_report(spec, predictive)
-    report.to_csv(folder / "report.csv", index=False)
+    report.to_csv(folder / CALIBRATION_REPORT, index=False)
     write_figures(folder, posterior, fitted, predictive, spec, diagnostics)
     manifest.update(status="complete", finished=provenance(), generations_done=int(len(diagnostics)),
                     total_simulations=int(diagnostics["simulations"].sum()),
@@ -340,7 +346,7 @@ def load_result(out) -> CalibrationResult:
     if not (folder / RUN_MARKER).exists():
         raise UserError(f"{folder}: no calibration here (no {RUN_MARKER})")
     manifest = json.loads((folder / RUN_MARKER).read_text())
-    return _collect(folder, manifest, pd.read_csv(folder / "screening.csv") if (folder / "screening.csv").exists() else None)
+    return _collect(folder, manifest, pd.read_csv(folder / SCREENING) if (folder / SCREENING).exists() else None)
 
 
 def _collect(folder: Path, manifest: dict, table) -> CalibrationResult:
@@ -348,9 +354,9 @@ def _collect(folder: Path, manifest: dict, table) -> CalibrationResult:
         path = folder / name
         return reader(path) if path.exists() else pd.DataFrame()
 
-    return CalibrationResult(folder, manifest, table, read("posterior.parquet", pd.read_parquet),
-                             read("diagnostics.csv", pd.read_csv), read("predictive.csv", pd.read_csv),
-                             read("report.csv", pd.read_csv))
+    return CalibrationResult(folder, manifest, table, read(POSTERIOR, pd.read_parquet),
+                             read(DIAGNOSTICS, pd.read_csv), read(PREDICTIVE, pd.read_csv),
+                             read(CALIBRATION_REPORT, pd.read_csv))
 
 
 __all__ = ["calibrate", "load_result", "posterior_predictive", "CalibrationResult", "Prior"]

@@ -13,10 +13,9 @@ import pandas as pd
 
 from sim.analysis.discover import discover
 from sim.errors import UserError
+from sim.storage.layout import DISCOVERY, POINTS
 
 DEFAULT_MEASURES = ("trust_mean", "incident_rate", "tension", "cost_total")
-POINTS_FILE = "points.csv"
-OUT_FILE = "discovery.csv"
 
 
 def add_parser(sub):
@@ -34,7 +33,7 @@ def add_parser(sub):
 def discover_command(args) -> int:
     if not 0 < args.min_density <= 1:
         raise UserError(f"--min-density: expected a number in (0, 1], got {args.min_density}")
-    path = args.folder / POINTS_FILE
+    path = args.folder / POINTS
     if not path.is_file():
         raise UserError(f"{path}: no such file; run the sweep to the end first (trustsim sweep FILE resumes it)")
     try:
@@ -54,7 +53,7 @@ def discover_command(args) -> int:
              for pol in policies for m in measures]
     for d in found:
         print(d.sentence())
-    out = args.folder / OUT_FILE
+    out = args.folder / DISCOVERY
     pd.DataFrame([d.to_row() for d in found]).to_csv(out, index=False)
     print(f"wrote {out}")
     return 0

@@ -52,7 +52,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.core import rules as default_rules
-from sim.core.params import unknown_name_message
+from sim.core.params import ParamError, unknown_name_message
+from sim.core.timelimit import run_time_limit
 from sim.errors import UserError
 
 __all__ = ["rule", "hook", "load_plugin", "check_plugin", "Plugin", "rule_signature", "guard_model", "check_rules",
@@ -145,7 +146,7 @@ def load_plugin(path) -> Plugin:
     module, found = _execute(file, data, sha, shown)
 
     problems, rules, hooks, seen = [], {}, {}, {}
-    from sim.core.model import HOOK_POINTS
+    from sim.core.model import HOOK_POINTS  # local: sim.core.model will import this module (guard_model)
 
     for kind, name, fn in found:
         where = f"{shown} line {_line(fn)}"
@@ -189,9 +190,7 @@ def check_plugin(plugin: Plugin, steps: int = 3, preset: str = "mixed", time_lim
     """Run a small model with the plug-in for a few steps (at most ``time_limit`` seconds); a
     failure in the plug-in's code, a bad rule output or a run past the time limit becomes one
     :class:`UserError` line naming the file, the line or rule and the error."""
-    from sim.core.model import TrustModel
-    from sim.core.params import ParamError
-    from sim.core.timelimit import run_time_limit
+    from sim.core.model import TrustModel  # local: sim.core.model will import this module (guard_model)
 
     try:
         with run_time_limit(time_limit):
@@ -332,8 +331,6 @@ def guard_model(model) -> None:
     - once a step has failed (an exception, a time limit, Ctrl-C) the model refuses further steps
       with a :class:`UserError` (its state is half-changed) instead of silently not stepping.
     """
-    from sim.core.params import ParamError
-
     problems = []
     ref = weakref.ref(model)
     for name in default_rules.RULE_NAMES:
@@ -363,8 +360,6 @@ def check_rules(rules: dict) -> None:
     """Check a ``{rule name: function}`` dict without building a model: unknown names, values
     that are not functions, functions that cannot take the rule's parameters. Raises one
     :class:`ParamError` listing every problem."""
-    from sim.core.params import ParamError
-
     if not isinstance(rules, dict):
         raise ParamError([f"rules: expected a dict {{rule name: function}}, got {_show_value(rules)}"])
     problems = []
@@ -443,8 +438,6 @@ class _CheckedRule:
         return f"<checked rule {self.name}: {self.fn!r}>"
 
     def __call__(self, *args):
-        from sim.core.params import ParamError
-
         try:
             out = self.fn(*args)
         except (UserError, ParamError):
@@ -572,8 +565,6 @@ class _CheckedHook:
         self.file, self.path = _origin(fn)
 
     def __call__(self, model):
-        from sim.core.params import ParamError
-
         try:
             return self.fn(model)
         except (UserError, ParamError):

@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.storage.layout import MANIFEST, REPORT_HTML, REPORT_PDF, SWEEP_META, VALIDATION_JSON
 
 __all__ = ["check_output_location", "is_results_folder", "read_part_or_set_aside", "KINDS"]
 
@@ -34,7 +35,7 @@ KINDS = ("folder", "new_folder", "file")
 FORBIDDEN_ROOTS = (Path("/proc"), Path("/sys"))
 _MAX_JSON = 64 * 2**20
 # files trustsim writes inside a results folder that a command may replace
-_OWN_FILES = ("report.html", "report.pdf")
+_OWN_FILES = (REPORT_HTML, REPORT_PDF)
 
 
 def check_output_location(path, *, kind: str = "folder", option: str = "--out") -> Path:
@@ -102,15 +103,15 @@ def _check(out: Path, kind: str, shown: str) -> Path:
 def is_results_folder(folder) -> bool:
     """True if ``folder`` holds results trustsim wrote (see the module doc)."""
     folder = Path(folder)
-    manifest = _read_json(folder / "manifest.json")
+    manifest = _read_json(folder / MANIFEST)
     if isinstance(manifest, dict) and (_has_trustsim_versions(manifest)
                                        or any(_has_trustsim_versions(s) for s in manifest.get("sessions", [])
                                               if isinstance(s, dict))):
         return True
-    sweep = _read_json(folder / "sweep.json")
+    sweep = _read_json(folder / SWEEP_META)
     if isinstance(sweep, dict) and "sha256" in sweep and "resolved" in sweep:
         return True
-    validation = _read_json(folder / "validation.json")
+    validation = _read_json(folder / VALIDATION_JSON)
     return isinstance(validation, dict) and _has_trustsim_versions(validation.get("provenance"))
 
 

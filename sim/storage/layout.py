@@ -10,6 +10,11 @@ Sweep folder (:mod:`sim.run.sweep`): :data:`SWEEP_META`, :data:`DESIGN`, :data:`
 Validation folder (:mod:`sim.validation`): the report (:data:`VALIDATION_MD`, :data:`VALIDATION_JSON`,
 :data:`VALIDATION_CSV`, :data:`VALIDATION_SECTION`, :data:`FIGURES`/) and the saved simulations
 (:data:`VALIDATION_RUNS`, :data:`VALIDATION_ARRAYS`).
+Calibration folder (:mod:`sim.calibration.fit`): :data:`MANIFEST`, :data:`SCREENING`,
+:data:`CALIBRATION_DB`, :data:`POSTERIOR`, :data:`DIAGNOSTICS`, :data:`PREDICTIVE`,
+:data:`CALIBRATION_REPORT` and figures.
+In any results folder: the report (:data:`REPORT_HTML`, :data:`REPORT_PDF`); in a finished sweep's
+folder, ``trustsim discover``'s :data:`DISCOVERY`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,17 @@ VALIDATION_MD = "validation.md"
 VALIDATION_CSV = "validation.csv"
 VALIDATION_SECTION = "section.html"
 FIGURES = "figures"
+
+SCREENING = "screening.csv"
+CALIBRATION_DB = "abc.db"
+POSTERIOR = "posterior.parquet"
+DIAGNOSTICS = "diagnostics.csv"
+PREDICTIVE = "predictive.csv"
+CALIBRATION_REPORT = "report.csv"
+
+REPORT_HTML = "report.html"
+REPORT_PDF = "report.pdf"
+DISCOVERY = "discovery.csv"
 
 
 def default_out(name: str, *, stamped: bool = True, root=RESULTS_ROOT) -> Path:

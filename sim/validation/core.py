@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from sim.results.stats import t_interval
 from sim.run.single import ACTIVES, RunSpec, run_series
 
 __all__ = ["ACTIVES", "RunSpec", "simulate", "CheckResult", "Check", "Outbursts", "find_outbursts", "mean_ci", "ols",
@@ -56,16 +57,10 @@ class CheckResult:
 
 
 def mean_ci(values) -> dict:
-    """Mean with a t-based 95% interval over independent values (replicates)."""
-    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], float)
-    n = len(v)
-    if n == 0:
-        return {"mean": float("nan"), "lo": float("nan"), "hi": float("nan"), "n": 0}
-    m = float(v.mean())
-    if n == 1:
-        return {"mean": m, "lo": float("nan"), "hi": float("nan"), "n": 1}
-    half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / np.sqrt(n))
-    return {"mean": m, "lo": m - half, "hi": m + half, "n": n}
+    """Mean with a t-based 95% interval over independent values (replicates); None, NaN and
+    infinite values are left out (:func:`sim.results.stats.t_interval`)."""
+    ci = t_interval([np.nan if x is None else x for x in values], 0.95)
+    return {"mean": float(ci.mean), "lo": float(ci.low), "hi": float(ci.high), "n": int(ci.n)}
 
 
 def ols(x, y) -> dict:

@@ -7,6 +7,7 @@ import csv
 import html
 
 from sim.storage.folders import write_json
+from sim.storage.layout import VALIDATION_CSV, VALIDATION_JSON, VALIDATION_MD, VALIDATION_SECTION
 
 SCOPE = """\
 **Scope.** The Epstein checks run trustsim's Epstein presets as they stand (`sim/presets.py`: every extension off,
@@ -162,7 +163,7 @@ def html_section(results, meta) -> str:
 
 
 def write_all(folder, results, meta):
-    (folder / "validation.md").write_text(markdown(results, meta))
-    write_json(folder / "validation.json", {**meta, "checks": [r.to_dict() for r in results]})
-    write_csv(folder / "validation.csv", results)
-    (folder / "section.html").write_text(html_section(results, meta))
+    (folder / VALIDATION_MD).write_text(markdown(results, meta))
+    write_json(folder / VALIDATION_JSON, {**meta, "checks": [r.to_dict() for r in results]})
+    write_csv(folder / VALIDATION_CSV, results)
+    (folder / VALIDATION_SECTION).write_text(html_section(results, meta))
