@@ -416,3 +416,92 @@ def test_clear_is_the_interval_excluding_zero_everywhere():
         assert (words.startswith("clearly") or words == "negligible", words == "within noise") == \
             (expected is True, expected is False)
         assert _verdict(r, +1).startswith("clear") == (expected is True)
+
+
+# ---------------------------------------------------------------------------------- the bottom line and honest numbers
+def _comparison(n=10):
+    """trust: mixed clearly and meaningfully better, proximity clearly but negligibly (0.004 < 0.02);
+    incident rate: proximity four times reactive but within noise; cost: social-support clearly cheaper."""
+    rows = [row("reactive", "trust_mean", 0.871, half=0.002, n=n),
+            row("proximity", "trust_mean", 0.875, half=0.002, diff=0.004, diff_half=0.001, n=n),
+            row("social-support", "trust_mean", 0.872, half=0.002, diff=0.001, diff_half=0.003, n=n),
+            row("mixed", "trust_mean", 0.906, half=0.002, diff=0.035, diff_half=0.002, n=n),
+            row("reactive", "incident_rate", 0.25, half=0.4, n=n),
+            row("proximity", "incident_rate", 1.0, half=1.5, diff=0.75, diff_half=1.6, n=n),
+            row("social-support", "incident_rate", 0.24, half=0.1, diff=-0.01, diff_half=0.2, n=n),
+            row("mixed", "incident_rate", 0.26, half=0.1, diff=0.01, diff_half=0.2, n=n),
+            row("reactive", "cost_total", 177.0, half=3.0, n=n),
+            row("proximity", "cost_total", 178.0, half=3.0, diff=1.0, diff_half=4.0, n=n),
+            row("social-support", "cost_total", 152.0, half=2.0, diff=-25.0, diff_half=4.0, n=n),
+            row("mixed", "cost_total", 153.0, half=2.0, diff=-24.0, diff_half=30.0, n=n),
+            row("reactive", "incidents_cumulative", 100.0, half=5, n=n),
+            row("proximity", "incidents_cumulative", 300.0, half=50, diff=200.0, diff_half=250.0, n=n),
+            row("social-support", "incidents_cumulative", 99.0, half=5, diff=-1.0, diff_half=4.0, n=n),
+            row("mixed", "incidents_cumulative", 98.0, half=5, diff=-2.0, diff_half=4.0, n=n)]
+    for p in POLICIES:
+        rows.append({**row(p, "cost_per_incident_averted", 35000.0 if p == "proximity" else math.nan, n=n),
+                     "ci_low": math.nan, "ci_high": math.nan})
+    return data(rows, replicates=n)
+
+
+def test_bottom_line_names_the_best_where_it_matters_and_every_notable_result():
+    from sim.present.bottom_line import bottom_line
+
+    bullets = bottom_line(_comparison())
+    assert 3 <= len(bullets) <= 5 and all(b[0].isupper() for b in bullets)
+    trust, incidents, cost = bullets[:3]
+    assert trust.startswith("Mixed did best on mean trust") and "+0.035" in trust
+    assert "proximity differed clearly but negligibly (+0.004" in trust and "0.02" in trust
+    assert incidents.startswith("No policy clearly lowered incident rate")
+    assert "proximity's was 4.0 times reactive's" in incidents and "95% CI -0.85 to +2.35" in incidents
+    assert "within noise" in incidents
+    assert cost.startswith("Social-support did best on total cost") and "mixed" in cost
+    assert any(b.startswith("How sure: 10 replicates") for b in bullets)
+    assert bullets[-1].startswith("What would flip it") and "quality_base" in bullets[-1]
+
+
+def test_a_clear_but_negligible_difference_reads_negligible_everywhere():
+    from sim.present.tables import comparison_table
+
+    d = _comparison()
+    table = report.summary_table(d)
+    prox = re.search(r"<td class='p'>proximity</td>.*?</tr>", table).group(0)      # the first: trust
+    assert "negligible" in prox and "clearly" not in prox
+    only = data([row("reactive", "trust_mean", 0.871), row("proximity", "trust_mean", 0.875, diff=0.004, diff_half=0.001)],
+                policies=("reactive", "proximity"))
+    assert "clear but negligible, below the 0.02 that matters" in " ".join(report.measure_sentences(only, "trust_mean"))
+    printed = comparison_table(_Res(d.summary, d.manifest))
+    assert "clear but negligible" in printed
+
+
+def test_intervals_never_collapse_and_are_cut_at_what_is_possible():
+    rows = [row("reactive", "trust_mean", 0.8712, half=0.0003), row("mixed", "trust_mean", 0.9061, half=0.0002,
+                                                                     diff=-0.0142, diff_half=0.0003),
+            row("reactive", "incident_rate", 0.35, half=0.53), row("mixed", "incident_rate", 0.08, half=0.07,
+                                                                   diff=-0.27, diff_half=0.69)]
+    d = data(rows, policies=("reactive", "mixed"))
+    text = report.headline_text(d) + report.summary_table(d)
+    for lo, hi in re.findall(r"(-?\+?[\d.,]+)(?: to |, )(-?\+?[\d.,]+)", text):
+        assert lo != hi or lo.strip("+-0.") == "", (lo, hi)                # an interval is never one number
+    assert "0.35 <span class='ci'>[0.00, 0.88]</span>" in text                # not -0.18: cut at 0
+    assert "-0.18" not in text
+
+
+def test_few_replicates_warn_at_the_top_and_the_appendix_is_formatted_and_folded():
+    page = report.build_html(_comparison(n=3), figures={})
+    top = page[:page.index("id=\"bottom-line\"")]
+    assert "Warning:</strong> only 3 replicates" in top
+    assert "only 10 replicates" not in report.build_html(_comparison(n=10), figures={})
+    appendix = page[page.index("id='appendix'"):]
+    assert appendix.startswith("id='appendix'><summary>") and "<details" in page[page.index("id='appendix'") - 40:]
+    assert not re.search(r"\d[eE][+-]\d", appendix)                       # no scientific notation
+    assert "35,000" not in appendix and "not given: no clear reduction in incidents" in appendix
+
+
+def test_bidi_and_control_characters_never_reach_the_page():
+    d = _comparison()
+    d.manifest["resolved"]["description"] = "Evil \u202eexe.txt\u202c policy\x1b[31m"
+    d.manifest["warnings"] = ["note \u2066isolated\u2069"]
+    page = report.build_html(d, figures={})
+    assert not any(ch in page for ch in "\u202e\u202c\u2066\u2069\x1b")
+    assert "Evil \\u202eexe.txt" in page

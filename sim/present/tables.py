@@ -65,7 +65,8 @@ def _measure_block(res, measure: str, width: int, single: bool) -> list[str]:
         if policy == base:
             diff, verdict = "(baseline)", ""
         else:
-            diff, verdict = _difference(row, d), _verdict(row, mi.better)
+            base_mean = float(rows.loc[base, "mean"]) if base in rows.index else None
+            diff, verdict = _difference(row, d), _verdict(row, mi.better, mi.matters(row["diff_mean"], base_mean))
         lines.append(f"  {policy:<{width}}{level:<28}{'' if single else f'{diff:<30}{verdict}'}".rstrip())
     return lines
 
@@ -78,12 +79,16 @@ def _difference(row, d: int) -> str:
     return f"{num(row['diff_mean'], d, sign=True)} [{num(lo, d, sign=True)}, {num(hi, d, sign=True)}]"
 
 
-def _verdict(row, better: int) -> str:
+def _verdict(row, better: int, matters: bool | None = None) -> str:
+    """'clear: better' ..., 'clear but negligible' (``matters`` False: below the measure's
+    practical-significance threshold), 'within noise', 'no interval'."""
     clear = is_clear(row["diff_ci_low"], row["diff_ci_high"])
     if clear is None:
         return "no interval"
     if not clear:
         return "within noise"
+    if matters is False:
+        return "clear but negligible"
     if better == 0:
         return f"clear: {'higher' if row['diff_mean'] > 0 else 'lower'}"
     good = (row["diff_mean"] > 0) == (better > 0)

@@ -9,7 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.errors import UserError
-from sim.present.charts.style import COST_COLOURS, figure, policy_styles, rc
+from sim.present.charts.style import COST_COLOURS, figure, legend_labels, policy_styles, rc
 from sim.present.data import Data, as_data, need
 from sim.results.stats import t_interval
 
@@ -91,7 +91,7 @@ def _cost_bars(fig, ax1, cb: pd.DataFrame, base) -> None:
     tot = cb["total"].to_numpy(float)
     ax1.errorbar(tot[ok], y[ok], xerr=[tot[ok] - lo[ok], hi[ok] - tot[ok]], fmt="none", ecolor="#000000",
                  elinewidth=1.1, capsize=3)
-    ax1.set_yticks(y, [f"{p} (baseline)" if p == base else p for p in cb["policy"]])
+    ax1.set_yticks(y, legend_labels(cb["policy"], base))
     ax1.grid(axis="y", visible=False)
     ax1.set_xlabel(f"officer-days per day ({cb['period'].iloc[0]})")
     ax1.set_title("cost per day, by kind", loc="left", fontweight="bold")
@@ -121,7 +121,7 @@ def _cost_per_incident_bars(ax2, d: Data, ratio: pd.DataFrame, others) -> None:
             finite += [rlo, rhi]
         else:
             ax2.text(m, yi, "  interval unbounded", fontsize=7.5, va="center", ha="left", color="#444444")
-    ax2.set_yticks(y2, others)
+    ax2.set_yticks(y2, legend_labels(others, None))
     ax2.set_ylim(-0.6, len(others) - 0.4)
     ax2.grid(axis="y", visible=False)
     span = (max(finite) - min(finite)) or 1.0

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.errors import UserError
-from sim.present.charts.style import figure, policy_styles, rc
+from sim.present.charts.style import figure, legend_labels, policy_styles, rc
 from sim.present.data import as_data, need
 from sim.present.labels import info
 from sim.present.numbers import is_clear
@@ -47,7 +47,7 @@ def forest(results, measures=FOREST_MEASURES, ncols: int = 2) -> Figure:
                     ax.plot([lo, hi], [yi, yi], color=st["color"], linewidth=2.2, solid_capstyle="butt", zorder=2)
                 ax.plot([mean], [yi], marker=st["marker"], markersize=6.5, color=st["color"], zorder=3,
                         markerfacecolor=st["color"] if clear else "white", markeredgewidth=1.5, linestyle="none")
-            ax.set_yticks(y, others)
+            ax.set_yticks(y, legend_labels(others, None))
             ax.set_ylim(-0.6, len(others) - 0.4)
             ax.grid(axis="y", visible=False)
             _, u, good, short, _ = info(m)

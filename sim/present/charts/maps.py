@@ -7,7 +7,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from sim.errors import UserError
+from sim.errors import UserError, safe_text
 from sim.present.charts.style import WIDTH_IN, figure, rc
 from sim.present.data import as_data
 
@@ -51,7 +51,7 @@ def maps(results, policies=None) -> Figure:
                     ax.spines[side].set_visible(True)
                     ax.spines[side].set_color("#888888")
                 if i == 0:
-                    ax.set_title(f"{p}\n(baseline)" if p == d.baseline else p, fontweight="bold")
+                    ax.set_title(safe_text(f"{p}\n(baseline)" if p == d.baseline else p, keep_newlines=True), fontweight="bold")
             cb = fig.colorbar(im, ax=list(axes[i]), shrink=0.92, pad=0.02, aspect=14)
             cb.set_label(what)
         if "trust" in rows:

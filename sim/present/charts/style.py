@@ -8,6 +8,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from sim.core.params import Params
+from sim.errors import safe_text
 
 OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
@@ -51,7 +52,8 @@ def policy_styles(policies, baseline=None) -> dict:
 
 
 def legend_labels(labels, baseline):
-    return [f"{p} (baseline)" if p == baseline else p for p in labels]
+    """Policy names for a legend (control and bidi characters escaped: :func:`sim.errors.safe_text`)."""
+    return [safe_text(f"{p} (baseline)" if p == baseline else p) for p in labels]
 
 
 def param_label(name: str) -> str:
