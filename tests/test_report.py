@@ -301,8 +301,8 @@ def test_sweep_headline_counts_clear_and_noisy_points():
     text = report.headline_text(d)
     assert "This sweep varied w (1, 2) and b (5, 6) on a full grid: 4 design points x 2 policies x 5 replicates" in text
     assert "1 run(s) failed" in text
-    assert ("proximity minus reactive in mean trust ranged from -0.050 (at w = 1, b = 6) to +0.100 (at w = 1, b = 5)"
-            in text)
+    assert ("Proximity minus reactive in mean trust ranged from -0.05 (at w = 1, b = 6) to +0.10 (at w = 1, b = 5)"
+            in text)                                                 # rounded to trust's threshold, 0.02
     assert "clearly higher at 1, clearly lower at 1 and within noise at 2 of the 4 points" in text
 
 
@@ -505,3 +505,13 @@ def test_bidi_and_control_characters_never_reach_the_page():
     page = report.build_html(d, figures={})
     assert not any(ch in page for ch in "\u202e\u202c\u2066\u2069\x1b")
     assert "Evil \\u202eexe.txt" in page
+
+
+def test_sweep_bottom_line_is_one_sentence_per_bullet_with_how_sure():
+    from sim.present.bottom_line import bottom_line
+
+    bullets = bottom_line(sweep_data())
+    assert bullets[0].startswith("This sweep varied w (1, 2) and b (5, 6)") and bullets[0].count(". ") == 0
+    assert any(b.startswith("Proximity minus reactive in mean trust ranged") for b in bullets)
+    assert bullets[-1].startswith("How sure: 5 replicates per design point")
+    assert all(b[0].isupper() for b in bullets) and 2 <= len(bullets) <= 5

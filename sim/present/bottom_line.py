@@ -46,8 +46,19 @@ def bottom_line(results) -> list[str]:
 
 
 def _sweep_bullets(d: Data) -> list[str]:
-    sentences = [s for par in sweep_paragraphs(d) for s in par]
-    return [cap(s) for s in sentences[:5]]
+    """What varied (one sentence), the ranges of the key results over the design points, which
+    assumption matters most (a sensitivity analysis), and how sure."""
+    paras = sweep_paragraphs(d)
+    intro = paras[0][0].split(". ")[0].rstrip(".") + "." if paras and paras[0] else ""
+    findings = [s for par in paras[1:] for s in par]
+    n = d.resolved.get("replicates")
+    sure = ""
+    if isinstance(n, int):
+        sure = (f"How sure: {n} replicate{'s' if n != 1 else ''} per design point and policy" +
+                (f"; with fewer than {FEW_REPLICATES} the intervals are unreliable, so rerun with more before "
+                 "deciding." if n < FEW_REPLICATES else ", 95% intervals."))
+    bullets = [b for b in (intro, *findings[:3], sure) if b]
+    return [cap(b) for b in bullets[:5]]
 
 
 class _Rows:

@@ -196,7 +196,7 @@ def headline_paragraphs(results) -> list[list[str]]:
     d = as_data(results)
     if d.summary is None or d.summary.empty:
         if d.is_sweep:
-            return sweep_paragraphs(d)
+            return [[cap(x) for x in par] for par in sweep_paragraphs(d)]
         return [["This folder has no summary to report on."]]
     paragraphs = [_setup(d)]
     for m in HEADLINE_MEASURES:

@@ -12,7 +12,7 @@ from sim.errors import UserError
 from sim.present.charts.sweep import sweep_values
 from sim.present.data import Data
 from sim.present.labels import and_, info, window_words
-from sim.present.numbers import decimals, interval, num, plain, within_noise
+from sim.present.numbers import decimals, interval, matter_decimals, num, plain, spread, within_noise
 
 SWEEP_HEADLINE_MEASURES = ("trust_mean", "incident_rate")
 
@@ -91,8 +91,9 @@ def _range_sentence(d: Data, keys: list, measure: str, pol, b) -> str | None:
         return None
     name, unit = info(measure)[:2]
     du = f" {unit}" if unit and not unit.startswith("0-1") else ""
-    dd = decimals(v["value"], 3)
     lo_row, hi_row = v.loc[v["value"].idxmin()], v.loc[v["value"].idxmax()]
+    dd = matter_decimals(measure)                   # rounded to what matters (absolute thresholds)
+    dd = spread(decimals(v["value"], 3) if dd is None else dd, [(lo_row["value"], hi_row["value"])])
     shown = keys[:2]
     if not b:
         return (f"{pol}: {name} ranged from {num(lo_row['value'], dd)} (at {_at(lo_row, shown)}) to "
