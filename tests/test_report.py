@@ -485,6 +485,12 @@ def test_intervals_never_collapse_and_are_cut_at_what_is_possible():
         assert lo != hi or lo.strip("+-0.") == "", (lo, hi)                # an interval is never one number
     assert "0.35 <span class='ci'>[0.00, 0.88]</span>" in text                # not -0.18: cut at 0
     assert "-0.18" not in text
+    tiny = data([row("reactive", "officer_stress", 0.00035, half=0.00005),
+                 row("mixed", "officer_stress", 0.00001, half=0.000005, diff=-0.00034, diff_half=0.00005)],
+                policies=("reactive", "mixed"))
+    table = report.summary_table(tiny)
+    assert table.count("&lt; 0.01") == 2 and "0.00035" not in table     # far below what matters (0.05): "< 0.01"
+    assert "negligible" in table
 
 
 def test_few_replicates_warn_at_the_top_and_the_appendix_is_formatted_and_folded():

@@ -172,11 +172,27 @@ class MeasureFormat:
         finite = [float(m) * self.scale for m in means if m is not None and math.isfinite(float(m))]
         if base_d is None:
             base_d = decimals(finite, 3) if finite else 2
-        self.d_level = spread(base_d, [clip_level(measure, lo, hi) for lo, hi in bounds], self.scale, base_d + 3)
+        self.base_d = base_d
+        levels = [clip_level(measure, lo, hi) for lo, hi in bounds]
+        self.d_level = spread(base_d, [b for b in levels if not self.tiny(*b)], self.scale, base_d + 3)
         self.d_diff = spread(base_d, [clip_difference(measure, lo, hi) for lo, hi in diff_bounds], self.scale, base_d + 3)
 
     def level(self, x) -> str:
         return num(float(x) * self.scale, self.d_level) if x is not None else "n/a"
+
+    def tiny(self, lo, hi) -> bool:
+        """A level whose whole interval lies in [0, one unit of the last decimal that matters): it
+        reads "< 0.01" rather than an interval resolved far below what matters."""
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0 or hi <= lo:
+            return False                       # a constant (no variation) is shown as it is
+        return hi * self.scale < 10.0 ** -self.base_d and self.info.threshold is not None
+
+    def level_cell(self, mean, lo, hi, sep: str = ", ") -> tuple[str, str]:
+        """(level, interval) for a table cell: "< 0.01" and no interval for a tiny level."""
+        clo, chi = clip_level(self.measure, float(lo), float(hi))
+        if self.tiny(clo, chi):
+            return f"&lt; {num(10.0 ** -self.base_d, self.base_d)}", ""
+        return self.level(mean), self.level_ci(lo, hi, sep)
 
     def level_ci(self, lo, hi, sep: str = " to ") -> str:
         lo, hi = clip_level(self.measure, float(lo), float(hi))

@@ -53,8 +53,8 @@ def _measure_rows(d: Data, m: str, rows) -> str:
                   f"{'; ' + hint if hint else ''}</span></th>")
     out = []
     for i, (p, r) in enumerate(rows.iterrows()):
-        ci = mf.level_ci(r["ci_low"], r["ci_high"], ", ")
-        lvl = f"{mf.level(r['mean'])}" + (f" <span class='ci'>[{ci}]</span>" if ci else "")
+        shown, ci = mf.level_cell(r["mean"], r["ci_low"], r["ci_high"])
+        lvl = shown + (f" <span class='ci'>[{ci}]</span>" if ci else "")
         v = verdict({**r.to_dict(), "policy": p}, m, base, base_mean)
         if p == base:
             diff = "&mdash;"
@@ -90,15 +90,16 @@ def full_table(d: Data) -> str:
 def _full_row(d: Data, m: str, mf, p, r) -> str:
     unit = f" <span class='unit'>({e(mf.unit)})</span>" if mf.unit else ""
     cells = [f"<td>{e(mf.info.short)}{unit}</td>", f"<td class='p'>{e(p)}</td>", f"<td class='n'>{e(r.get('window'))}</td>"]
-    if m == "cost_per_incident_averted" and not _clearly_averted(d, p):
-        cells.append("<td colspan='4' class='noise'>not given: no clear reduction in incidents</td>")
+    if m == "cost_per_incident_averted" and (p == d.baseline or not _clearly_averted(d, p)):
+        cells.append("<td colspan='4' class='noise'>" + ("&mdash; (the baseline)" if p == d.baseline else
+                                                         "not given: no clear reduction in incidents") + "</td>")
         return "<tr>" + "".join(cells) + "</tr>"
-    ci = mf.level_ci(r["ci_low"], r["ci_high"], ", ")
+    shown, ci = mf.level_cell(r["mean"], r["ci_low"], r["ci_high"])
     sd = float(r["sd"]) * mf.scale if "sd" in r and math.isfinite(float(r["sd"])) else math.nan
     dci = mf.diff_ci(r["diff_ci_low"], r["diff_ci_high"], ", ") if "diff_ci_low" in r else ""
     diff = "&mdash;" if p == d.baseline else (f"{mf.diff(r['diff_mean'])}" + (f" [{dci}]" if dci else ""))
     n = r.get("n")
-    cells += [f"<td class='n'>{mf.level(r['mean'])}{' [' + ci + ']' if ci else ''}</td>",
+    cells += [f"<td class='n'>{shown}{' [' + ci + ']' if ci else ''}</td>",
               f"<td class='n'>{num(sd, mf.d_level)}</td>",
               f"<td class='n'>{'n/a' if n is None or not math.isfinite(float(n)) else int(n)}</td>",
               f"<td class='n'>{diff}</td>"]
