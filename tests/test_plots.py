@@ -341,3 +341,14 @@ def test_empty_map_cells_are_outside_the_colour_scale_and_in_the_legend(res):
     empty = to_hex(cmap.get_bad())
     assert empty not in {to_hex(cmap(x)) for x in np.linspace(0, 1, 256)}
     assert any("empty cell" in t.get_text() for leg in fig.legends for t in leg.get_texts())
+
+
+def test_forest_greys_the_differences_too_small_to_matter(res):
+    fig = plots.forest(res, measures=("trust_mean", "incident_rate"))
+    trust, rate = fig.axes[:2]
+    band = [p for p in trust.patches if abs(p.get_x() + 0.02) < 1e-12]       # trust's threshold: 0.02
+    assert band and abs(band[0].get_width() - 0.04) < 1e-12
+    s = res.summary
+    base = float(s[(s.policy == "reactive") & (s.measure == "incident_rate")]["mean"].iloc[0])
+    expected = measure_info("incident_rate").threshold * base                 # relative: 10% of the baseline
+    assert any(abs(p.get_width() - 2 * expected) < 1e-9 for p in rate.patches) or base == 0

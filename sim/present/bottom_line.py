@@ -200,5 +200,6 @@ def what_would_flip(d: Data) -> str:
     known = [(k, words, params.get(k)) for k, words in DRIVERS]
     bits = [f"{k} ({words}{', ' + format(v, 'g') + ' here' if isinstance(v, (int, float)) else ''})"
             for k, words, v in known]
-    return (f"What would flip it: the ranking rests on the model's assumptions, above all {and_(bits)}; a sweep of "
+    what = "the ranking" if len(d.policies) > 1 else "the result"
+    return (f"What would flip it: {what} rests on the model's assumptions, above all {and_(bits)}; a sweep of "
             f"them ({SENSITIVITY_FILE}, trustsim sweep or trustsim sensitivity) shows where the conclusion changes.")

@@ -67,7 +67,8 @@ CAPTIONS = {
     "timeseries_more": "Mean over the replicates of each policy with its 95% band (cut at what the measure can "
                        "take); the grey area is the summary window.",
     "forest": "Each point is a policy's difference to the baseline (paired by replicate) with its 95% interval. "
-              "Filled: the interval excludes 0 (a clear difference); hollow: it includes 0 (within noise).",
+              "Filled: the interval excludes 0 (a clear difference); hollow: it includes 0 (within noise). "
+              "Grey band: differences smaller than the one that matters in practice (negligible).",
     "costs": "Top: average cost per day over the whole run, by kind (the whisker is the 95% interval of the "
              "total). Bottom: extra public spending per incident averted compared with the baseline (below 0: the "
              "policy saves money); no bar means no clear reduction in incidents.",

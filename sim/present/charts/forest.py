@@ -7,6 +7,7 @@ import math
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.core.measures import measure_info
 from sim.errors import UserError
 from sim.present.charts.style import figure, legend_labels, policy_styles, rc
 from sim.present.data import as_data, need
@@ -15,6 +16,20 @@ from sim.present.numbers import is_clear
 
 FOREST_MEASURES = ("trust_mean", "trust_p10", "tension", "incident_rate", "reported_share", "officer_stress",
                    "incidents_cumulative", "cost_cumulative")
+
+
+def negligible_halfwidth(measure: str, rows, baseline) -> float | None:
+    """The practical-significance threshold of ``measure`` in its units (relative ones times the
+    baseline's level), or None."""
+    mi = measure_info(measure)
+    if mi.threshold is None:
+        return None
+    if not mi.relative:
+        return mi.threshold
+    if baseline not in rows.index:
+        return None
+    b = abs(float(rows.loc[baseline, "mean"]))
+    return mi.threshold * b if math.isfinite(b) and b > 0 else None
 
 
 def forest(results, measures=FOREST_MEASURES, ncols: int = 2) -> Figure:
@@ -36,6 +51,9 @@ def forest(results, measures=FOREST_MEASURES, ncols: int = 2) -> Figure:
         for ax, m in zip(axes, measures):
             rows = s[s.measure == m].set_index("policy")
             ax.axvline(0, color="#555555", linewidth=0.9, zorder=1)
+            t = negligible_halfwidth(m, rows, base)
+            if t:                                # differences inside the band are too small to matter
+                ax.axvspan(-t, t, color="#000000", alpha=0.07, linewidth=0, zorder=0)
             for yi, p in zip(y, others):
                 if p not in rows.index:
                     continue
