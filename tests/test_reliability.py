@@ -1079,3 +1079,22 @@ def test_validate_reuse_of_a_corrupt_folder_is_one_line(tmp_path, capsys, damage
     assert status == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"trustsim: error: --reuse {old}: runs.json and runs.npz cannot be read")
     assert not (tmp_path / "new").exists()
+
+
+def test_calibrate_refuses_a_bad_out_before_running_and_accepts_its_own_folder_to_resume(tmp_path, capsys):
+    from sim.storage.provenance import provenance
+
+    (tmp_path / "FILE").write_text("x")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "cat.jpg").write_text("meow")
+    for out, needle in (("/proc/trustsim-x", "kernel interface"), (tmp_path / "FILE" / "sub", "is a file"),
+                        (photos, "not a trustsim results folder")):
+        status, lines, _ = cli(["calibrate", "--quick", "--workers", "1", "--out", out], capsys)
+        assert status == 2 and len(lines) == 1 and lines[0].startswith(f"trustsim: error: --out {out}: "), lines
+        assert needle in lines[0]
+    own = tmp_path / "calibration"
+    own.mkdir()
+    (own / "manifest.json").write_text(json.dumps({"config": {}, "created": provenance(), "status": "running"}))
+    assert is_results_folder(own)
+    check_output_location(own)

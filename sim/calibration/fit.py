@@ -43,6 +43,7 @@ from sim.calibration.targets import load_targets
 from sim.core.params import unknown_name_message
 from sim.errors import UserError
 from sim.run.evaluators import DaskEvaluator, check_workers, make_evaluator
+from sim.storage.guard import check_output_location
 from sim.storage.layout import (
     CALIBRATION_DB,
     CALIBRATION_REPORT,
@@ -85,9 +86,13 @@ def _atomic_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def check_out(out) -> Path:
+def check_out(out, *, writing: bool = True) -> Path:
+    """The ``--out`` folder; for writing it is checked before anything runs (new, empty, or a
+    trustsim results folder such as a calibration to resume: :func:`sim.storage.guard.check_output_location`)."""
     if out is None or str(out).strip() == "":
         raise UserError("--out: expected a folder for the calibration's outputs")
+    if writing:
+        return check_output_location(out, kind="folder")
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise UserError(f"--out {folder}: exists and is not a folder")
@@ -342,7 +347,7 @@ def posterior_predictive(spec, posterior: pd.DataFrame, names: list[str], quick:
 
 def load_result(out) -> CalibrationResult:
     """Read a finished (or stopped) calibration folder."""
-    folder = check_out(out)
+    folder = check_out(out, writing=False)
     if not (folder / RUN_MARKER).exists():
         raise UserError(f"{folder}: no calibration here (no {RUN_MARKER})")
     manifest = json.loads((folder / RUN_MARKER).read_text())

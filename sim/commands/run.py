@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sim.commands.compare import run_and_report
 from sim.core.params import ParamError, Params
+from sim.core.presets import get_preset
 from sim.errors import UserError
 from sim.run.single import RunSpec, run_single
 from sim.scenario.limits import check_seed, check_steps
@@ -88,6 +89,10 @@ def run_preset(args) -> int:
             check(value, option)
         except UserError as err:
             problems += err.problems
+    try:
+        get_preset(args.preset)
+    except ParamError as err:
+        problems += [f"--preset: {line}" for line in err.problems]
     if problems:
         raise UserError(problems)
     overrides = parse_settings(args.set)

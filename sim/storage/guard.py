@@ -14,8 +14,8 @@ location is one line at once instead of a traceback after the whole simulation (
 - an existing file that trustsim did not write (``kind="file"``: ``report --out EXISTING_FILE``).
 
 A **trustsim results folder** has a ``manifest.json`` carrying trustsim's provenance
-(``versions.trustsim``, as :func:`sim.storage.provenance.provenance` writes it, at the top or in
-a sweep's ``sessions``), or a sweep's ``sweep.json`` (``sha256`` and ``resolved``), or a
+(``versions.trustsim``, as :func:`sim.storage.provenance.provenance` writes it, at the top, in
+a sweep's ``sessions`` or in a calibration's ``created``), or a sweep's ``sweep.json`` (``sha256`` and ``resolved``), or a
 validation folder's ``validation.json`` (``provenance.versions.trustsim``).
 """
 
@@ -104,10 +104,10 @@ def is_results_folder(folder) -> bool:
     """True if ``folder`` holds results trustsim wrote (see the module doc)."""
     folder = Path(folder)
     manifest = _read_json(folder / MANIFEST)
-    if isinstance(manifest, dict) and (_has_trustsim_versions(manifest)
-                                       or any(_has_trustsim_versions(s) for s in manifest.get("sessions", [])
-                                              if isinstance(s, dict))):
-        return True
+    if isinstance(manifest, dict):
+        sessions = manifest.get("sessions") if isinstance(manifest.get("sessions"), list) else []
+        if any(_has_trustsim_versions(p) for p in (manifest, manifest.get("created"), *sessions)):
+            return True
     sweep = _read_json(folder / SWEEP_META)
     if isinstance(sweep, dict) and "sha256" in sweep and "resolved" in sweep:
         return True
