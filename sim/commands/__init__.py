@@ -13,6 +13,8 @@ COMMANDS = {
     "app": "start the interactive app (a web page on this computer): watch the grid, change parameters and rules",
     "calibrate": "calibrate uncertain parameters to published patterns (Morris screening, ABC-SMC with pyabc); "
                  "resumable",
+    "claims": "show each claim C1-C5 of MODEL.md holding in one setting and failing in another (paired seeds); "
+              "exits 1 if one cannot be shown both ways",
     "compare": "compare policies on a scenario and print the table (default scenario: "
                "experiments/compare-policies.toml)",
     "discover": "find where in parameter space a policy beats the baseline (PRIM)",
