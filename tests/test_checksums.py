@@ -20,19 +20,21 @@ PRESET_RUN = dict(width=20, height=20, vision=4, officer_vision=4, response_radi
 STEPS = 90  # past the first scheduled intervention of every Epstein preset (step 77)
 
 EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epstein presets re-recorded when
-    #           they moved to exact random-sequential activation (issue 11)
-    "preset:epstein-run1": "75af51bac456f669",
-    "preset:epstein-run2": "75af51bac456f669",
-    "preset:epstein-salami": "a8f7856a42a3b97d",
-    "preset:epstein-jump": "f5b6e431be4eccc7",
-    "preset:epstein-cop-withdrawal": "b9cd5c7c86a59567",
-    "preset:netlogo-rebellion": "4d73fc8956551cfa",
-    "preset:reactive": "0e20a61396f34e5a",
-    "preset:proximity": "e3e2f172f5a7373e",
-    "preset:social-support": "1b3fdf650a305254",
-    "preset:mixed": "f29755d888994e1f",
-    "compare": "e7f0ea54473066d6/04912177050fc414",
-    "sweep": "a35f6b66dafe8ba7",
+    #           they moved to exact random-sequential activation (issue 11); all re-recorded for issue 12 (new
+    #           measure columns; the Epstein presets' original columns unchanged; new policy mechanisms)
+    "preset:epstein-run1": "251d86c749ebe4e9",
+    "preset:epstein-run2": "251d86c749ebe4e9",
+    "preset:epstein-salami": "5f7c3427924f4c7d",
+    "preset:epstein-jump": "3b10f11f0ad00909",
+    "preset:epstein-cop-withdrawal": "2e00e3044395f8b0",
+    "preset:netlogo-rebellion": "2775525e1f8482f5",
+    "preset:reactive": "69006e4bfdb52964",
+    "preset:proximity": "07314d8d870b5049",
+    "preset:social-support": "c71468a4c039f6b9",
+    "preset:mixed": "1afcf84cf84a128d",
+    "preset:hot-spots": "afe40f3e1d9f8857",
+    "compare": "0b1e369510c02ba0/45815ccccf90922e",
+    "sweep": "4553cdbb50c281e1",
 }
 
 

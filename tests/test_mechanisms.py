@@ -23,6 +23,8 @@ NO_TRUST_CHANNELS = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_
                          weight_unanswered=0.0, trust_memory=0.0, influence_on=False)
 # Nobody can become active (G - R P <= 1 < T), so nobody is arrested by the core.
 NOBODY_ACTIVE = dict(threshold=1.0)
+# Quiet citizens' incidents from the plain rate incident_rate_quiet * G (ordinary offending off).
+PLAIN_INCIDENTS = dict(offending_on=False)
 # Many actives: global legitimacy low.
 RESTLESS = dict(trust_on=False, legitimacy=0.2)
 P = Params()
@@ -115,7 +117,7 @@ def test_reports_answered_or_ignored_move_reporters_trust(make, officers):
     """Only the report weight on. With no officers every report is ignored: trust only falls.
     With many officers within reach, reports are answered: trust rises for some."""
     m = make(NO_TRUST_CHANNELS, NOBODY_ACTIVE, weight_report=1.0, budget_on=False, officer_density=officers,
-             incident_rate_quiet=0.1, report_base=1.0, stress_on=False).run(3)
+             incident_rate_quiet=0.1, report_base=1.0, stress_on=False, **PLAIN_INCIDENTS).run(3)
     d = m.citizens.trust - m.citizens.trust0
     assert m.results.incidents.sum() > 0
     if officers == 0:
@@ -126,7 +128,7 @@ def test_reports_answered_or_ignored_move_reporters_trust(make, officers):
 
 def test_unanswered_incidents_lower_witnesses_trust_only(make):
     m = make(NO_TRUST_CHANNELS, NOBODY_ACTIVE, weight_unanswered=1.0, budget_on=False, officer_density=0.0,
-             incident_rate_quiet=0.1).run(3)
+             incident_rate_quiet=0.1, **PLAIN_INCIDENTS).run(3)
     d = m.citizens.trust - m.citizens.trust0
     assert m.results.incidents.sum() > 0
     assert (d < -TINY).any() and not (d > TINY).any()
@@ -189,7 +191,7 @@ def test_incidents_off_means_no_incidents_reports_or_responses(make):
 
 def test_reported_incidents_draw_a_response_that_can_arrest(make):
     """Nobody is active, so every arrest comes from answering a report."""
-    base = dict(NOBODY_ACTIVE, incident_rate_quiet=0.1, response_arrest_prob=1.0, stress_on=False)
+    base = dict(NOBODY_ACTIVE, **PLAIN_INCIDENTS, incident_rate_quiet=0.1, response_arrest_prob=1.0, stress_on=False)
     answered = make(**base, report_base=1.0).run(3).results
     assert answered.arrests.sum() > 0
     silent = make(**base, report_base=0.0, report_trust_gain=0.0).run(3).results
@@ -206,7 +208,7 @@ def test_reporting_rises_with_trust(make, monkeypatch):
     monkeypatch.setattr(rules, "incident_probability", _constant_incidents)
     rows = {}
     for mean in (0.2, 0.9):
-        m = make(NOBODY_ACTIVE, trust_initial_mean=mean, trust_initial_sd=0.0, report_base=0.05,
+        m = make(NOBODY_ACTIVE, PLAIN_INCIDENTS, trust_initial_mean=mean, trust_initial_sd=0.0, report_base=0.05,
                  report_trust_gain=0.9).run(6)
         rows[mean] = m.results
     low, high = rows[0.2], rows[0.9]
@@ -331,7 +333,10 @@ def test_budget_off_uses_officer_density_and_ignores_the_shares(make):
 
 # --- social support -------------------------------------------------------------------------------
 
-SUPPORT = dict(share_officers=0.5, share_support=0.5, support_effect=0.2)
+# Support as in the first version: everyone claims, hardship observed exactly, no administration
+# share, no diminishing returns (tests/test_channels.py tests each of these).
+SUPPORT = dict(share_officers=0.5, share_support=0.5, support_effect=0.2, support_takeup=1.0, support_proxy_noise=0.0,
+               support_admin_share=0.0, support_saturation=0.0)
 
 
 def test_targeted_support_lowers_the_hardship_of_the_hardest_hit(make):
@@ -356,7 +361,8 @@ def test_untargeted_support_reaches_less_hardship(make):
 
 
 def test_receiving_help_raises_trust(make):
-    m = make(SUPPORT, NO_TRUST_CHANNELS, NOBODY_ACTIVE, incidents_on=False, weight_help=1.0).run(1)
+    m = make(SUPPORT, NO_TRUST_CHANNELS, NOBODY_ACTIVE, incidents_on=False, weight_help=1.0,
+             support_delivery="police").run(1)
     c = m.citizens
     helped = c.hardship < c.hardship0
     assert helped.any()
@@ -415,7 +421,7 @@ def test_awareness_rule_stays_in_unit_interval(a, reach, decay):
 # --- proximity contacts ------------------------------------------------------------------------------
 
 CONTACTS = dict(**NO_TRUST_CHANNELS, **NOBODY_ACTIVE, incidents_on=False, stress_on=False, proximity_fraction=1.0,
-                contact_rate=1.0, contact_time=1.0, contact_radius=2)
+                contact_rate=1.0, contact_time=1.0, contact_radius=2, weight_vicarious=0.0)
 
 
 @pytest.mark.parametrize("quality, direction", [(1.0, 1), (0.0, -1)])
@@ -468,23 +474,25 @@ def test_a_bad_experience_moves_trust_more_than_a_good_one(t, alpha, bias, more)
 
 
 def test_negativity_bias_deepens_the_loss_from_bad_contacts_only(make):
-    """Same contacts under two biases: every bad contact costs more trust under the larger
-    bias, exactly the rule's value for one bad experience; good contacts do not depend on it."""
+    """Same contacts under two contact biases: every bad contact costs more trust under the
+    larger bias, exactly the rule's value for a bad experience of weight bias / negativity_bias
+    (so a bad contact moves logit trust `contact_negativity_bias` times a good one); good
+    contacts do not depend on it."""
     loss = {}
     for bias in (1.0, 4.0):
-        m = make(CONTACTS, quality_base=0.0, negativity_bias=bias).run(1)
+        m = make(CONTACTS, quality_base=0.0, contact_negativity_bias=bias).run(1)
         c = m.citizens
         loss[bias] = c.trust0 - c.trust
         hit = loss[bias] > TINY
         assert hit.sum() == m.results.contacts[1] > 0
         np.testing.assert_allclose(c.trust[hit], rules.trust_after_experiences(
-            c.trust0[hit], np.zeros(hit.sum()), np.ones(hit.sum()), m.p), rtol=1e-12)
+            c.trust0[hit], np.zeros(hit.sum()), np.full(hit.sum(), bias / m.p.negativity_bias), m.p), rtol=1e-12)
     hit = loss[1.0] > TINY
     assert np.array_equal(hit, loss[4.0] > TINY)
     assert np.all(loss[4.0][hit] > loss[1.0][hit])
     gain = {}
     for bias in (1.0, 4.0):
-        m = make(CONTACTS, quality_base=1.0, negativity_bias=bias).run(1)
+        m = make(CONTACTS, quality_base=1.0, contact_negativity_bias=bias).run(1)
         gain[bias] = m.citizens.trust - m.citizens.trust0
     np.testing.assert_array_equal(gain[1.0], gain[4.0])
 

@@ -198,8 +198,8 @@ def test_zero_officer_cost_with_a_budget_is_rejected():
 
 def test_build_applies_preset_then_overrides_and_replace_validates():
     p = Params.build("proximity", width=30, height=30, response_radius=9)
-    assert p.proximity_fraction == 1.0 and p.width == 30
-    assert p.differences() == {"proximity_fraction": 1.0, "width": 30, "height": 30, "response_radius": 9}
+    assert p.proximity_fraction == 0.6 and p.width == 30
+    assert p.differences() == {"proximity_fraction": 0.6, "width": 30, "height": 30, "response_radius": 9}
     q = p.replace(legitimacy=0.5)
     assert q.legitimacy == 0.5 and p.legitimacy == Params().legitimacy
     with pytest.raises(ParamError, match=r"legitimacy: expected a value in \[0, 1\]"):
@@ -227,8 +227,9 @@ def test_coerce_rejects_bad_text_naming_the_parameter(name, text):
 
 def test_the_named_presets_exist():
     assert set(PRESETS) == {"epstein-run1", "epstein-run2", "epstein-salami", "epstein-jump",
-                            "epstein-cop-withdrawal", "reactive", "proximity", "social-support", "mixed"}
-    assert set(POLICY_PRESETS) == {"reactive", "proximity", "social-support", "mixed"}
+                            "epstein-cop-withdrawal", "netlogo-rebellion", "reactive", "proximity", "social-support",
+                            "mixed", "hot-spots"}
+    assert set(POLICY_PRESETS) == {"reactive", "proximity", "social-support", "mixed", "hot-spots"}
 
 
 @pytest.mark.parametrize("name", [n for n in PRESETS if n.startswith("epstein")])

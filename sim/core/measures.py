@@ -13,7 +13,9 @@ MEASURES = (
     "arrests", "jailed_fraction", "officer_stress", "officers_on_duty", "cost_policing", "cost_programmes",
     "cost_jail", "cost_incidents", "cost_total",
 )
-EXTRA_MEASURES = ("officers", "budget_spent", "awareness", "contacts", "supported")
+EXTRA_MEASURES = ("officers", "budget_spent", "awareness", "contacts", "supported", "offences", "offence_rate",
+                  "offence_risk", "rebel_incidents", "certainty", "officer_absence", "burnout_share",
+                  "contact_officer_days")
 
 
 def measure_row(model) -> dict:
@@ -58,7 +60,20 @@ def measure_row(model) -> dict:
         "awareness": model.awareness,
         "contacts": t.contacts,
         "supported": t.supported,
+        "offences": t.offences,
+        "offence_rate": 1000.0 * t.offences / n,
+        "offence_risk": 1000.0 * t.offence_risk / n,
+        "rebel_incidents": t.incidents - t.offences,
+        "certainty": float(model.certainty),
+        "officer_absence": 1.0 - float(np.count_nonzero(o.on_duty)) / len(o) if len(o) else 0.0,
+        "burnout_share": float(np.count_nonzero(o.stress > BURNOUT)) / len(o) if len(o) else 0.0,
+        "contact_officer_days": t.contact_officer_days,
     }
+
+
+BURNOUT = 0.5
+"""Stress above which an officer counts as burnt out (``burnout_share``): the upper half of the
+scale, compared with the 10.9% critical burnout of Queiros et al. (2020) (docs/evidence.md 7)."""
 
 
 def _mean_and_p10(x: np.ndarray) -> tuple[float, float]:
@@ -193,6 +208,36 @@ MEASURE_INFO: dict[str, MeasureInfo] = {
     "supported": MeasureInfo(
         "citizens supported", "citizens supported", "per day", "citizens supported per step", 0, _PER_DAY,
         **_EVENTS),
+    "offences": MeasureInfo(
+        "ordinary offences", "offences", "per day",
+        "offences by quiet citizens per step (ordinary crime, deterred by visible officers and the certainty of "
+        "response; part of incidents)", -1, _PER_DAY, **_EVENTS),
+    "offence_rate": MeasureInfo(
+        "offence rate", "offence rate", "per 1,000 citizens per day",
+        "ordinary offences per 1,000 citizens per step (compare recorded crime per head)", -1, _PER_DAY, 1,
+        "per 1,000 citizens per day", **_EVENTS),
+    "offence_risk": MeasureInfo(
+        "expected offence rate", "expected offences", "per 1,000 citizens per day",
+        "sum of quiet citizens' offending chances per 1,000 citizens per step (the offence rate without its "
+        "draw noise)", -1, _PER_DAY, 1, "per 1,000 citizens per day", **_EVENTS),
+    "rebel_incidents": MeasureInfo(
+        "incidents by rebels", "rebel incidents", "per day",
+        "incidents caused by active (rebelling) citizens per step: incidents minus offences", -1, _PER_DAY,
+        **_EVENTS),
+    "certainty": MeasureInfo(
+        "perceived certainty of response", "certainty of response", "0-1",
+        "recent share of ordinary offences answered by an officer, as would-be offenders perceive it", +1, _SHARE,
+        threshold=_REPORTING),
+    "officer_absence": MeasureInfo(
+        "officers absent", "officers absent", "share of officers, 0-1", "share of officers absent this step", -1,
+        _SHARE, 100, "% of officers", threshold=0.01),
+    "burnout_share": MeasureInfo(
+        "officers burnt out", "officers burnt out", "share of officers, 0-1",
+        "share of officers with stress above 0.5", -1, _SHARE, 100, "% of officers", threshold=_STRESS),
+    "contact_officer_days": MeasureInfo(
+        "officer-days on contacts", "officer-days on contacts", _OD,
+        "on-duty proximity officers busy with contacts this step (the explicit time cost of proximity)", 0,
+        _PER_DAY, **_EVENTS),
     "incidents_cumulative": MeasureInfo(
         "incidents over the run", "incidents, whole run", "incidents", "incidents over the whole run", -1,
         _PER_DAY, **_EVENTS),

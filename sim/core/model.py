@@ -24,7 +24,8 @@ from sim.core.policy import allocate
 from sim.core.population import Officers, draw_citizens
 from sim.core.presets import get_preset
 
-STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty")
+STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty",
+           "support")
 HOOK_POINTS = ("step_start", "after_core", "step_end")
 
 
@@ -58,11 +59,13 @@ class TrustModel(mesa.Model):
 
         self.grid = Torus(self.p.width, self.p.height)
         self.occ = np.full(self.grid.size, EMPTY, np.int32)
-        self.citizens = draw_citizens(self.streams["population"], self.p, self.grid.size)
+        self.citizens = draw_citizens(self.streams["population"], self.p, self.grid.size, self.streams["support"])
         self.occ[self.citizens.cell] = np.arange(len(self.citizens))
         self.officers = Officers.hired(np.empty(0, np.int64))
         self.awareness = 0.0
         self.incident_map = np.zeros(self.grid.size, np.int64)
+        self.heat = np.zeros(self.grid.size)        # recent activity, chased by reactive officers
+        self.certainty = 0.5                        # perceived certainty of response (offending)
         self._apply_allocation()
 
         planned = list(get_preset(preset).interventions) if preset and params is None else []
@@ -83,6 +86,8 @@ class TrustModel(mesa.Model):
         self._release_from_jail()
         self._officer_duty()                        # C4: stress -> absence
         self._social_programmes()                   # C3: support, awareness
+        self._hotspot_beats()                       # hot-spots policing: beats on the most incidents
+        self._chase()                               # reactive officers head for recent activity
         if self.p.activation == "sequential":
             self._core_sequential()                 # Epstein: each agent in turn moves, decides, arrests
         else:
@@ -96,9 +101,10 @@ class TrustModel(mesa.Model):
             calls = self._reports(offenders)        # C2: witnesses report, with trust
             answered = self._response(calls)        # C2: an available officer answers, may arrest
             self._experiences(calls, answered)      # C2: reporters and witnesses judge the answer
-        self._proximity_contacts()                  # C1: contacts by proximity officers
+        self._proximity_contacts()                  # C1: contacts (procedural quality, vicarious)
         self._update_trust()                        # C1, C2: experiences, influence, memory
-        self._update_stress()                       # C4: confrontations, welfare
+        self._update_stress()                       # C4: workload, welfare
+        self._update_heat()                         # the activity map reactive officers chase
         self._run_hooks("step_end")
         self._rows.append(measure_row(self))
 
@@ -136,20 +142,25 @@ class TrustModel(mesa.Model):
         busy = rng.random(len(o)) < self.rules.busy_probability(o.proximity, p)
         o.on_duty = ~absent
         o.available = o.on_duty & ~busy
+        self.tally.contact_officer_days = int(np.count_nonzero(o.on_duty & busy))   # proximity's time cost
 
     def _social_programmes(self):
         c, p, a = self.citizens, self.p, self.allocation
-        supported = np.zeros(len(c), bool)
+        cut = np.zeros(len(c))
         k = 0
         if a.support_recipients:
-            priority = self.rules.support_priority(c.hardship, self.streams["policy"].random(len(c)), p)
-            priority[c.jailed] = -np.inf
-            k = min(a.support_recipients, len(c) - int(np.count_nonzero(c.jailed)))
+            proxy = self.rules.hardship_proxy(c.hardship, c.proxy_error, p)
+            priority = self.rules.support_priority(proxy, self.streams["policy"].random(len(c)), p)
+            eligible = ~c.jailed & (c.claim_draw < p.support_takeup)       # free claimants only (take-up)
+            priority[~eligible] = -np.inf
+            k = min(a.support_recipients, int(np.count_nonzero(eligible)))
             if k:
                 chosen = np.argpartition(priority, len(c) - k)[len(c) - k:]     # the k highest priorities
-                supported[chosen] = True
-                self.tally.good[chosen] += p.weight_help
-        c.hardship = self.rules.hardship_after_step(c.hardship, c.hardship0, supported, p)
+                cut[chosen] = self.rules.support_cut(c.support_days[chosen], p)
+                c.support_days[chosen] += 1
+                if p.support_delivery == "police":                 # only then an experience of the police
+                    self.tally.good[chosen] += p.weight_help
+        c.hardship = self.rules.hardship_after_step(c.hardship, c.hardship0, cut, p)
         self.awareness = float(self.rules.awareness_after_step(self.awareness, a.awareness_reach, p))
         self.tally.supported = k
 
@@ -173,8 +184,10 @@ class TrustModel(mesa.Model):
 
         def within_beat(index, cell):
             j = officers[index]
-            return self.rules.within_beat(self.grid.chebyshev(cell, o.beat[j]), o.proximity[j], p)
+            return self.rules.within_beat(self.grid.chebyshev(cell, o.beat[j]), confined[j], p)
 
+        confined = o.confined
+        officers = officers[~self._chased[officers]]            # officers who chased already moved
         movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
                                      p.officer_vision, p.geometry, p.move_tries, within_beat)
         o.cell[officers[movers]] = to
@@ -228,7 +241,7 @@ class TrustModel(mesa.Model):
         threshold = float(self.rules.effective_threshold(self.awareness, p))
         n = e.kernel(self.streams["activation"], self.occ, p.width, p.height,
                      c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
-                     o.cell, o.on_duty, o.available, o.proximity, o.beat, *e.offsets,
+                     o.cell, o.on_duty, o.available, o.confined, o.beat, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
                      p.arrest_moves_officer and not p.jailed_keep_cell, p.count_self_active,
                      e.shared,
@@ -265,14 +278,36 @@ class TrustModel(mesa.Model):
         return e
 
     def _incidents(self):
-        """Free citizens cause incidents (active ones mostly); returns the offenders."""
+        """Free citizens cause incidents: active ones (Epstein's rebels) with ``incident_probability``;
+        quiet ones offend with ``offence_probability`` (with ``offending_on``; else the quiet
+        term of ``incident_probability``). One draw per free citizen. Returns the offenders;
+        incidents = rebel incidents + offences."""
         c, p, rng = self.citizens, self.p, self.streams["incidents"]
         free = np.flatnonzero(~c.jailed)
         g = self.rules.grievance(c.hardship[free], self._legitimacy_of(free))
-        offenders = free[rng.random(len(free)) < self.rules.incident_probability(c.active[free], g, p)]
+        prob = self.rules.incident_probability(c.active[free], g, p)
+        if p.offending_on:
+            quiet = ~c.active[free]
+            prob = np.where(quiet, self._offence_probability(free), prob)
+            self.tally.offence_risk = float(prob[quiet].sum())
+        offending = rng.random(len(free)) < prob
+        offenders = free[offending]
         np.add.at(self.incident_map, c.cell[offenders], 1)
         self.tally.incidents = len(offenders)
+        self.tally.offences = int(np.count_nonzero(offending & ~c.active[free])) if p.offending_on else 0
+        self.tally.incident_cells = c.cell[offenders]
         return offenders
+
+    def _offence_probability(self, ids):
+        """Ordinary offending of citizens ``ids``: hardship, trust, visible officers (weighted by
+        ``officer_visibility``), the certainty of response and awareness."""
+        c, o, p = self.citizens, self.officers, self.p
+        duty = np.flatnonzero(o.on_duty)
+        weight = self.rules.officer_visibility(o.proximity[duty], p)
+        visible = self.grid.sum_near(o.cell[duty], np.asarray(weight, float), c.cell[ids], p.vision, p.geometry) \
+            if len(duty) else np.zeros(len(ids))
+        return self.rules.offence_probability(c.hardship[ids], self._legitimacy_of(ids), visible, self.certainty,
+                                              self.awareness, p)
 
     def _reports(self, offenders):
         """Free citizens within ``witness_radius`` of an incident witness it; each reports it
@@ -293,20 +328,31 @@ class TrustModel(mesa.Model):
         (a random matching); the answer may end in an arrest. Returns: answered, per incident."""
         c, o, p = self.citizens, self.officers, self.p
         ready = np.zeros(self.grid.size, bool)
-        ready[o.cell[o.available]] = True
+        on_beat = o.proximity & o.on_duty & ~o.available              # busy with contacts, on duty
+        ready[o.cell[o.available | (on_beat if p.beat_responsiveness_on else False)]] = True
         reported = np.flatnonzero(calls.reported)
         call, officer_cells = self.grid.pairs_within(calls.where[reported], p.response_radius, p.geometry, ready)
-        call, responder = random_matching(call, self.occ[officer_cells] - len(c), self.streams["arrests"])
+        officer = self.occ[officer_cells] - len(c)
+        busy = ~o.available[officer]
+        if busy.any():                             # a busy beat officer answers only within its beat
+            ok = ~busy
+            ok[busy] = self.rules.answers_on_beat(
+                self.grid.chebyshev(calls.where[reported[call[busy]]], o.beat[officer[busy]]), o.proximity[officer[busy]], p)
+            call, officer = call[ok], officer[ok]
+        call, responder = random_matching(call, officer, self.streams["arrests"])
         answered = np.zeros(len(calls.offenders), bool)
         answered[reported[call]] = True
         o.available[responder] = False
-        np.add.at(self.tally.confrontations, responder, 1)
+        np.add.at(self.tally.calls, responder, 1)
         offender = calls.offenders[reported[call]]
         prob = self.rules.response_arrest_probability(c.active[offender], self.quality[responder], p)
         caught = self.streams["arrests"].random(len(call)) < prob
         self._jail(offender[caught], responder[caught])
-        reactive = ~o.proximity[responder]
+        reactive = ~o.confined[responder]
         self._send_to_scene(responder[reactive], calls.where[reported[call[reactive]]])
+        quiet = ~c.active[calls.offenders]
+        if p.offending_on and quiet.any():
+            self.certainty = float(self.rules.certainty_after_step(self.certainty, float(answered[quiet].mean()), p))
         return answered
 
     def _experiences(self, calls, answered):
@@ -331,9 +377,17 @@ class TrustModel(mesa.Model):
         who, n = ids[contact], n[contact]
         q = self.grid.sum_near(o.cell[near], self.quality[near], c.cell[who], p.contact_radius, p.geometry)
         good = rng.random(len(who)) < self.rules.good_contact_probability(q, n, p)
-        self.tally.good[who[good]] += 1.0
-        self.tally.bad[who[~good]] += 1.0
+        w_good, w_bad = self.rules.contact_experiences(good, p)
+        np.add.at(self.tally.good, who, w_good)
+        np.add.at(self.tally.bad, who, w_bad)
         self.tally.contacts = len(who)
+        if p.weight_vicarious > 0 and len(who):               # neighbours hear of the contact (Rosenbaum 2005)
+            k, heard = self.grid.pairs_within(c.cell[who], p.influence_radius, p.geometry, self._free_citizen_mask())
+            listener = self.occ[heard]
+            other = listener != who[k]
+            k, listener = k[other], listener[other]
+            np.add.at(self.tally.good, listener, p.weight_vicarious * w_good[k])
+            np.add.at(self.tally.bad, listener, p.weight_vicarious * w_bad[k])
 
     def _update_trust(self):
         if not self.p.trust_on:
@@ -357,9 +411,64 @@ class TrustModel(mesa.Model):
 
     def _update_stress(self):
         if self.p.stress_on:
-            o = self.officers
-            o.stress = self.rules.stress_after_step(o.stress, self.tally.confrontations,
-                                                    self.allocation.welfare_level, self.p)
+            o, p, t = self.officers, self.p, self.tally
+            exposure = np.zeros(len(o))
+            if len(t.incident_cells) and len(o):
+                exposure = self._counts_near([t.incident_cells], o.cell, p.officer_vision)[0]
+            load = self.rules.officer_workload(t.confrontations, t.calls, exposure, o.on_duty, p)
+            o.stress = self.rules.stress_after_step(o.stress, load, self.allocation.welfare_level, p)
+
+    def _update_heat(self):
+        """The activity map: this step's incidents plus the active citizens, fading (``heat_after_step``)."""
+        if not (self.p.chase_on and self.allocation.officers):
+            return
+        events = np.zeros(self.grid.size)
+        np.add.at(events, self.tally.incident_cells, 1.0)
+        np.add.at(events, self._active_cells(), 1.0)
+        self.heat = self.rules.heat_after_step(self.heat, events, self.p)
+
+    def _chase(self):
+        """Reactive available officers who see recent activity (heat) within ``officer_vision``
+        head for the hottest cell (``chase_choice``) and take an empty cell next to it; they skip
+        the random move of the core phase (with ``activation = sequential`` the compiled core
+        still moves them: chasing is for the policy runs, synchronous by default)."""
+        o, p = self.officers, self.p
+        self._chased = np.zeros(len(o), bool)
+        if not (p.chase_on and p.movement_on and len(o)) or not self.heat.any():
+            return
+        free = np.flatnonzero(o.available & ~o.confined)
+        if not len(free):
+            return
+        who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
+        who, cells = self.rules.chase_choice(who, cells, self.heat[cells], p)
+        ids = free[who]
+        target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", p.move_tries)
+        go = target >= 0
+        ids, target = ids[go], target[go]
+        self.occ[o.cell[ids]] = EMPTY
+        self.occ[target] = ids + len(self.citizens)
+        o.cell[ids] = target
+        self._chased[ids] = True
+
+    def _hotspot_beats(self):
+        """Hot-spot officers' beats: every ``hotspot_refresh`` steps, centred on the cells with the
+        most past incidents (``incident_map``; ties broken at random), one officer per cell."""
+        o, p = self.officers, self.p
+        ids = np.flatnonzero(o.hotspot)
+        if not len(ids) or (self.steps % p.hotspot_refresh and not self._new_hotspots):
+            return
+        self._new_hotspots = False
+        score = self.incident_map + self.streams["policy"].random(self.grid.size) * 0.5
+        top = np.argpartition(score, self.grid.size - len(ids))[self.grid.size - len(ids):]
+        o.beat[ids] = top[np.argsort(-score[top])]
+        # the officers go to their new beats (an empty cell within beat_radius of the centre, if one is found)
+        target = self.grid.claim_empty_near(self.occ, o.beat[ids], self.streams["movement"], p.beat_radius,
+                                            "moore", p.move_tries)
+        go = target >= 0
+        ids, target = ids[go], target[go]
+        self.occ[o.cell[ids]] = EMPTY
+        self.occ[target] = ids + len(self.citizens)
+        o.cell[ids] = target
 
     # ------------------------------------------------------------------ helpers
     def _jail(self, citizen_ids, officer_ids):
@@ -420,8 +529,10 @@ class TrustModel(mesa.Model):
     def _start_step_tallies(self):
         n_c, n_o = len(self.citizens), len(self.officers)
         self.tally = SimpleNamespace(good=np.zeros(n_c), bad=np.zeros(n_c), confrontations=np.zeros(n_o),
-                                     arrest_cells=[], arrest_harm=[], arrests=0, incidents=0, reported=0,
-                                     contacts=0, supported=0)
+                                     calls=np.zeros(n_o), arrest_cells=[], arrest_harm=[], arrests=0, incidents=0,
+                                     offences=0, offence_risk=0.0, incident_cells=np.zeros(0, np.int64), reported=0,
+                                     contacts=0, supported=0, contact_officer_days=0)
+        self._chased = np.zeros(n_o, bool)
 
     def _run_hooks(self, point):
         for hook in self.hooks[point]:
@@ -463,6 +574,9 @@ class TrustModel(mesa.Model):
         was = o.proximity.copy()
         o.proximity = np.arange(len(o)) < a.proximity
         o.beat[o.proximity & ~was] = o.cell[o.proximity & ~was]
+        was_hot = o.hotspot.copy()
+        o.hotspot = (np.arange(len(o)) >= a.proximity) & (np.arange(len(o)) < a.proximity + a.hotspot)
+        self._new_hotspots = bool((o.hotspot & ~was_hot).any())
         self.occ[o.cell] = n_c + np.arange(len(o))
         self.officers = o
 

@@ -107,15 +107,50 @@ class Params:
     response_radius: int = _p(10, 1, 50, unit="cells", doc="an officer this close can answer a report", group="incidents")
     response_arrest_prob: float = _p(0.5, 0.0, 1.0, doc="chance an answered report leads to the offender's arrest", group="incidents")
 
+    # --- ordinary offending, apart from rebellion (C2, C3) -------------------------------------------
+    offending_on: bool = _p(True, doc="switch: quiet citizens offend with a propensity rising with hardship and distrust, "
+                                      "deterred by visible officers and the certainty of response (else "
+                                      "incident_rate_quiet * G, undeterred)", group="offending")
+    offence_base: float = _p(0.0004, 0.0, 0.05, unit="per citizen per step",
+                             doc="offending chance per step of a quiet citizen with zero hardship, full trust, no "
+                                 "officers in sight", group="offending")
+    offence_hardship_gain: float = _p(2.0, 0.0, 20.0, unit="x per unit of H",
+                                      doc="offending multiplier 1 + gain * H (strain)", group="offending")
+    offence_distrust_gain: float = _p(2.0, 0.0, 20.0, unit="x per unit of 1 - T",
+                                      doc="offending multiplier 1 + gain * (1 - T) (legitimacy -> compliance)",
+                                      group="offending")
+    deter_visible: float = _p(0.1, 0.0, 2.0, unit="per visible officer",
+                              doc="offending multiplier exp(-deter_visible * V), V = weighted on-duty officers within "
+                                  "vision (0 = no deterrence by presence)", group="offending")
+    deter_certainty: float = _p(0.3, 0.0, 1.0,
+                                doc="offending multiplier 1 - deter_certainty * c, c = recent share of offences answered "
+                                    "(0 = no deterrence by certainty)", group="offending")
+    certainty_memory: float = _p(0.05, 0.001, 1.0, unit="per step",
+                                 doc="rate at which the perceived certainty of response follows the answered share",
+                                 group="offending")
+
     # --- officers: stress, quality, absence (C4) -------------------------------------------------
     stress_on: bool = _p(True, doc="switch: officer stress, its effect on conduct and absence", group="officers")
     quality_base: float = _p(0.85, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
     stress_quality_loss: float = _p(0.6, 0.0, 1.0, doc="quality = quality_base (1 - loss * stress)", group="officers")
-    stress_per_confrontation: float = _p(0.03, 0.0, 0.5, doc="stress added per arrest or response", group="officers")
-    stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step", doc="stress shed each step", group="officers")
-    welfare_relief: float = _p(0.03, 0.0, 0.5, unit="per step", doc="extra stress shed at fully funded welfare", group="officers")
+    stress_per_confrontation: float = _p(0.03, 0.0, 0.5, doc="stress load per arrest", group="officers")
+    stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step",
+                                doc="share of stress shed each step: s' = s + load (1 - s) - (recovery + relief) s",
+                                group="officers")
+    welfare_relief: float = _p(0.03, 0.0, 0.5, unit="per step",
+                               doc="extra share of stress shed each step at fully funded welfare", group="officers")
     welfare_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days per officer", doc="welfare spend per officer for full relief", group="officers")
     absence_max: float = _p(0.3, 0.0, 1.0, doc="chance of absence of a fully stressed officer (absence = absence_max * stress)", group="officers")
+    stress_per_shift: float = _p(0.0012, 0.0, 0.1, unit="per step",
+                                 doc="stress load of an ordinary 8-hour shift (organisational stress); 0 = off", group="officers")
+    shift_hours: float = _p(8.0, 4.0, 16.0, unit="hours", doc="shift length: the shift load scales with hours / 8",
+                            group="officers")
+    stress_per_call: float = _p(0.004, 0.0, 0.5, doc="stress load per report answered; 0 = off", group="officers")
+    stress_per_exposure: float = _p(0.001, 0.0, 0.5,
+                                    doc="stress load per incident within the officer's vision (exposure); 0 = off",
+                                    group="officers")
+    welfare_half: float = _p(0.5, 0.01, 10.0, doc="welfare level giving half of the relief (diminishing returns: "
+                                                  "relief = welfare_relief * (1 + half) w / (w + half))", group="officers")
 
     # --- policy: one budget per step (C3, C5) ----------------------------------------------------
     budget_on: bool = _p(True, doc="switch: officers and programmes come from the budget (else officer_density, no programmes)", group="policy")
@@ -125,17 +160,54 @@ class Params:
     share_welfare: float = _p(0.0, 0.0, 1.0, doc="budget share for officers' welfare", group="policy")
     share_awareness: float = _p(0.0, 0.0, 1.0, doc="budget share for awareness campaigns", group="policy")
     proximity_fraction: float = _p(0.0, 0.0, 1.0, doc="fraction of officers in proximity mode", group="policy")
+    hotspot_fraction: float = _p(0.0, 0.0, 1.0, doc="fraction of officers on hot-spot beats (the cells with the most "
+                                                     "past incidents); proximity_fraction + hotspot_fraction <= 1",
+                                 group="policy")
+    hotspot_refresh: int = _p(30, 1, 10000, unit="steps", doc="hot-spot beats are re-centred on the cells with the "
+                                                               "most past incidents every this many steps", group="policy")
+    chase_on: bool = _p(True, doc="switch: reactive available officers move toward recent incidents and active citizens "
+                                  "in vision (else a random walk)", group="policy")
+    heat_decay: float = _p(0.1, 0.0, 1.0, unit="per step", doc="rate at which the recent-activity map reactive officers "
+                                                               "chase fades", group="policy")
+    visibility_beat: float = _p(1.5, 0.0, 5.0, unit="x",
+                                doc="visibility channel: weight of an on-duty officer on its beat in the deterrence count "
+                                    "V (reactive officers weigh 1; 1 = channel off)", group="policy")
+    beat_responsiveness_on: bool = _p(True, doc="responsiveness channel: a proximity officer busy with contacts still "
+                                                "answers reports within its beat", group="policy")
+    weight_vicarious: float = _p(0.25, 0.0, 2.0, doc="vicarious channel: weight of hearing of a neighbour's contact "
+                                                     "(good or bad) within influence_radius; 0 = off", group="policy")
+    contact_negativity_bias: float = _p(1.5, 1.0, 14.0, unit="x",
+                                        doc="procedural-quality channel: how much more a bad contact moves trust than "
+                                            "a good one (contacts are judged on procedural fairness)", group="policy")
     contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")
     contact_radius: int = _p(2, 1, 10, unit="cells", doc="reach of a proximity officer's contacts", group="policy")
     contact_rate: float = _p(0.5, 0.0, 1.0, unit="per step",
                              doc="contact chance of a citizen near a proximity officer, times contact_time", group="policy")
     beat_radius: int = _p(5, 1, 100, unit="cells", doc="proximity officers stay this close to their beat", group="policy")
     support_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days", doc="cost of supporting one citizen for one step", group="policy")
-    support_targeting: float = _p(1.0, 0.0, 1.0, doc="1 = support goes to the highest hardship, 0 = to random citizens", group="policy")
+    support_targeting: float = _p(1.0, 0.0, 1.0, doc="1 = support goes to the highest observed hardship proxy, 0 = to "
+                                                      "random citizens", group="policy")
+    support_proxy_noise: float = _p(0.3, 0.0, 2.0, doc="sd of the error of the observed hardship proxy (persistent per "
+                                                       "citizen); 0 = hardship observed exactly", group="policy")
+    support_takeup: float = _p(0.65, 0.0, 1.0, doc="share of citizens who would claim support when offered (fixed per "
+                                                   "citizen); 1 = everyone", group="policy")
+    support_admin_share: float = _p(0.1, 0.0, 0.9, doc="share of the support budget spent on administration", group="policy")
+    support_delivery: str = _p("social_services", choices=("social_services", "police"),
+                               doc="who delivers support: social services (no experience of the police) or the police "
+                                   "(each support day a good experience of weight weight_help)", group="policy")
+    support_saturation: float = _p(60.0, 0.0, 10000.0, unit="support-days",
+                                   doc="diminishing returns: a recipient's cut is support_effect / (1 + days received / "
+                                       "saturation); 0 = off", group="policy")
     support_effect: float = _p(0.05, 0.0, 1.0, doc="relative hardship cut per step of support", group="policy")
     hardship_relapse: float = _p(0.02, 0.0, 1.0, unit="per step", doc="rate hardship returns to the citizen's baseline", group="policy")
-    awareness_cost: float = _p(0.02, 0.001, 10.0, unit="officer-days", doc="cost of reaching one citizen once", group="policy")
-    awareness_gain: float = _p(0.1, 0.0, 1.0, doc="threshold increase at full awareness", group="policy")
+    awareness_cost: float = _p(0.02, 0.001, 10.0, unit="officer-days",
+                               doc="cost of one campaign contact with one citizen; reach = 1 - exp(-spend / (cost * "
+                                   "citizens)) (diminishing returns)", group="policy")
+    awareness_gain: float = _p(0.01, 0.0, 1.0, doc="rebellion: threshold increase at full awareness", group="policy")
+    awareness_effect: float = _p(0.18, 0.0, 1.0, doc="offending: share of aware citizens who take precautions; offending "
+                                                     "multiplier 1 - effect * a (bounded)", group="policy")
+    awareness_max: float = _p(0.68, 0.0, 1.0, doc="ceiling of awareness (the recall of a saturating campaign)",
+                              group="policy")
     awareness_decay: float = _p(0.05, 0.0, 1.0, unit="per step", doc="rate awareness fades", group="policy")
 
     # --- costs (C5) ------------------------------------------------------------------------------
@@ -171,6 +243,9 @@ class Params:
                 self.citizen_density + self.budget_per_cell * self.share_officers / self.officer_cost >= 1.0:
             problems.append("budget_per_cell * share_officers / officer_cost + citizen_density: expected below 1 "
                             "(more agents than cells)")
+        if valid("proximity_fraction", "hotspot_fraction") and self.proximity_fraction + self.hotspot_fraction > 1 + 1e-9:
+            problems.append("proximity_fraction + hotspot_fraction: expected a sum of at most 1 "
+                            f"(got {self.proximity_fraction + self.hotspot_fraction:g})")
         if valid("trust_initial_sd", "trust_initial_mean") and \
                 self.trust_initial_sd**2 >= self.trust_initial_mean * (1 - self.trust_initial_mean):
             problems.append("trust_initial_sd: expected sd^2 < mean (1 - mean) for a Beta distribution "
@@ -300,4 +375,5 @@ def unknown_name_message(name: str, known: list[str], what: str = "parameter") -
     return f"{name}: unknown {what}{hint}"
 
 
-POLICY_FIELDS = ("share_officers", "share_support", "share_welfare", "share_awareness", "proximity_fraction")
+POLICY_FIELDS = ("share_officers", "share_support", "share_welfare", "share_awareness", "proximity_fraction",
+                 "hotspot_fraction")

@@ -23,6 +23,9 @@ class Citizens:
     active: np.ndarray        # bool
     jailed: np.ndarray        # bool
     jail_left: np.ndarray     # steps of jail left
+    support_days: np.ndarray = None   # days of support received so far (diminishing returns)
+    proxy_error: np.ndarray = None    # persistent error of the observed hardship proxy, N(0, 1)
+    claim_draw: np.ndarray = None     # U(0, 1) per citizen: claims support when offered if below support_takeup
 
     def __len__(self):
         return len(self.cell)
@@ -36,14 +39,21 @@ class Officers:
     stress: np.ndarray        # s_j in [0, 1]
     on_duty: np.ndarray       # bool, drawn each step from stress
     available: np.ndarray     # bool: on duty and not busy with contacts this step
+    hotspot: np.ndarray       # bool: on a hot-spot beat (confined to it, no contacts)
 
     def __len__(self):
         return len(self.cell)
 
+    @property
+    def confined(self) -> np.ndarray:
+        """Officers kept within ``beat_radius`` of their beat: proximity and hot-spot officers."""
+        return self.proximity | self.hotspot
+
     @classmethod
     def hired(cls, cells: np.ndarray) -> Officers:
         n = len(cells)
-        return cls(cells, np.zeros(n, bool), cells.copy(), np.zeros(n), np.ones(n, bool), np.ones(n, bool))
+        return cls(cells, np.zeros(n, bool), cells.copy(), np.zeros(n), np.ones(n, bool), np.ones(n, bool),
+                   np.zeros(n, bool))
 
     def keep(self, mask: np.ndarray) -> Officers:
         return Officers(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))
@@ -63,12 +73,17 @@ def initial_trust(rng: np.random.Generator, n: int, mean: float, sd: float) -> n
     return beta.ppf(u, mean * nu, (1 - mean) * nu)
 
 
-def draw_citizens(rng: np.random.Generator, p, n_cells: int) -> Citizens:
-    """Citizens on distinct random cells with H ~ U(0,1), R ~ U(0,1), T_0 ~ Beta."""
+def draw_citizens(rng: np.random.Generator, p, n_cells: int, support_rng: np.random.Generator | None = None) -> Citizens:
+    """Citizens on distinct random cells with H ~ U(0,1), R ~ U(0,1), T_0 ~ Beta; from
+    ``support_rng`` (a separate stream, so the other draws do not depend on it) each citizen's
+    proxy error e ~ N(0, 1) and whether it would claim support (probability ``support_takeup``)."""
     n = int(round(p.citizen_density * n_cells))
     cell = rng.choice(n_cells, size=n, replace=False)
     hardship = rng.random(n)
     risk = rng.random(n)
     trust = initial_trust(rng, n, p.trust_initial_mean, p.trust_initial_sd)
+    srng = support_rng if support_rng is not None else np.random.default_rng(0)
+    error, claim_draw = srng.standard_normal(n), srng.random(n)
     return Citizens(cell, hardship.copy(), hardship, risk, trust.copy(), trust,
-                    np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.int64))
+                    np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, np.int64),
+                    np.zeros(n), error, claim_draw)

@@ -1,4 +1,4 @@
-"""Named presets: Epstein's (2002) Model I runs and the four budgeted policies.
+"""Named presets: Epstein's (2002) Model I runs and the five budgeted policies.
 
 A preset is a set of parameter overrides plus, for Epstein's time-varying experiments,
 a list of interventions ``(step, {parameter: value})``. The Epstein presets switch every
@@ -27,7 +27,7 @@ EPSTEIN_MODEL_I = dict(
     trust_on=False, influence_on=False, incidents_on=False, stress_on=False, budget_on=False,
     # pinned so a change of the general defaults never changes Epstein's model
     activation="sequential", activation_batches=1, movement_on=True, move_tries=10, jailed_keep_cell=False,
-    jail_term_rule="inclusive", arrest_moves_officer=False, count_self_active=False,
+    jail_term_rule="inclusive", arrest_moves_officer=False, count_self_active=False, chase_on=False,
 )
 
 
@@ -74,23 +74,33 @@ PRESETS: dict[str, Preset] = {
     ),
     "reactive": Preset(
         "Reactive enforcement: the whole budget on officers who patrol, arrest and answer reports.",
-        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.0),
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.0,
+             hotspot_fraction=0.0),
     ),
     "proximity": Preset(
-        "Proximity policing: the whole budget on officers, all in proximity mode (beats and contacts).",
-        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=1.0),
+        "Proximity policing: the whole budget on officers, 60% of them on beats (contacts), the rest reactive.",
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.6,
+             hotspot_fraction=0.0),
     ),
     "social-support": Preset(
         "Social support: fewer reactive officers; the rest on citizens' support, officers' welfare and awareness.",
-        dict(share_officers=0.6, share_support=0.3, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.0),
+        dict(share_officers=0.6, share_support=0.3, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.0,
+             hotspot_fraction=0.0),
     ),
     "mixed": Preset(
         "Mixed: officers half in proximity mode, plus citizens' support, officers' welfare and awareness.",
-        dict(share_officers=0.75, share_support=0.15, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.5),
+        dict(share_officers=0.75, share_support=0.15, share_welfare=0.05, share_awareness=0.05, proximity_fraction=0.5,
+             hotspot_fraction=0.0),
+    ),
+    "hot-spots": Preset(
+        "Hot-spots policing (Braga & Weisburd): the whole budget on officers, half of them kept on the cells with "
+        "the most past incidents, the rest reactive.",
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.0,
+             hotspot_fraction=0.5),
     ),
 }
 
-POLICY_PRESETS = ("reactive", "proximity", "social-support", "mixed")
+POLICY_PRESETS = ("reactive", "proximity", "social-support", "mixed", "hot-spots")
 
 
 def get_preset(name: str) -> Preset:

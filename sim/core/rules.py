@@ -77,8 +77,51 @@ def within_beat(distance_to_beat, proximity, p):
 
 
 def incident_probability(active, grievance, p):
-    """Chance of causing an incident this step: p_active if active, else rate_quiet * G."""
+    """Chance of causing an incident this step: p_active if active, else rate_quiet * G (with
+    ``offending_on`` the model uses ``offence_probability`` for quiet citizens instead)."""
     return np.where(active, p.incident_prob_active, p.incident_rate_quiet * grievance)
+
+
+def offence_probability(hardship, trust, visible, certainty, awareness, p):
+    """Ordinary offending of a quiet free citizen this step (apart from Epstein's rebellion):
+
+        o = base (1 + g_H H) (1 + g_T (1 - T)) exp(-d_V V) (1 - d_C c) (1 - e_A a), clipped to [0, 1]
+
+    with H hardship, T trust, V the visibility-weighted count of on-duty officers within
+    ``vision`` (``officer_visibility``), c the perceived certainty of response (the recent share
+    of offences answered, one number for the population) and a the awareness level.
+
+    Mechanism: strain (hardship raises offending) and legitimacy (citizens who trust the police
+    comply more, Tyler) set the propensity; deterrence by visible presence and by the certainty
+    of being caught lowers it (Nagin 2013: certainty, not severity; Weisburd 2021: a 10% fall in
+    local police presence raises local crime by about 7%); campaigns make a share of the aware
+    take precautions (van Dijk & Steinmetz 1981: 12 of 68 per cent). Multiplicative, so each
+    factor is a relative change and can be switched off by a zero parameter."""
+    o = (p.offence_base * (1.0 + p.offence_hardship_gain * hardship) * (1.0 + p.offence_distrust_gain * (1.0 - trust))
+         * np.exp(-p.deter_visible * visible) * (1.0 - p.deter_certainty * certainty)
+         * (1.0 - p.awareness_effect * awareness))
+    return np.clip(o, 0.0, 1.0)
+
+
+def officer_visibility(on_beat, p):
+    """Weight of each on-duty officer in the deterrence count V: ``visibility_beat`` for an
+    officer on a proximity beat, 1 for the others.
+
+    Mechanism: the visibility channel of proximity policing: an officer on foot on a known beat
+    is seen more than one passing by (C1, C2). Source: MODEL.md; Weisburd (2021) for the size of
+    presence effects; the multiplier itself is not measured in the sources read (docs/evidence.md)."""
+    return np.where(on_beat, float(p.visibility_beat), 1.0)
+
+
+def certainty_after_step(certainty, answered_share, p):
+    """Perceived certainty of response: c' = c + m (answered share of this step's offences - c),
+    m = ``certainty_memory``; unchanged in a step without offences (answered_share NaN).
+
+    Mechanism: would-be offenders learn the chance of a response from what happens around
+    them (deterrence by certainty; Nagin 2013)."""
+    if not np.isfinite(answered_share):
+        return certainty
+    return certainty + p.certainty_memory * (answered_share - certainty)
 
 
 def report_probability(trust, p):
@@ -158,6 +201,27 @@ def good_contact_probability(quality_sum, n_proximity_officers, p):
                      where=n_proximity_officers > 0)
 
 
+def contact_experiences(good, p):
+    """Weights of a contact (C1): (good, bad) per contact; a good contact is 1 good experience,
+    a bad one ``contact_negativity_bias / negativity_bias`` bad experiences, so that after
+    ``trust_after_experiences`` (which multiplies bad ones by ``negativity_bias``) a bad contact
+    moves logit trust ``contact_negativity_bias`` times as much as a good one.
+
+    Mechanism: the procedural-quality channel: contacts are judged on procedural fairness, for
+    which the asymmetry of good and bad experiences is close to symmetric (Oliveira et al. 2021),
+    unlike the 4-14 of Skogan (2006) for trust in effectiveness."""
+    good = np.asarray(good, bool)
+    return good.astype(float), np.where(good, 0.0, float(p.contact_negativity_bias) / float(p.negativity_bias))
+
+
+def answers_on_beat(distance_to_beat, proximity, p):
+    """Responsiveness channel: an on-duty proximity officer busy with contacts still answers a
+    report at torus Chebyshev distance d <= beat_radius from its beat centre (when
+    ``beat_responsiveness_on``). Mechanism: a beat officer knows and is reachable by its residents
+    (Skogan 2006; Gill et al. 2014). Source: MODEL.md."""
+    return np.asarray(proximity, bool) & (distance_to_beat <= p.beat_radius) & bool(p.beat_responsiveness_on)
+
+
 def busy_probability(proximity, p):
     """Chance an officer is busy with contacts this step (and so cannot arrest or respond):
     b = contact_time for a proximity officer, 0 for a reactive one.
@@ -180,30 +244,96 @@ def absence_probability(stress, p):
     return p.absence_max * stress
 
 
+def officer_workload(arrests, calls, exposure, on_duty, p):
+    """Stress load of each officer this step (C4):
+
+        load = on_duty * (shift * hours / 8 + c_call * calls + c_arrest * arrests + c_exp * exposure)
+
+    calls: reports answered; arrests: arrests made (core or after a response); exposure:
+    incidents within ``officer_vision``. Mechanism: operational stress rises with the demand of
+    the job (Queiroes et al. 2020: 88% of officers report high operational stress; Parkes et al.
+    2024: absence rises with job strain). Magnitudes: docs/ODD.md (anchored on mean absence and
+    burnout shares, docs/evidence.md section 7)."""
+    base = p.stress_per_shift * p.shift_hours / 8.0
+    load = base + p.stress_per_call * calls + p.stress_per_confrontation * arrests + p.stress_per_exposure * exposure
+    return np.where(on_duty, load, 0.0)
+
+
 def stress_after_step(stress, confrontations, welfare_level, p):
-    """s' = clip(s + c * confrontations - recovery - welfare_relief * welfare_level, 0, 1) (C4)."""
-    s = stress + p.stress_per_confrontation * confrontations - p.stress_recovery - p.welfare_relief * welfare_level
+    """s' = clip(s + L (1 - s) - (recovery + relief(w)) s, 0, 1), L = ``confrontations``, the step's
+    workload from ``officer_workload``; relief(w) = welfare_relief (1 + h) w / (w + h) with
+    h = ``welfare_half``: welfare relief with diminishing returns, equal to welfare_relief at full
+    funding (w = 1). The steady state L / (L + recovery + relief) stays in (0, 1) (C4)."""
+    w = np.asarray(welfare_level, float)
+    relief = p.welfare_relief * (1.0 + p.welfare_half) * w / (w + p.welfare_half)
+    s = stress + confrontations * (1.0 - stress) - (p.stress_recovery + relief) * stress
     return np.clip(s, 0.0, 1.0)
 
 
 # --- social programmes (C3) ----------------------------------------------------------------
 
 
+def hardship_proxy(hardship, error, p):
+    """What the programme observes: proxy = H + support_proxy_noise * e, e ~ N(0, 1) fixed per
+    citizen (a proxy-means test's error is a property of the household, not of the day).
+
+    Mechanism: targeting works on a noisy proxy of need (Brown, Ravallion & van de Walle 2018;
+    Kidd & Athias 2019: poverty-targeted schemes miss 44-97% of their intended recipients) (C3)."""
+    return hardship + p.support_proxy_noise * error
+
+
 def support_priority(hardship, noise, p):
-    """Who is supported first: targeting * H + (1 - targeting) * noise, highest first."""
+    """Who is supported first: targeting * proxy + (1 - targeting) * noise, highest first
+    (``hardship`` is the observed proxy from ``hardship_proxy``; only claimants are ranked)."""
     return p.support_targeting * hardship + (1.0 - p.support_targeting) * noise
 
 
+def support_cut(days_received, p):
+    """Relative hardship cut of one support day: effect / (1 + days / saturation) (effect alone
+    with saturation 0): diminishing returns per recipient, the first days of support do most
+    (C3; the closest published model, JASSS 26(3) 12, 2023, uses diminishing returns too)."""
+    if p.support_saturation <= 0:
+        return np.full(np.shape(days_received), float(p.support_effect))
+    return p.support_effect / (1.0 + np.asarray(days_received, float) / p.support_saturation)
+
+
 def hardship_after_step(hardship, baseline, supported, p):
-    """H' = (1 - effect * supported) (H + relapse (H_0 - H)): hardship drifts back to the
-    citizen's baseline H_0, and support cuts it by the fraction ``effect`` (C3)."""
+    """H' = (1 - cut) (H + relapse (H_0 - H)): hardship drifts back to the citizen's baseline H_0,
+    and support cuts it by the fraction ``supported`` (the day's cut from ``support_cut``, 0 for
+    citizens not supported; True counts as ``support_effect``) (C3)."""
+    cut = np.asarray(supported)
+    cut = cut * float(p.support_effect) if cut.dtype == bool else cut
     h = hardship + p.hardship_relapse * (baseline - hardship)
-    return np.where(supported, h - p.support_effect * h, h)
+    return h - cut * h
 
 
 def awareness_after_step(level, reach, p):
-    """a' = clip(a + reach (1 - a) - decay a, 0, 1): campaigns raise awareness, which fades (C3)."""
-    return np.clip(level + reach * (1.0 - level) - p.awareness_decay * level, 0.0, 1.0)
+    """a' = clip(a + reach (a_max - a) - decay a, 0, a_max): campaigns raise awareness toward the
+    ceiling a_max = ``awareness_max`` (the recall of a saturating campaign: 68% in van Dijk &
+    Steinmetz 1981), and it fades (C3)."""
+    return np.clip(level + reach * (p.awareness_max - level) - p.awareness_decay * level, 0.0, p.awareness_max)
+
+
+def heat_after_step(heat, events, p):
+    """Recent-activity map that reactive officers chase: heat' = (1 - decay) heat + events, with
+    events this step's incidents plus active citizens per cell."""
+    return (1.0 - p.heat_decay) * heat + events
+
+
+def chase_choice(officer, target, heat, p):
+    """Where each chasing officer heads: of its candidate pairs (officer, cell with heat > 0
+    within ``officer_vision``) the pair with the most heat (ties: the first listed). Returns the
+    chosen subset of pairs, at most one per officer.
+
+    Mechanism: reactive officers chase reports and activity rather than walking at random
+    (MODEL.md; Braga & Weisburd on the concentration of crime)."""
+    if not len(officer):
+        return officer[:0], target[:0]
+    order = np.lexsort((-heat, officer))
+    first = np.ones(len(order), bool)
+    first[1:] = officer[order][1:] != officer[order][:-1]
+    keep = order[first]
+    return officer[keep], target[keep]
 
 
 def effective_threshold(awareness, p):

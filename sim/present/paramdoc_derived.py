@@ -59,7 +59,10 @@ def _one(p: Params, good: float, bad: float) -> float:
 
 
 def _break_even(p: Params) -> float:
-    t0, g, b = p.trust_initial_mean, _one(p, 1.0, 0.0), _one(p, 0.0, 1.0)
+    """Share of good contacts at which a contact leaves expected trust unchanged (contact weights
+    from ``contact_experiences``)."""
+    good, bad = rules.contact_experiences(np.array([True, False]), p)
+    t0, g, b = p.trust_initial_mean, _one(p, float(good[0]), 0.0), _one(p, 0.0, float(bad[1]))
     return (t0 - b) / (g - b)
 
 
@@ -91,15 +94,44 @@ def _half_life(p: Params) -> str:
 
 def _stress_balance(p: Params) -> str:
     def level(welfare):
-        c = bisect(lambda c: float(rules.stress_after_step(0.5, c, welfare, p)) - 0.5, 0.0, 1000.0)
-        return "none" if c is None else f"{c:.3f}"
+        load = bisect(lambda x: float(rules.stress_after_step(0.5, x, welfare, p)) - 0.5, 0.0, 1.0)
+        if load is None:
+            return "none"
+        base = float(rules.officer_workload(0.0, 0.0, 0.0, True, p))
+        arrests = (load - base) / p.stress_per_confrontation if p.stress_per_confrontation else float("inf")
+        return f"{load:.4f} ({arrests:.2f} arrests per day above the shift load)"
 
     return f"{level(0.0)} / {level(1.0)}"
 
 
 def _supported(p: Params) -> str:
-    h = steady(lambda x: rules.hardship_after_step(np.array([x]), np.array([1.0]), np.array([True]), p)[0], 1.0)
-    return f"{h:.3f} x H_0"
+    first = float(rules.support_cut(np.array([0.0]), p)[0])
+    h = steady(lambda x: rules.hardship_after_step(np.array([x]), np.array([1.0]), np.array([first]), p)[0], 1.0)
+    after = float(rules.support_cut(np.array([365.0]), p)[0])
+    h1 = steady(lambda x: rules.hardship_after_step(np.array([x]), np.array([1.0]), np.array([after]), p)[0], 1.0)
+    return f"{h:.3f} x H_0 at the first day's cut; {h1:.3f} x H_0 at the cut after a year of support"
+
+
+def _visible(p: Params) -> str:
+    cells, a = _allocation(p)
+    from sim.core.grid import shape_size
+
+    v = a.officers / cells * shape_size(p.vision, p.geometry)
+    local = -p.deter_visible * v
+    return f"{v:.2f} officers (local presence elasticity -deter_visible V = {local:.2f}; Weisburd 2021: about -0.7)"
+
+
+def _proxy(p: Params) -> str:
+    sd_h = 1.0 / np.sqrt(12.0)
+    r = sd_h / np.sqrt(sd_h ** 2 + p.support_proxy_noise ** 2)
+    return f"{r:.2f}"
+
+
+def _stress_steady(p: Params) -> str:
+    def steady_at(load, welfare):
+        return steady(lambda s: float(rules.stress_after_step(s, load, welfare, p)), 0.0)
+    base = float(rules.officer_workload(0.0, 0.0, 0.0, True, p))
+    return f"{steady_at(base, 0.0):.3f} / {steady_at(base, 1.0):.3f} (shift load only, no calls or arrests)"
 
 
 def _move_fail(p: Params) -> str:
@@ -139,7 +171,7 @@ DERIVED = (
      lambda p: f"{float(rules.contact_probability(1, p)):.3f} / {float(rules.contact_probability(3, p)):.3f}"),
     ("D9", "Report chance of one witness at T = 0 / T = `trust_initial_mean` / T = 1",
      lambda p: " / ".join(f"{float(rules.report_probability(t, p)):.3f}" for t in (0.0, p.trust_initial_mean, 1.0))),
-    ("D10", "Confrontations per officer-step that keep stress constant: without welfare / at full welfare",
+    ("D10", "Daily workload that keeps an officer's stress at 0.5: without welfare / at full welfare",
      _stress_balance),
     ("D11", "Absence chance of an officer at stress 0.5 / 1",
      lambda p: f"{float(rules.absence_probability(0.5, p)):.3f} / {float(rules.absence_probability(1.0, p)):.3f}"),
@@ -148,6 +180,11 @@ DERIVED = (
      _move_fail),
     ("D14", "Steady awareness at the default allocation (see the preset table for the others)", _awareness_default),
     ("D15", "Initial trust distribution", _beta),
+    ("D16", "Mean on-duty officers within a citizen's `vision` at the default budget (all on duty, evenly spread)",
+     _visible),
+    ("D17", "Correlation of the observed hardship proxy with hardship (H ~ U(0, 1), error sd "
+            "`support_proxy_noise`)", _proxy),
+    ("D18", "Steady officer stress under the shift load alone: without welfare / at full welfare", _stress_steady),
 )
 
 

@@ -13,6 +13,7 @@ GROUP_TITLES = {
     "epstein": "Epstein's core (Model I)",
     "trust": "Endogenous trust (C1, C2)",
     "incidents": "Incidents, reporting and response (C2)",
+    "offending": "Ordinary offending, apart from rebellion (C2, C3)",
     "officers": "Officers: stress, procedural quality, absence (C4)",
     "policy": "Policy: one budget per step (C3, C5)",
     "costs": "Costs (C5)",
@@ -76,7 +77,8 @@ REASONING: dict[str, str] = {
                        "experience. Relative weight " + _CHOSEN[0].lower() + _CHOSEN[1:],
     "weight_witness_arrest": "Tyler / procedural justice (Mazerolle et al. 2013): how an arrest is made "
                              "matters, hence the factor (1 - officer quality). " + _CHOSEN,
-    "weight_help": "MODEL.md (receiving help is a good experience). " + _CHOSEN,
+    "weight_help": "MODEL.md (receiving help is a good experience), only when `support_delivery` is `police`: "
+                   "support from social services is no experience of the police (issue 12). " + _CHOSEN,
     "weight_report": "MODEL.md (a report answered or ignored). " + _CHOSEN,
     "weight_unanswered": "MODEL.md (an incident left unanswered nearby). Small because every witness of "
                          "every unanswered incident receives it. " + _CHOSEN,
@@ -89,7 +91,29 @@ REASONING: dict[str, str] = {
                     "-> effectiveness.",
     "incident_prob_active": "Active citizens (Epstein's open rebels) are the main source of incidents. "
                             + _CHOSEN,
-    "incident_rate_quiet": "Background offending rising with grievance. " + _CHOSEN,
+    "incident_rate_quiet": "The first version's undeterred background offending, used only with `offending_on` "
+                           "false (kept for comparison and for the tests of reporting). " + _CHOSEN,
+    # offending
+    "offending_on": "Issue 12 / MODEL.md: ordinary offending kept apart from rebellion, deterred by visible "
+                    "officers and by the certainty of response, so that the police elasticity of crime can "
+                    "emerge (Chalfin & McCrary 2018: about -0.3 to -0.5; docs/evidence.md 1).",
+    "offence_base": "Unverified scale: recorded crime in European cities is of the order of 50-150 offences "
+                    "per 1,000 residents a year, 0.15-0.4 per 1,000 per day (not checked in a source read for "
+                    "docs/evidence.md); the default puts the offence rate at the defaults near 0.5 per 1,000 "
+                    "per day. The calibration issue fits it.",
+    "offence_hardship_gain": "Strain: offending rises with economic hardship (income support cuts crime by "
+                             "about 20%: Chioda, De Mello & Soares 2012; Loureiro 2013; docs/evidence.md 9). The "
+                             "size is chosen; range 0-20 for calibration.",
+    "offence_distrust_gain": "Legitimacy -> compliance (Tyler): citizens who distrust the police offend more. "
+                             "Size not measured in the sources read; chosen; range 0-20.",
+    "deter_visible": "Weisburd (2021, REStat): 10% less local police presence, about 7% more local crime "
+                     "(elasticity about -0.7). The rule's local elasticity is -deter_visible * V; with a few "
+                     "on-duty officers within `vision` at the default budget (D16) this gives the value's "
+                     "order. Mello (2019): hiring deters rather than incapacitates.",
+    "deter_certainty": "Deterrence by the certainty of apprehension (Nagin 2013, recalled, not read for "
+                       "docs/evidence.md). The size is chosen: full certainty cuts offending by this share.",
+    "certainty_memory": "Chosen: would-be offenders update their sense of the chance of a response over "
+                        "weeks.",
     "witness_radius": "Chosen: the immediate neighbours. With the Euclidean disc, radius 1 is the 4 "
                       "von Neumann neighbours.",
     "report_base": "Reporting rises with trust (C2; Tyler: legitimacy -> cooperation). Intercept "
@@ -102,11 +126,30 @@ REASONING: dict[str, str] = {
     "quality_base": "Procedural quality of contacts and arrests (Tyler; Mazerolle et al. 2013). Compare "
                     "with the break-even quality D5: below it contacts lower trust on average. " + _CHOSEN,
     "stress_quality_loss": "C4: stressed officers are harsher (D6). " + _CHOSEN,
-    "stress_per_confrontation": _CHOSEN + " Balance with recovery in D10.",
-    "stress_recovery": _CHOSEN + " Balance with confrontations in D10.",
-    "welfare_relief": "C4: welfare support lowers stress. " + _CHOSEN,
-    "welfare_cost": _CHOSEN,
-    "absence_max": "C4: stressed officers are sometimes absent (D11). " + _CHOSEN,
+    "stress_per_confrontation": "C4: arrests are the most stressful events of the workload (Queiros et al. "
+                                "2020: 88% high operational stress). Size chosen with the other loads so that "
+                                "mean absence at the defaults is near the 4% of working days of England and "
+                                "Wales officers (Hansard 2008; docs/evidence.md 7); D10.",
+    "stress_recovery": "Share of stress shed per day: a half-life of about a month without welfare (chosen). "
+                       "Balance with the workload in D10.",
+    "welfare_relief": "C4: welfare support lowers stress (mindfulness trials: likely reductions of "
+                      "depression, possibly of burnout; Withrow et al. 2023). Evidence that proactive "
+                      "programmes cut absence directly is lacking (PMC8079856), so welfare acts on stress "
+                      "only. Size chosen.",
+    "welfare_cost": "Chosen: full relief costs a fraction of an officer-day per officer per day.",
+    "absence_max": "C4: stressed officers are sometimes absent (D11). With the default workload, mean absence "
+                   "is near the 4% of working days reported for England and Wales (Hansard 2008), about half "
+                   "of it psychological (Avon & Somerset FOI 2023).",
+    "stress_per_shift": "Organisational stress of the job itself (Queiros et al. 2020: 87% high organisational "
+                        "stress): a load every day on duty, so stress is not zero in a quiet town. Size chosen "
+                        "with the other loads (see `stress_per_confrontation`).",
+    "shift_hours": "Standard 8-hour shift; 10-12-hour shifts are common in police forces (range). The shift "
+                   "load scales with hours.",
+    "stress_per_call": "C4 workload: each report answered is a call for service. Chosen below an arrest's load.",
+    "stress_per_exposure": "C4 exposure: witnessing incidents in the patrol area (trauma exposure; "
+                           "PMC8079856). Chosen small: an officer sees many incidents.",
+    "welfare_half": "Diminishing returns of welfare spending (the closest published model, JASSS 26(3) 12, "
+                    "2023, uses diminishing returns for programme spending). The half-relief level is chosen.",
     # policy
     "budget_on": "MODEL.md: policies are allocations of one budget per step.",
     "budget_per_cell": "Chosen so that an all-officer allocation at `officer_cost` 1 buys Epstein's cop "
@@ -115,17 +158,58 @@ REASONING: dict[str, str] = {
     "share_support": "Set by the presets.",
     "share_welfare": "Set by the presets.",
     "share_awareness": "Set by the presets.",
-    "proximity_fraction": "Set by the presets (0 reactive, 1 proximity).",
+    "proximity_fraction": "Set by the presets: a lever, not all-or-nothing; the `proximity` preset keeps "
+                          "40% of officers reactive so that outbursts and reports are still answered (chosen).",
+    "hotspot_fraction": "Set by the presets (the `hot-spots` preset: half the officers). Braga & Weisburd "
+                        "(2022): hot-spots policing cuts crime at treated places by about 8-16%.",
+    "hotspot_refresh": "Hot-spot programmes re-map their places from recent crime counts; monthly is chosen.",
+    "chase_on": "MODEL.md: reactive officers chase activity and reports, not a random walk (issue 12).",
+    "heat_decay": "Chosen: recent activity fades over about ten days.",
+    "visibility_beat": "Visibility channel of proximity policing (issue 12): an officer on foot on a known "
+                       "beat is seen more than a patrol passing by. Not measured in the sources read; chosen, "
+                       "range 1 (off) to 5.",
+    "beat_responsiveness_on": "Responsiveness channel (issue 12): residents can reach their beat officer; "
+                              "Gill et al. (2014) find gains in satisfaction and legitimacy.",
+    "weight_vicarious": "Rosenbaum et al. (2005): vicarious experience (hearing of someone else's encounter) "
+                        "changes attitudes to the police, direct contact alone did not. Weight relative to a "
+                        "direct contact chosen below 1; range 0-2.",
+    "contact_negativity_bias": "Procedural-quality channel: Oliveira et al. (2021) find the asymmetry of good "
+                               "and bad encounters symmetric for trust in procedural fairness, asymmetric for "
+                               "effectiveness (Skogan 2006: 4-14). Contacts are judged on fairness, so a bias "
+                               "near 1 (chosen), range 1-14.",
     "contact_time": "MODEL.md: proximity officers spend part of their time on contacts. " + _CHOSEN,
     "contact_radius": _CHOSEN,
     "contact_rate": _CHOSEN + " Contact chance per step in D8.",
     "beat_radius": "Proximity officers keep a beat (MODEL.md). " + _CHOSEN,
     "support_cost": _CHOSEN,
-    "support_targeting": "MODEL.md C3: support targeted at high hardship; lower it to study mistargeting.",
+    "support_targeting": "MODEL.md C3: support targeted at high (observed) hardship; lower it to study "
+                         "mistargeting.",
+    "support_proxy_noise": "Targeting on a noisy proxy of need: proxy-means tests exclude many of the poorest "
+                           "(Brown, Ravallion & van de Walle 2018); poverty-targeted schemes miss 44-97% of "
+                           "intended recipients (Kidd & Athias 2019). Correlation of the proxy with "
+                           "hardship in D17.",
+    "support_takeup": "Eurofound (2015): over a third of those entitled do not receive a benefit; national "
+                      "non-take-up 16-79% (Dubois 2015). Prior 0.6-0.7, range 0.2-0.9 (docs/evidence.md 8).",
+    "support_admin_share": "Administration of targeted programmes: about 6% of outlays for Progresa (weak, "
+                           "unattributed source); cost data exist for only 32 of 111 programmes (Coady et al. "
+                           "2005). Chosen; range 0-0.9.",
+    "support_delivery": "Issue 12: support counts as an experience of the police only when the police "
+                        "deliver it; by default social services do.",
+    "support_saturation": "Diminishing returns per recipient: the first days of support do most (Bolsa Familia "
+                          "effects grow with coverage years, at a falling rate; docs/evidence.md 9). Chosen: "
+                          "the daily cut halves after about two months of support.",
     "support_effect": _CHOSEN + " Steady state of a supported citizen in D12.",
     "hardship_relapse": _CHOSEN + " Steady state of a supported citizen in D12.",
-    "awareness_cost": _CHOSEN,
-    "awareness_gain": "C3: campaigns lower the propensity to act (raise the threshold). " + _CHOSEN,
+    "awareness_cost": "Chosen: reaching a citizen costs a small fraction of an officer-day; reach "
+                      "saturates (1 - exp(-spend / (cost n))).",
+    "awareness_gain": "C3 for rebellion: the threshold rise at full awareness. Bounded by the campaign "
+                      "evaluation of van Dijk & Steinmetz (1981): 12% of the population took precautions; at "
+                      "the awareness ceiling the value removes about that share (11%) of the citizens who "
+                      "could ever activate (the first version's 0.1 removed three quarters).",
+    "awareness_effect": "van Dijk & Steinmetz (1981): 68% recalled the campaign and 12% of the population took "
+                        "precautions: 12/68 = 0.18 of the aware change behaviour (docs/evidence.md 9).",
+    "awareness_max": "van Dijk & Steinmetz (1981): 68% recalled a national campaign; O'Keefe et al. (1981): "
+                     "18-30% exposure. The recall of a saturating campaign bounds awareness.",
     "awareness_decay": _CHOSEN,
     # costs
     "officer_cost": "The unit of account (one officer-day), by definition.",
@@ -147,9 +231,32 @@ RULE_NOTES: dict[str, str] = {
                       "threshold (awareness, C3). Strict inequality.",
     "jail_terms": "One term per arrested citizen, from the `arrests` stream. The citizen is released at the "
                   "start of the step after the term has run out (a term of 0 means out the next step).",
-    "incident_probability": "Each free citizen, once per step, after decisions and arrests (C2: trust "
-                            "lowers G and so the quiet citizens' offending). No deterrence term: the arrest "
-                            "probability does not enter.",
+    "incident_probability": "Each free citizen, once per step, after decisions and arrests. With "
+                            "`offending_on` only active citizens use it (rebel incidents); quiet citizens use "
+                            "`offence_probability` (deterred).",
+    "offence_probability": "Each quiet free citizen once per step with `offending_on` (the same draw as "
+                           "`incident_probability`, whose value active citizens keep): incidents = rebel "
+                           "incidents + offences. V sums `officer_visibility` over on-duty officers within "
+                           "`vision`; c is the model's `certainty` after the previous step (C2, C3).",
+    "officer_visibility": "For every on-duty officer when offending is computed: proximity officers weigh "
+                          "`visibility_beat` (C1).",
+    "certainty_after_step": "Once per step after the responses, with the share of this step's ordinary offences "
+                            "answered (rebel incidents excluded); measure `certainty`.",
+    "answers_on_beat": "In the response phase, for on-duty proximity officers busy with contacts who are within "
+                       "`response_radius` of a reported incident (C1).",
+    "contact_experiences": "For each contact, after `good_contact_probability`; the same weights times "
+                           "`weight_vicarious` go to every free citizen within `influence_radius` of the "
+                           "contacted citizen (the vicarious channel; C1).",
+    "officer_workload": "At the end of each step, for every officer (0 when absent): calls are reports "
+                        "answered, arrests those of the core and of responses, exposure the incidents of "
+                        "the step within `officer_vision` (C4).",
+    "hardship_proxy": "Each step before support is allocated; the error e is drawn once per citizen from the "
+                      "`support` stream (C3).",
+    "support_cut": "For each citizen supported this step, from the days of support it has had before (C3).",
+    "heat_after_step": "At the end of each step with `chase_on` and officers employed (the recent-activity map).",
+    "chase_choice": "Before the core phase, for reactive (not beat or hot-spot) available officers; they then "
+                    "take an empty cell next to the chosen cell and skip the core's random move (synchronous "
+                    "and batch orders).",
     "report_probability": "Each free citizen within `witness_radius` of an incident decides independently; "
                           "an incident is reported if at least one witness reports (C2: trust -> "
                           "cooperation). With `trust_on` false, T is the global L.",
@@ -172,16 +279,16 @@ RULE_NOTES: dict[str, str] = {
     "absence_probability": "Drawn once per officer per step from the previous step's stress (C4). Absent "
                            "officers stay on the grid and move, but neither count in C nor arrest, respond "
                            "or make contacts.",
-    "stress_after_step": "At the end of each step, for every officer (C4). Confrontations are arrests (core "
-                         "or after a response) plus responses to reports; welfare_level is the funded "
-                         "fraction of full relief.",
-    "support_priority": "Each step the `support_recipients` free citizens with the highest priority are "
-                        "supported (C3). Noise from the `policy` stream.",
+    "stress_after_step": "At the end of each step, for every officer (C4). The second argument is the "
+                         "step's workload from `officer_workload` (named `confrontations` for plug-ins of the "
+                         "first version); welfare_level is the funded fraction of full relief.",
+    "support_priority": "Each step the `support_recipients` free claimants (take-up draw below "
+                        "`support_takeup`) with the highest priority are supported; the first argument is the "
+                        "observed proxy (C3). Noise from the `policy` stream.",
     "hardship_after_step": "Every citizen, every step (jailed too; only free citizens can be supported). "
-                           "As computed, the support cut applies after the relapse: H' = (1 - effect) "
-                           "(H + relapse (H_0 - H)) for a supported citizen (C3).",
+                           "The support cut (from `support_cut`) applies after the relapse (C3).",
     "awareness_after_step": "One scalar for the whole population, once per step; reach is the funded "
-                            "fraction of citizens reached per step (C3). The code clips a' to [0, 1].",
+                            "fraction of citizens reached per step, 1 - exp(-spend / (cost n)) (C3).",
     "effective_threshold": "Used by `becomes_active` for every citizen: awareness is population-wide (C3).",
     "busy_probability": "Drawn once per on-duty officer per step, before the core phase, from the `duty` stream: "
                         "a busy officer still counts in C but neither arrests nor responds this step (C1, C5).",
