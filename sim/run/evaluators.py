@@ -23,16 +23,21 @@ and :class:`DaskEvaluator` (a Dask LocalCluster or a running scheduler).
 
 from __future__ import annotations
 
+import ast
 import itertools
 import logging
 import multiprocessing
 import os
 import re
 import signal
+import sys
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from contextlib import contextmanager
+
+from tqdm.auto import tqdm
 
 from sim.core.timelimit import exit_with_parent
 from sim.errors import UserError
@@ -137,9 +142,104 @@ class ProcessPoolEvaluator(Evaluator):
 
 def make_evaluator(workers: int | None = None) -> Evaluator:
     """1 -> :class:`SerialEvaluator`; N > 1 -> :class:`ProcessPoolEvaluator` with N workers;
-    None -> all cores (serial on a one-core machine)."""
+    None -> all cores (serial on a one-core machine). Called from the top level of a script
+    outside ``if __name__ == "__main__":`` (:func:`unguarded_main_call`), where worker processes
+    would run the script again, it runs serially with one warning saying why."""
     n = check_workers(workers)
+    if n > 1:
+        where = unguarded_main_call()
+        if where is not None:
+            path, line = where
+            message = (f"{os.path.basename(path)} line {line}: {n} worker processes would each run this script again "
+                       "(it starts runs at its top level, outside `if __name__ == \"__main__\":`), so the runs go "
+                       "in this process, one at a time. For parallel runs, put the script's code under "
+                       "`if __name__ == \"__main__\":`")
+            main = sys.modules["__main__"].__dict__
+            warnings.warn_explicit(message, UserWarning, path, line, module="__main__",
+                                   registry=main.setdefault("__warningregistry__", {}))
+            return SerialEvaluator()
     return SerialEvaluator() if n == 1 else ProcessPoolEvaluator(n)
+
+
+def unguarded_main_call() -> tuple[str, int] | None:
+    """``(script path, line)`` if this call comes from module-level code of the ``__main__`` script
+    (directly or through functions it calls) that is not inside an ``if __name__ == "__main__":``
+    block; else None (a guarded script, an import, an interactive session or notebook, ``python
+    -c``: no file to run again).
+
+    Worker processes started by ``spawn`` or ``forkserver`` import the main script again (as
+    ``__mp_main__``) to find its functions: unguarded top-level code then starts a pool inside
+    every worker and Python stops them with its "bootstrapping phase" error. This reads the
+    script's source (its AST) at the line that is running."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.isfile(path):
+        return None
+    path = os.path.abspath(path)
+    frame, line = sys._getframe(1), None
+    while frame is not None:                       # the outermost frame of the script's module code
+        code = frame.f_code
+        if code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__" \
+                and os.path.abspath(code.co_filename) == path:
+            line = frame.f_lineno
+        frame = frame.f_back
+    if line is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return None
+    if any(_is_main_guard(node) and node.body[0].lineno <= line <= (node.body[-1].end_lineno or line)
+           for node in ast.walk(tree) if isinstance(node, ast.If)):
+        return None
+    return path, line
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":`` (either order, == only)."""
+    t = node.test
+    if not (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.Eq)):
+        return False
+    sides = [t.left, t.comparators[0]]
+    return (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+            and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides))
+
+
+# ---------------------------------------------------------------------------------- progress
+def show_progress(progress: bool | None = None) -> bool:
+    """Whether to show a progress bar: ``progress`` if given; else in a Jupyter kernel (a widget),
+    or when stderr is a terminal (text), but never under CI (``CI`` set, as CI services do) nor when
+    stderr is a file or pipe."""
+    if progress is not None:
+        return bool(progress)
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return False
+    if _in_jupyter():
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _in_jupyter() -> bool:
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell = ipython.get_ipython()
+    except Exception:  # noqa: BLE001 -- no usable IPython: not a notebook
+        return False
+    return shell is not None and hasattr(shell, "kernel")
+
+
+def progress_bar(total: int, desc: str, progress: bool | None = None, **kw):
+    """The one progress bar of the run layer (:mod:`tqdm.auto`: a widget in Jupyter, text on
+    stderr in a terminal, nothing when :func:`show_progress` says no). A context manager with
+    ``update(n)``; ``kw`` go to tqdm (``initial``, ``leave``, ...)."""
+    kw = {"unit": "run", "leave": False, **kw}
+    return tqdm(total=total, desc=desc, disable=not show_progress(progress), file=sys.stderr, **kw)
 
 
 class DaskEvaluator(Evaluator):

@@ -56,14 +56,12 @@ Results folder (``Results.save``, ``trustsim run SCENARIO.toml``, ``trustsim com
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from sim.core.interventions import Intervention
 from sim.core.model import TrustModel
@@ -72,7 +70,7 @@ from sim.core.plugins import load_plugin
 from sim.errors import UserError
 from sim.results.data import ComparisonData
 from sim.results.summary import per_replicate, summarise  # noqa: F401 -- per_replicate: experiments/students/compare_models.py
-from sim.run.evaluators import Evaluator, each_result, evaluator_for
+from sim.run.evaluators import Evaluator, each_result, evaluator_for, progress_bar
 from sim.run.single import RunSpec, run_spec, run_timed
 from sim.scenario.files import Scenario, load_scenario
 from sim.storage.provenance import now_iso, provenance
@@ -96,12 +94,11 @@ def run_specs(specs, *, workers: int | None = None, evaluator: Evaluator | None 
 
     ``fn`` defaults to :func:`sim.run.single.run_spec`. A failed run raises: user errors (e.g. a
     bad plug-in) as they are, anything else as RuntimeError naming the run. ``progress``: a tqdm
-    bar on stderr (None: only when stderr is a terminal)."""
+    bar (None: in Jupyter or when stderr is a terminal, not under CI:
+    :func:`sim.run.evaluators.show_progress`)."""
     specs = list(specs)
-    show = sys.stderr.isatty() if progress is None else bool(progress)
     out = [None] * len(specs)
-    with evaluator_for(evaluator, workers) as ev, \
-            tqdm(total=len(specs), desc=desc, unit="run", disable=not show, file=sys.stderr, leave=False) as bar:
+    with evaluator_for(evaluator, workers) as ev, progress_bar(len(specs), desc, progress) as bar:
         for index, spec, result in each_result(fn or run_spec, specs, ev):
             if isinstance(result, BaseException):
                 _raise_run_failure(spec, result)

@@ -77,20 +77,18 @@ import functools
 import inspect
 import os
 import socket
-import sys
 import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from sim.core.params import ParamError
 from sim.errors import UserError, safe_text
 from sim.results.summary import per_replicate
 from sim.results.sweepsummary import summarise_points
-from sim.run.evaluators import DaskEvaluator, Evaluator, each_result, evaluator_for, make_evaluator
+from sim.run.evaluators import DaskEvaluator, Evaluator, each_result, evaluator_for, make_evaluator, progress_bar
 from sim.run.experiment import check_planned_budget, check_plugin
 from sim.run.single import RunSpec, run_spec
 from sim.scenario.designs import Factor  # noqa: F401 -- re-exported
@@ -306,11 +304,9 @@ def execute(sw: Sweep, *, out=None, workers=None, scheduler=None, evaluator=None
 def _run_missing(store: SweepStore, ev: Evaluator, session: dict, not_run_errors: list, progress) -> None:
     """Run every run not in ``store`` on ``ev``, adding the results to the store (then flushed)."""
     sw = store.sweep
-    show = sys.stderr.isatty() if progress is None else bool(progress)
     todo = (task_of(sw, r) for r in range(sw.n_runs) if r not in store.done)
     failed_before = len(store.failed)
-    with tqdm(total=sw.n_runs, initial=len(store.done), desc=sw.name, unit="run", disable=not show,
-              file=sys.stderr, dynamic_ncols=True) as bar:
+    with progress_bar(sw.n_runs, sw.name, progress, initial=len(store.done), leave=True, dynamic_ncols=True) as bar:
         bar.set_postfix(failed=failed_before, refresh=False)
         for _, task, result in each_result(run_task, todo, ev, batch=max(256, 16 * max(1, ev.workers))):
             if isinstance(result, BaseException):  # the run did not happen: retried on resume
