@@ -29,11 +29,11 @@ EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epste
     "preset:epstein-cop-withdrawal": "2e00e3044395f8b0",
     "preset:netlogo-rebellion": "2775525e1f8482f5",
     "preset:reactive": "69006e4bfdb52964",
-    "preset:proximity": "07314d8d870b5049",
+    "preset:proximity": "a9a25d12bb95c92b",
     "preset:social-support": "c71468a4c039f6b9",
     "preset:mixed": "1afcf84cf84a128d",
     "preset:hot-spots": "afe40f3e1d9f8857",
-    "compare": "0b1e369510c02ba0/45815ccccf90922e",
+    "compare": "461c7dcc3a4bc10c/c36feac4c68f9e78",
     "sweep": "4553cdbb50c281e1",
 }
 

@@ -198,8 +198,8 @@ def test_zero_officer_cost_with_a_budget_is_rejected():
 
 def test_build_applies_preset_then_overrides_and_replace_validates():
     p = Params.build("proximity", width=30, height=30, response_radius=9)
-    assert p.proximity_fraction == 0.6 and p.width == 30
-    assert p.differences() == {"proximity_fraction": 0.6, "width": 30, "height": 30, "response_radius": 9}
+    assert p.proximity_fraction == 1.0 and p.width == 30
+    assert p.differences() == {"proximity_fraction": 1.0, "width": 30, "height": 30, "response_radius": 9}
     q = p.replace(legitimacy=0.5)
     assert q.legitimacy == 0.5 and p.legitimacy == Params().legitimacy
     with pytest.raises(ParamError, match=r"legitimacy: expected a value in \[0, 1\]"):

@@ -78,8 +78,9 @@ PRESETS: dict[str, Preset] = {
              hotspot_fraction=0.0),
     ),
     "proximity": Preset(
-        "Proximity policing: the whole budget on officers, 60% of them on beats (contacts), the rest reactive.",
-        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=0.6,
+        "Proximity policing: the whole budget on officers, all in proximity mode (beats and contacts; busy beat "
+        "officers still answer reports on their beat). The share on beats is a lever: proximity_fraction.",
+        dict(share_officers=1.0, share_support=0.0, share_welfare=0.0, share_awareness=0.0, proximity_fraction=1.0,
              hotspot_fraction=0.0),
     ),
     "social-support": Preset(

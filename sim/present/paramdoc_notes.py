@@ -158,8 +158,8 @@ REASONING: dict[str, str] = {
     "share_support": "Set by the presets.",
     "share_welfare": "Set by the presets.",
     "share_awareness": "Set by the presets.",
-    "proximity_fraction": "Set by the presets: a lever, not all-or-nothing; the `proximity` preset keeps "
-                          "40% of officers reactive so that outbursts and reports are still answered (chosen).",
+    "proximity_fraction": "Set by the presets (0 reactive, 1 proximity): a lever, not all-or-nothing; "
+                          "experiments/sweep-doses.toml varies it.",
     "hotspot_fraction": "Set by the presets (the `hot-spots` preset: half the officers). Braga & Weisburd "
                         "(2022): hot-spots policing cuts crime at treated places by about 8-16%.",
     "hotspot_refresh": "Hot-spot programmes re-map their places from recent crime counts; monthly is chosen.",
