@@ -24,6 +24,7 @@ exit 1.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import tomllib
@@ -234,30 +235,55 @@ def window_means(task) -> dict:
     return {m: float(v) for m, v in tail.mean().items()}
 
 
-def check_arm(plan: Plan, setting: Setting, arm: Arm, spec: RunSpec) -> None:
-    """The arm's parameters are valid (one line naming the setting and arm, before any run)."""
+def resolved_params(plan: Plan, setting: Setting, arm: Arm) -> dict:
+    """The arm's full parameters (checked: one line naming the setting and arm, before any run)."""
+    spec = arm_spec(plan, setting, arm, 0)
     try:
-        Params(**{**preset_params(plan.preset), **spec.overrides})
+        params = Params(**{**preset_params(plan.preset), **spec.overrides}).to_dict()
         for iv in spec.interventions:
             Intervention.coerce(iv)
     except (ParamError, UserError) as err:
         raise UserError(f"claims setting {setting.key}, arm {arm.label!r}: {err}") from None
+    return params
+
+
+CONTEXT = ("trust_mean", "tension", "incident_rate", "offence_rate", "active_fraction", "reported_share",
+           "officer_stress", "officers_on_duty", "cost_total")
+"""Measures shown for both arms of every setting beside the judged one (what happened)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One setting's result: the verdict, both arms' per-replicate values of the measure, and both
+    arms' means of every recorded measure (``context``: treatment, comparison)."""
+
+    setting: Setting
+    judgement: Judgement
+    treatment: list
+    comparison: list
+    context: tuple
+
+    def __iter__(self):          # (setting, judgement, treatment, comparison)
+        return iter((self.setting, self.judgement, self.treatment, self.comparison))
 
 
 def run_plan(plan: Plan, workers=None, progress=None) -> dict:
-    """Run every arm of every setting (identical runs only once) and judge each setting:
-    ``{"results": [(setting, Judgement, treatment values, comparison values)], "runs": [...],
-    "wall_time_s"}``; ``progress(done, total)`` is called as runs finish."""
-    specs, index = [], {}
+    """Run every arm of every setting (runs with the same resolved parameters and seed only once)
+    and judge each setting: ``{"results": [Outcome], "runs": [...], "wall_time_s"}``;
+    ``progress(done, total)`` is called as runs finish."""
+    specs, index, used_by, arm_keys = [], {}, [], {}
     for s in plan.settings:
-        for arm in (s.treatment, s.comparison):
+        for role, arm in (("treatment", s.treatment), ("comparison", s.comparison)):
+            resolved = json.dumps(resolved_params(plan, s, arm), sort_keys=True, default=str)
+            ivs = json.dumps(s.interventions, sort_keys=True, default=str)
             for r in range(plan.replicates):
-                spec = arm_spec(plan, s, arm, r)
-                if r == 0:
-                    check_arm(plan, s, arm, spec)
-                if spec not in index:
-                    index[spec] = len(specs)
-                    specs.append(spec)
+                key = (resolved, ivs, r)
+                arm_keys[(s.key, role, r)] = key
+                if key not in index:
+                    index[key] = len(specs)
+                    specs.append(arm_spec(plan, s, arm, r))
+                    used_by.append([])
+                used_by[index[key]].append(f"{s.key}:{role}")
     t0 = time.perf_counter()
     values: list = [None] * len(specs)
     tasks = [(spec, plan.window) for spec in specs]
@@ -275,12 +301,15 @@ def run_plan(plan: Plan, workers=None, progress=None) -> dict:
         if s.measure not in values[0]:
             raise UserError(f"setting {s.key}: measure {s.measure!r} is not recorded by this model "
                             f"(recorded: {', '.join(sorted(values[0]))})")
-        arms = [[values[index[arm_spec(plan, s, arm, r)]][s.measure] for r in range(plan.replicates)]
-                for arm in (s.treatment, s.comparison)]
-        results.append((s, judge(arms[0], arms[1], s.measure), arms[0], arms[1]))
-    runs = [{"spec": i, "seed": sp.seed, "replicate": sp.replicate, "overrides": dict(sp.overrides), **values[i]}
-            for i, sp in enumerate(specs)]
-    return {"results": results, "runs": runs, "wall_time_s": time.perf_counter() - t0}
+        runs = {role: [values[index[arm_keys[(s.key, role, r)]]] for r in range(plan.replicates)]
+                for role in ("treatment", "comparison")}
+        t, c = ([v[s.measure] for v in runs[role]] for role in ("treatment", "comparison"))
+        context = tuple({m: float(np.nanmean([v[m] for v in runs[role]])) for m in runs[role][0]}
+                        for role in ("treatment", "comparison"))
+        results.append(Outcome(s, judge(t, c, s.measure), t, c, context))
+    rows = [{"run": i, "used_by": " ".join(used_by[i]), "seed": sp.seed, "replicate": sp.replicate,
+             "overrides": json.dumps(dict(sp.overrides), sort_keys=True), **values[i]} for i, sp in enumerate(specs)]
+    return {"results": results, "runs": rows, "wall_time_s": time.perf_counter() - t0}
 
 
 # ------------------------------------------------------------------------------------- output
@@ -343,7 +372,8 @@ def markdown(plan: Plan, results, meta: dict) -> str:
     lines += ["", "## By claim", ""]
     for c in CLAIMS:
         lines += [f"### {c}: {plan.claims[c]}", "", f"*{status[c][1]}.*", ""]
-        for s, j, *_ in results:
+        for o in results:
+            s, j = o.setting, o.judgement
             if s.claim != c:
                 continue
             lines += [f"**{s.name}** (expected to {s.expect[:-1]}; it {j.verdict}: {j.reason}). {s.rationale}", "",
@@ -353,7 +383,10 @@ def markdown(plan: Plan, results, meta: dict) -> str:
                       + (f"; interventions {s.interventions}" if s.interventions else ""),
                       f"- treatment *{s.treatment.label}*: {_overrides_text(s.treatment.overrides)}",
                       f"- comparison *{s.comparison.label}*: {_overrides_text(s.comparison.overrides)}",
-                      f"- effect {effect_text(j)} on a comparison mean of {j.baseline:.4g}", ""]
+                      f"- effect {effect_text(j)} on a comparison mean of {j.baseline:.4g}",
+                      "- what happened (means, treatment / comparison): "
+                      + "; ".join(f"{MEASURE_INFO[m].label} {o.context[0][m]:.3g} / {o.context[1][m]:.3g}"
+                                  for m in CONTEXT if m in o.context[0] and m in MEASURE_INFO), ""]
     return "\n".join(lines)
 
 
@@ -380,15 +413,15 @@ def run_claims(*, quick: bool = False, out=None, workers=None, command: str = "t
              "measure": s.measure, "treatment": s.treatment.label, "comparison": s.comparison.label,
              "effect": j.effect.mean, "low": j.effect.low, "high": j.effect.high, "n": j.effect.n,
              "comparison_mean": j.baseline, "threshold": j.threshold, "treatment_values": list(t),
-             "comparison_values": list(c)} for s, j, t, c in results]
+             "comparison_values": list(c), "treatment_means": o.context[0], "comparison_means": o.context[1]}
+            for o in results for s, j, t, c in [tuple(o)]]
     import pandas as pd
 
     with new_folder(out) as tmp:
         (tmp / CLAIMS_MD).write_text(md, encoding="utf-8")
-        pd.DataFrame([{k: v for k, v in r.items() if not k.endswith("_values")} for r in rows]).to_csv(
+        pd.DataFrame([{k: v for k, v in r.items() if not k.endswith(("_values", "_means"))} for r in rows]).to_csv(
             tmp / CLAIMS_CSV, index=False)
-        pd.DataFrame([{k: v for k, v in r.items() if k != "overrides"} | {"overrides": str(r["overrides"])}
-                      for r in ran["runs"]]).to_csv(tmp / CLAIMS_RUNS, index=False)
+        pd.DataFrame(ran["runs"]).to_csv(tmp / CLAIMS_RUNS, index=False)
         write_json(tmp / CLAIMS_JSON, {"criterion": CRITERION, "claims": {c: {"text": plan.claims[c], "shown": ok,
                                                                              "status": why}
                                                                          for c, (ok, why) in status.items()},
