@@ -49,6 +49,7 @@ from matplotlib.colors import to_hex, to_rgb
 
 from sim.core.model import TrustModel
 from sim.core.params import RADII, ParamError, Params
+from sim.core.plugins import load_plugin
 from sim.core.presets import PRESETS
 from sim.errors import UserError
 
@@ -84,8 +85,6 @@ def _load_configured_plugin():
     path = os.environ.get(ENV_RULES)
     if not path:
         return None, None
-    from sim.core.plugins import load_plugin
-
     try:
         return load_plugin(path), None
     except UserError as err:

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 from sim.core import rules as default_rules
-from sim.core.model import HOOK_POINTS, TrustModel
-from sim.core.plugins import Plugin, check_plugin, load_plugin, rule_signature
+from sim.core.model import TrustModel
+from sim.core.plugins import HOOK_POINTS, Plugin, load_plugin, rule_signature
 from sim.errors import UserError
+from sim.run.single import check_plugin
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "experiments" / "students" / "quiet_contacts.py"

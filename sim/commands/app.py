@@ -15,15 +15,17 @@ import socket
 import sys
 from pathlib import Path
 
+from sim.core.plugins import load_plugin
+from sim.core.presets import get_preset
 from sim.errors import UserError
+from sim.run.single import check_plugin
 
 DEFAULT_PORT = 8765
 LOOPBACK = "127.0.0.1"
 
 
 def add_parser(sub):
-    p = sub.add_parser("app", help="start the interactive app (a web page on this computer): watch the grid, "
-                                   "change parameters and rules")
+    p = sub.add_parser("app")   # its help: sim.commands.COMMANDS
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT})")
     p.add_argument("--host", default=LOOPBACK,
                    help=f"address to listen on (default: {LOOPBACK}, this computer only; 0.0.0.0 opens it to "
@@ -36,8 +38,6 @@ def add_parser(sub):
 
 
 def app_command(args) -> int:
-    from sim.core.presets import get_preset
-
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")  # before solara is imported: no usage reports
     problems = []
     if not 1 <= args.port <= 65535:
@@ -47,8 +47,6 @@ def app_command(args) -> int:
     get_preset(args.preset)  # ParamError with close matches: exit 2
     env = {"TRUSTSIM_APP_PRESET": args.preset}
     if args.rules is not None:
-        from sim.core.plugins import check_plugin, load_plugin
-
         plugin = load_plugin(args.rules)
         check_plugin(plugin)
         env["TRUSTSIM_APP_RULES"] = plugin.path

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.errors import UserError
+from sim.present import plots
 
 
 def add_parser(sub):
-    p = sub.add_parser("plot", help="draw the charts of a results folder into DIR/figures/")
+    p = sub.add_parser("plot")   # its help: sim.commands.COMMANDS
     p.add_argument("folder", type=Path, metavar="DIR", help="results folder (from trustsim compare, run or sweep)")
     p.add_argument("--format", dest="fmt", choices=("png", "svg", "pdf"), default="png",
                    help="image format (default: png)")
@@ -22,8 +23,6 @@ def add_parser(sub):
 
 
 def plot_command(args) -> int:
-    from sim.present import plots  # loads matplotlib: imported when run, so `trustsim --help` stays fast
-
     if args.dpi is not None and not 30 <= args.dpi <= 1200:
         raise UserError(f"--dpi: expected an integer in [30, 1200], got {args.dpi}")
     data = plots.load(args.folder)

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sim.errors import safe_text
+from sim.present.bottom_line import bottom_line
+from sim.present.report import write_report
 from sim.storage.guard import check_output_location
 
 
 def add_parser(sub):
-    p = sub.add_parser("report", help="write DIR/report.html: headline, table, charts, costs, assumptions")
+    p = sub.add_parser("report")   # its help: sim.commands.COMMANDS
     p.add_argument("folder", type=Path, metavar="DIR", help="results folder (from trustsim compare, run or sweep)")
     p.add_argument("--format", dest="fmt", choices=("html", "pdf"), default="html",
                    help="html (default; self-contained) or pdf (printed with headless Chromium)")
@@ -24,10 +27,6 @@ def add_parser(sub):
 
 
 def report_command(args) -> int:
-    from sim.errors import safe_text
-    from sim.present.bottom_line import bottom_line
-    from sim.present.report import write_report  # loads matplotlib: imported when run (fast --help)
-
     if args.out is not None:
         check_output_location(args.out, kind="file")   # never overwrite a file trustsim did not write
     path = write_report(args.folder, fmt=args.fmt, out=args.out)

@@ -21,8 +21,7 @@ point of the schedule with ``@hook("point")`` (one parameter: the model)::
     def note_trust(model):
         model.trust_history = getattr(model, "trust_history", []) + [model.citizens.trust.mean()]
 
-Hook points are :data:`sim.core.model.HOOK_POINTS` (``step_start``, ``after_core``,
-``step_end``). ``@hook`` without a point uses the function's name as the point.
+Hook points are :data:`HOOK_POINTS` (``step_start``, ``after_core``, ``step_end``). ``@hook`` without a point uses the function's name as the point.
 
 Use it: ``rules = "my_rules.py"`` in a scenario file (path relative to the scenario
 file), ``trustsim app --rules my_rules.py``, or from Python::
@@ -53,11 +52,14 @@ import numpy as np
 
 from sim.core import rules as default_rules
 from sim.core.params import ParamError, unknown_name_message
-from sim.core.timelimit import run_time_limit
 from sim.errors import UserError
 
-__all__ = ["rule", "hook", "load_plugin", "check_plugin", "Plugin", "rule_signature", "guard_model", "check_rules",
-           "RULE_OUTPUTS"]
+__all__ = ["rule", "hook", "load_plugin", "Plugin", "rule_signature", "guard_model", "check_rules", "RULE_OUTPUTS",
+           "HOOK_POINTS"]
+
+HOOK_POINTS = ("step_start", "after_core", "step_end")
+"""Where in a step :class:`sim.core.model.TrustModel` runs hooks: at its start, after the core
+(move, decide, arrest), at its end."""
 
 _collecting = threading.local()  # the functions decorated while load_plugin executes a file
 
@@ -146,8 +148,6 @@ def load_plugin(path) -> Plugin:
     module, found = _execute(file, data, sha, shown)
 
     problems, rules, hooks, seen = [], {}, {}, {}
-    from sim.core.model import HOOK_POINTS  # local: sim.core.model will import this module (guard_model)
-
     for kind, name, fn in found:
         where = f"{shown} line {_line(fn)}"
         if not callable(fn) or not isinstance(name, str):
@@ -184,26 +184,6 @@ def load_plugin(path) -> Plugin:
     if problems:
         raise UserError(problems)
     return Plugin(rules=rules, hooks=hooks, path=str(file), sha256=sha, module=module)
-
-
-def check_plugin(plugin: Plugin, steps: int = 3, preset: str = "mixed", time_limit: float | None = 60.0) -> None:
-    """Run a small model with the plug-in for a few steps (at most ``time_limit`` seconds); a
-    failure in the plug-in's code, a bad rule output or a run past the time limit becomes one
-    :class:`UserError` line naming the file, the line or rule and the error."""
-    from sim.core.model import TrustModel  # local: sim.core.model will import this module (guard_model)
-
-    try:
-        with run_time_limit(time_limit):
-            model = TrustModel(preset=preset, rng=0, width=24, height=24, rules=plugin.rules, hooks=plugin.hooks)
-            guard_model(model)  # idempotent: TrustModel may already have done it
-            model.run(steps)
-    except (UserError, ParamError):
-        raise
-    except Exception as err:  # the plug-in's code failed: say where, in one line
-        frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == Path(plugin.path)]
-        where = f"{plugin.name} line {frames[-1].lineno} (in {frames[-1].name})" if frames else plugin.name
-        raise UserError(f"{where}: the plug-in failed in a test run ({preset}, {steps} steps): "
-                        f"{type(err).__name__}: {_one_line(err)}") from None
 
 
 # ------------------------------------------------------------------ helpers

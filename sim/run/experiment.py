@@ -72,6 +72,7 @@ from sim.results.data import ComparisonData
 from sim.results.summary import per_replicate, summarise  # noqa: F401 -- per_replicate: experiments/students/compare_models.py
 from sim.run.evaluators import Evaluator, each_result, evaluator_for, progress_bar
 from sim.run.single import RunSpec, run_spec, run_timed
+from sim.run.single import check_plugin as trial_run
 from sim.scenario.files import Scenario, load_scenario
 from sim.storage.provenance import now_iso, provenance
 
@@ -189,12 +190,16 @@ def check_planned_budget(scenario: Scenario, when: str = "as planned",
 
 
 def check_plugin(scenario: Scenario, what: str = "scenario"):
-    """Fail fast on a broken plug-in, before starting workers (this runs its code): the plug-in or None."""
+    """Fail fast on a broken plug-in, before starting workers (this runs its code): load it, check
+    its hash, and run a small model with it for a few steps (:func:`sim.run.single.check_plugin`),
+    so that a rule returning the wrong shape is one line now, not a failure in every worker.
+    Returns the plug-in or None."""
     if not scenario.rules:
         return None
     plugin = load_plugin(scenario.rules)
     if plugin.sha256 != scenario.rules_sha256:
         raise UserError(f"{scenario.rules}: the plug-in file changed since the {what} file was read; run again")
+    trial_run(plugin)
     return plugin
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,8 @@ import pandas as pd
 
 from sim.core.interventions import Intervention
 from sim.core.model import TrustModel
-from sim.core.params import Params
-from sim.core.plugins import guard_model, load_plugin
+from sim.core.params import ParamError, Params
+from sim.core.plugins import Plugin, guard_model, load_plugin
 from sim.core.timelimit import DEFAULT_TIME_LIMIT, run_time_limit
 from sim.errors import UserError
 from sim.results.data import RunData
@@ -178,3 +179,24 @@ def run_single(spec: RunSpec, *, out=None, command: str = "run") -> RunData:
     if out is not None:
         write_results_folder(Path(out), df, manifest, model.maps)
     return data
+
+
+def check_plugin(plugin: Plugin, steps: int = 3, preset: str = "mixed", time_limit: float | None = 60.0) -> None:
+    """Run a small model (24 x 24, ``preset``) with the plug-in for a few steps, at most
+    ``time_limit`` seconds: a failure in the plug-in's code, a bad rule output (wrong shape, NaN,
+    out of range: :func:`sim.core.plugins.guard_model`) or a run past the time limit becomes one
+    :class:`UserError` line naming the file, the line or rule and the error. Callers run it before
+    anything else (``trustsim app --rules``, ``trustsim compare --rules``, scenarios with ``rules``)."""
+    try:
+        with run_time_limit(time_limit):
+            model = TrustModel(preset=preset, rng=0, width=24, height=24, rules=plugin.rules, hooks=plugin.hooks)
+            guard_model(model)  # idempotent: TrustModel does it too
+            model.run(steps)
+    except (UserError, ParamError):
+        raise
+    except Exception as err:  # the plug-in's code failed: say where, in one line
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == Path(plugin.path)]
+        where = f"{plugin.name} line {frames[-1].lineno} (in {frames[-1].name})" if frames else plugin.name
+        message = " ".join(str(err).split()) or "(no message)"
+        raise UserError(f"{where}: the plug-in failed in a test run ({preset}, {steps} steps): "
+                        f"{type(err).__name__}: {message}") from None
