@@ -69,6 +69,21 @@ class Results(ComparisonData):
     def table(self) -> str:
         return comparison_table(self)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the title line, the bottom line (:func:`sim.present.bottom_line.bottom_line`)
+        and the summary table of the report (:func:`sim.present.sections.summary_table`)."""
+        from sim.present.bottom_line import bottom_line  # load matplotlib: imported when first shown
+        from sim.present.data import as_data
+        from sim.present.sections import e, summary_table
+
+        r = self.manifest.get("resolved", {})
+        head = (f"<strong>Results: {e(r.get('name', ''))}</strong>, {len(self.policies)} policies x "
+                f"{e(r.get('replicates', '?'))} replicates x {e(r.get('steps', '?'))} steps")
+        bullets = "".join(f"<li>{e(b)}</li>" for b in bottom_line(self))
+        return (f"<div>{head}<p><strong>Bottom line</strong></p><ul>{bullets}</ul>"
+                f"<details open><summary>table: levels and differences to {e(r.get('baseline', 'the baseline'))}"
+                f"</summary>{summary_table(as_data(self))}</details></div>")
+
     def __repr__(self):
         r = self.manifest["resolved"]
         return (f"Results({r['name']!r}: {len(self.policies)} policies x {r['replicates']} replicates x "
