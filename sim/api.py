@@ -98,20 +98,25 @@ def _present():
 
 
 def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,
-                 progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api") -> Results:
-    """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario); see
+                 progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api",
+                 rules=None, rules_policies=None) -> Results:
+    """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario); ``rules``:
+    a rule plug-in file for the policies in ``rules_policies`` (default: all); see
     :func:`sim.run.experiment.execute`."""
     return Results.of(experiment.execute(path_or_dict, workers, overrides=overrides, progress=progress,
-                                         evaluator=evaluator, command=command))
+                                         evaluator=evaluator, command=command, rules=rules,
+                                         rules_policies=rules_policies))
 
 
 def compare(scenario=None, replicates: int | None = None, steps: int | None = None, workers: int | None = None, *,
             seed: int | None = None, progress: bool | None = None, evaluator: Evaluator | None = None,
-            command: str = "api") -> Results:
+            command: str = "api", rules=None, rules_policies=None) -> Results:
     """Run a policy comparison: ``scenario`` (default ``experiments/compare-policies.toml``) with
-    optional replicates, steps and seed overrides. See :func:`sim.run.experiment.comparison`."""
+    optional replicates, steps and seed overrides; ``rules``: a rule plug-in file for the policies
+    in ``rules_policies`` (default: all). See :func:`sim.run.experiment.comparison`."""
     return Results.of(experiment.comparison(scenario, replicates, steps, workers, seed=seed, progress=progress,
-                                            evaluator=evaluator, command=command))
+                                            evaluator=evaluator, command=command, rules=rules,
+                                            rules_policies=rules_policies))
 
 
 def load_results(folder) -> Results:

@@ -65,8 +65,8 @@ import pandas as pd
 
 from sim.core.interventions import Intervention
 from sim.core.model import TrustModel
-from sim.core.params import ParamError, Params
-from sim.core.plugins import load_plugin
+from sim.core.params import ParamError, Params, unknown_name_message
+from sim.core.plugins import Plugin, load_plugin
 from sim.errors import UserError
 from sim.results.data import ComparisonData
 from sim.results.summary import per_replicate, summarise  # noqa: F401 -- per_replicate: experiments/students/compare_models.py
@@ -81,10 +81,20 @@ SEED_RULE = "seed of replicate r = numpy.random.SeedSequence([seed, r]).generate
 
 
 # ---------------------------------------------------------------------------------- runs
-def specs_for(scenario: Scenario) -> list[RunSpec]:
-    """Every run of ``scenario``, policy by policy (scenario order), replicate by replicate."""
+def specs_for(scenario: Scenario, plugin: Plugin | None = None, plugin_policies=None) -> list[RunSpec]:
+    """Every run of ``scenario``, policy by policy (scenario order), replicate by replicate. With
+    ``plugin`` (given apart from the scenario, e.g. ``trustsim compare --rules``) the runs of the
+    policies in ``plugin_policies`` (None: all) use it and the others none; else the scenario's
+    own ``rules``, if any, apply to every policy."""
+    def rules_of(name):
+        if plugin is None:
+            return scenario.rules, scenario.rules_sha256
+        if plugin_policies is None or name in plugin_policies:
+            return plugin.path, plugin.sha256
+        return None, None
+
     return [RunSpec(policy=p.name, replicate=r, seed=seed, params=p.params, interventions=p.interventions,
-                    steps=scenario.steps, rules=scenario.rules, rules_sha256=scenario.rules_sha256,
+                    steps=scenario.steps, rules=rules_of(p.name)[0], rules_sha256=rules_of(p.name)[1],
                     time_limit=scenario.time_limit)
             for p in scenario.policies for r, seed in enumerate(scenario.seeds)]
 
@@ -203,22 +213,50 @@ def check_plugin(scenario: Scenario, what: str = "scenario"):
     return plugin
 
 
+def plugin_for(scenario: Scenario, rules=None, rules_policies=None) -> tuple[Plugin | None, list[str]]:
+    """The plug-in of a run and the policies it applies to, checked before anything runs (this
+    runs its code, in a short test run: one line on any mistake). ``rules``: a plug-in file given
+    apart from the scenario (refused if the scenario names one too), applied to the policies named
+    in ``rules_policies`` (None or empty: every policy); without it, the scenario's own ``rules``."""
+    names = list(rules_policies or [])
+    if rules is None:
+        if names:
+            raise UserError("rules_policies: names the policies a plug-in applies to, but no plug-in (rules) is given")
+        plugin = check_plugin(scenario)
+        return plugin, (list(scenario.policy_names) if plugin is not None else [])
+    if scenario.rules:
+        raise UserError(f"rules: {scenario.label} already names a rule plug-in ({scenario.rules}); "
+                        "give the plug-in in one place only")
+    problems = [f"rules_policies: {unknown_name_message(n, list(scenario.policy_names), what='policy')}; "
+                f"the policies are {', '.join(scenario.policy_names)}" for n in names
+                if n not in scenario.policy_names]
+    if problems:
+        raise UserError(problems)
+    plugin = load_plugin(rules)
+    trial_run(plugin)
+    chosen = [n for n in scenario.policy_names if n in names] if names else list(scenario.policy_names)
+    return plugin, chosen
+
+
 # ---------------------------------------------------------------------------------- a scenario
 def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,
-            progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api") -> ComparisonData:
+            progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api",
+            rules=None, rules_policies=None) -> ComparisonData:
     """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario).
 
     ``workers``: processes (None = all cores, 1 = in this process); ``overrides``: top-level
-    scenario keys replaced before validation (``{"replicates": 3, "steps": 50}``). Refuses
+    scenario keys replaced before validation (``{"replicates": 3, "steps": 50}``); ``rules``: a rule
+    plug-in file for the policies named in ``rules_policies`` (default: all), see :func:`plugin_for`,
+    recorded in ``manifest["plugin"]`` (path, sha256, rules, hooks, policies). Refuses
     (UserError) when the policies' budgets differ beyond the scenario's tolerance, unless it
     allows it, in which case the warning is in ``manifest["warnings"]`` and warned here."""
     scenario = load_scenario(path_or_dict, overrides=overrides)
+    plugin, plugin_policies = plugin_for(scenario, rules, rules_policies)     # before anything runs
     started, t0 = now_iso(), time.perf_counter()
     notes = ["only 1 replicate: no confidence intervals (set replicates >= 2)"] if scenario.replicates < 2 else []
     planned, planned_notes = check_planned_budget(scenario)
     notes += planned_notes
-    specs = specs_for(scenario)
-    plugin = check_plugin(scenario)
+    specs = specs_for(scenario, plugin if rules is not None else None, plugin_policies)
     with evaluator_for(evaluator, workers) as ev:
         outputs = run_specs(specs, evaluator=ev, progress=progress, desc=scenario.name, fn=run_timed)
         ran_on = {"evaluator": repr(ev), "workers": ev.workers}
@@ -232,7 +270,9 @@ def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None 
     run_times = [t for _, _, t in outputs]
     manifest = {
         "command": command, "scenario_file": scenario.source, "scenario": scenario.raw, "resolved": scenario.to_dict(),
-        "plugin": plugin.to_dict() if plugin is not None else None,
+        "plugin": {**plugin.to_dict(), "policies": plugin_policies,
+                   "given": "apart from the scenario (rules=)" if rules is not None else "by the scenario"}
+        if plugin is not None else None,
         "seeds": {"base_seed": scenario.seed, "replicates": scenario.seeds, "rule": SEED_RULE},
         "budget_check": {**actual, "planned": planned},
         "warnings": notes,
@@ -260,7 +300,7 @@ def _assemble(scenario: Scenario, specs, outputs) -> tuple[pd.DataFrame, dict]:
 
 def comparison(scenario=None, replicates: int | None = None, steps: int | None = None, workers: int | None = None, *,
                seed: int | None = None, progress: bool | None = None, evaluator: Evaluator | None = None,
-               command: str = "api") -> ComparisonData:
+               command: str = "api", rules=None, rules_policies=None) -> ComparisonData:
     """A policy comparison: ``scenario`` (default ``experiments/compare-policies.toml``) with
     optional replicates, steps and seed overrides. See :func:`execute`."""
     if scenario is None:
@@ -269,4 +309,5 @@ def comparison(scenario=None, replicates: int | None = None, steps: int | None =
         scenario = DEFAULT_SCENARIO
     overrides = {"replicates": replicates, "steps": steps, "seed": seed}
     return execute(scenario, workers, overrides={k: v for k, v in overrides.items() if v is not None},
-                   progress=progress, evaluator=evaluator, command=command)
+                   progress=progress, evaluator=evaluator, command=command, rules=rules,
+                   rules_policies=rules_policies)
