@@ -590,3 +590,32 @@ def test_check_plugin_stops_a_looping_plugin_at_its_time_limit(tmp_path):
         """)
     with pytest.raises(UserError, match=r"run exceeded its time limit of 0.5 s"):
         check_plugin(load_plugin(path), time_limit=0.5)
+
+
+IDENTITY = '''import functools
+
+import sim.core.rules as R
+from sim.core.plugins import rule
+
+
+def _same(f):
+    @functools.wraps(f)
+    def g(*args):
+        return f(*args)
+    return g
+
+
+for _name in R.RULE_NAMES:
+    rule(_name)(_same(getattr(R, _name)))
+'''
+
+
+@pytest.mark.parametrize("preset", ["reactive", "proximity", "social-support", "mixed", "hot-spots"])
+def test_a_plugin_calling_every_default_rule_passes_every_output_check_and_changes_nothing(tmp_path, preset):
+    path = tmp_path / "identity.py"
+    path.write_text(IDENTITY)
+    plugin = load_plugin(path)
+    assert set(plugin.rules) == set(default_rules.RULE_NAMES)
+    with_plugin = TrustModel(preset=preset, rng=3, width=30, height=30, rules=plugin.rules).run(20).results
+    plain = TrustModel(preset=preset, rng=3, width=30, height=30).run(20).results
+    pd.testing.assert_frame_equal(with_plugin, plain)

@@ -288,6 +288,16 @@ RULE_OUTPUTS = {
     "hardship_after_step": (("hardship", "baseline", "supported"), "state"),
     "awareness_after_step": (("level", "reach"), "prob"),
     "effective_threshold": (("awareness",), "real"),
+    "offence_probability": (("hardship", "trust", "visible"), "prob"),
+    "officer_visibility": (("on_beat",), "nonneg"),
+    "certainty_after_step": (("certainty",), "prob"),
+    "contact_experiences": (("good",), "two_nonneg"),
+    "answers_on_beat": (("distance_to_beat", "proximity"), "bool"),
+    "officer_workload": (("arrests", "calls", "exposure", "on_duty"), "nonneg"),
+    "hardship_proxy": (("hardship", "error"), "real"),
+    "support_cut": (("days_received",), "nonneg"),
+    "heat_after_step": (("heat", "events"), "nonneg"),
+    "chase_choice": ((), "pairs"),
 }
 
 _KIND_EXPECTED = {
