@@ -120,3 +120,71 @@ def test_the_readme_python_snippet_runs_as_a_script(tmp_path):
                           env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr and "bootstrapping" not in done.stderr
+
+
+# ------------------------------------------------------------------ a real Jupyter kernel
+KERNEL_SETUP = """
+import warnings
+import sim
+from sim.core.model import TrustModel
+from sim.core.views import ModelViews
+if issubclass(TrustModel, ModelViews):
+    Model = TrustModel
+else:
+    class Model(ModelViews, TrustModel):
+        pass
+"""
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    """A Python kernel (ipykernel), as a notebook runs code; ``run(code)`` gives its outputs."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTHONWARNINGS")}
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    km, kc = manager.start_new_kernel(kernel_name="python3", cwd=str(tmp_path_factory.mktemp("nb")), env=env)
+
+    def run(code, timeout=300):
+        msg_id = kc.execute(code)
+        out = []
+        while True:
+            msg = kc.get_iopub_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                return out
+            out.append((msg["msg_type"], msg["content"]))
+
+    try:
+        errors = [c for t, c in run(KERNEL_SETUP) if t == "error"]
+        assert not errors, errors
+        yield run
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def _result(outputs):
+    errors = [c for t, c in outputs if t == "error"]
+    assert not errors, errors[0]["traceback"][-1]
+    return [c["data"] for t, c in outputs if t in ("execute_result", "display_data")]
+
+
+@pytest.mark.slow
+def test_in_a_notebook_the_model_shows_as_html_and_plots(kernel):
+    [data] = _result(kernel("m = Model(preset='mixed', rng=1, width=24, height=24).run(3)\nm"))
+    assert "text/html" in data and "measures at step 3" in data["text/html"]
+    shown = _result(kernel("m.plot()"))
+    assert any("image/png" in d for d in shown)
+
+
+@pytest.mark.slow
+def test_in_a_notebook_compare_shows_a_progress_widget_runs_on_two_workers_and_shows_html(kernel):
+    outputs = kernel("res = sim.compare(replicates=2, steps=3, workers=2)\nprint('WORKERS', res.manifest['timings']"
+                     "['workers'])\nres")
+    data = _result(outputs)
+    models = [c["data"]["state"].get("_model_name") for t, c in outputs if t == "comm_open"]
+    assert "FloatProgressModel" in models or "IntProgressModel" in models     # tqdm.auto's widget
+    printed = "".join(c.get("text", "") for t, c in outputs if t == "stream" and c.get("name") == "stdout")
+    assert "WORKERS 2" in printed                                               # no guard needed in a notebook
+    assert "Bottom line" in data[-1]["text/html"]

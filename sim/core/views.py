@@ -19,6 +19,7 @@ and ``EXTRA_MEASURES``). Labels and units come from :data:`sim.core.measures.MEA
 from __future__ import annotations
 
 import html
+import io
 
 import mesa
 import numpy as np
@@ -147,8 +148,6 @@ class ModelViews:
         """The measures per step, one panel each (default :data:`PLOT_MEASURES`: trust, tension,
         incident rate, total cost), titled and labelled from :data:`MEASURE_INFO`. Returns the
         matplotlib Figure (shown by Jupyter; ``fig.savefig("run.png")`` elsewhere)."""
-        from matplotlib.figure import Figure  # here: importing the model does not load matplotlib
-
         df = self.results
         names = list(PLOT_MEASURES if measures is None else ([measures] if isinstance(measures, str) else measures))
         unknown = [m for m in names if m not in df.columns or m == "step"]
@@ -158,7 +157,7 @@ class ModelViews:
                              or ["measures: expected at least one measure name"])
         cols = 1 if len(names) == 1 else 2
         rows = -(-len(names) // cols)
-        fig = Figure(figsize=figsize or (5.2 * cols, 2.9 * rows), layout="constrained")
+        fig = _figure_class()(figsize=figsize or (5.2 * cols, 2.9 * rows), layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         for ax, name in zip(axes, names):
             info = measure_info(name)
@@ -236,6 +235,26 @@ class ModelViews:
     def _setting_title(self) -> str:
         name, diff = self._closest_preset()
         return (name or "defaults") + (f" (+{len(diff)} changes)" if diff else "")
+
+
+def _figure_class():
+    """A matplotlib Figure that shows itself in Jupyter (``_repr_png_``) whether or not pyplot and
+    its inline backend are loaded; made on first use, so importing the model does not load matplotlib."""
+    global _Figure
+    if _Figure is None:
+        from matplotlib.figure import Figure
+
+        class MeasuresFigure(Figure):
+            def _repr_png_(self):
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=100)
+                return buf.getvalue()
+
+        _Figure = MeasuresFigure
+    return _Figure
+
+
+_Figure = None
 
 
 def _shown(value, info) -> tuple[str, str]:
