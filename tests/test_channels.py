@@ -277,3 +277,27 @@ def test_beat_shares_cannot_exceed_the_officers():
 def test_hot_spots_preset_spends_the_same_budget_as_reactive(make):
     a, b = make(preset="hot-spots").allocation, make(preset="reactive").allocation
     assert a.officers == b.officers and a.hotspot > 0 and b.hotspot == 0
+
+
+# --- policies as doses -----------------------------------------------------------------------------
+
+def test_the_doses_sweep_varies_one_programme_at_a_time():
+    """Every policy of experiments/sweep-doses.toml differs from the baseline in one programme only
+    (its budget share, or the share of officers on beats or hot spots), so a difference can be
+    attributed to that programme."""
+    from pathlib import Path
+
+    from sim.scenario.sweepfile import load_sweep
+
+    sweep = load_sweep(Path(__file__).resolve().parent.parent / "experiments" / "sweep-doses.toml")
+    policies = {p.name: p.params for p in sweep.scenario.policies}
+    base = policies[sweep.scenario.baseline]
+    programmes = {"support": ("share_support",), "welfare": ("share_welfare",), "awareness": ("share_awareness",),
+                  "beats": ("proximity_fraction",), "hotspots": ("hotspot_fraction",)}
+    assert set(policies) - {sweep.scenario.baseline}
+    for name, params in policies.items():
+        if name == sweep.scenario.baseline:
+            continue
+        changed = {k for k in params if params[k] != base[k]} - {"share_officers"}
+        assert changed == set(programmes[name.split("-")[0]]), (name, changed)
+        Params(**params)                                   # a valid point of the simplex
