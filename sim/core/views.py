@@ -119,27 +119,32 @@ class ModelViews:
         n_c, n_o = len(c), len(o)
         cy, cx = np.divmod(np.asarray(c.cell, np.int64), width)
         oy, ox = np.divmod(np.asarray(o.cell, np.int64), width)
-        mode = np.where(o.proximity, "proximity", np.where(o.hotspot, "hotspot", "reactive"))
+        is_officer = np.concatenate([np.zeros(n_c, bool), np.ones(n_o, bool)])
+        mode = np.where(o.proximity, 1, np.where(o.hotspot, 2, 0))
 
-        def both(citizen_values, officer_values, dtype):
-            return pd.array(list(citizen_values) + list(officer_values), dtype=dtype)
+        def citizens_only(values, fill, array):   # a nullable column: missing for officers
+            return array(np.concatenate([np.asarray(values), np.full(n_o, fill)]), is_officer)
 
-        none_c, none_o = [None] * n_c, [None] * n_o
+        def officers_only(values, fill, array):   # a nullable column: missing for citizens
+            return array(np.concatenate([np.full(n_c, fill), np.asarray(values)]), ~is_officer)
+
+        nan_o, nan_c = np.full(n_o, np.nan), np.full(n_c, np.nan)
         frame = pd.DataFrame({
-            "kind": pd.Categorical(["citizen"] * n_c + ["officer"] * n_o, categories=["citizen", "officer"]),
+            "kind": pd.Categorical.from_codes(is_officer.astype(np.int8), categories=["citizen", "officer"]),
             "id": np.concatenate([np.arange(n_c), np.arange(n_o)]),
             "x": np.concatenate([cx, ox]),
             "y": np.concatenate([cy, oy]),
-            "trust": np.concatenate([np.asarray(self.legitimacy, float), np.full(n_o, np.nan)]),
-            "hardship": np.concatenate([c.hardship, np.full(n_o, np.nan)]),
-            "risk_aversion": np.concatenate([c.risk_aversion, np.full(n_o, np.nan)]),
-            "active": both(c.active, none_o, "boolean"),
-            "jailed": both(c.jailed, none_o, "boolean"),
-            "jail_left": both(c.jail_left, none_o, "Int64"),
-            "mode": pd.Categorical([None] * n_c + list(mode), categories=["reactive", "proximity", "hotspot"]),
-            "stress": np.concatenate([np.full(n_c, np.nan), o.stress]),
-            "on_duty": both(none_c, o.on_duty, "boolean"),
-            "available": both(none_c, o.available, "boolean"),
+            "trust": np.concatenate([np.asarray(self.legitimacy, float), nan_o]),
+            "hardship": np.concatenate([c.hardship, nan_o]),
+            "risk_aversion": np.concatenate([c.risk_aversion, nan_o]),
+            "active": citizens_only(c.active, False, pd.arrays.BooleanArray),
+            "jailed": citizens_only(c.jailed, False, pd.arrays.BooleanArray),
+            "jail_left": citizens_only(np.asarray(c.jail_left, np.int64), 0, pd.arrays.IntegerArray),
+            "mode": pd.Categorical.from_codes(np.concatenate([np.full(n_c, -1), mode]).astype(np.int8),
+                                              categories=["reactive", "proximity", "hotspot"]),
+            "stress": np.concatenate([nan_c, o.stress]),
+            "on_duty": officers_only(o.on_duty, False, pd.arrays.BooleanArray),
+            "available": officers_only(o.available, False, pd.arrays.BooleanArray),
         }, columns=list(AGENT_COLUMNS))
         return frame
 
