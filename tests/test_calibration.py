@@ -97,7 +97,7 @@ def test_contact_asymmetry_follows_negativity_bias():
 
 def test_door_to_door_effect_follows_contact_quality_and_fades_with_memory():
     kw = dict(burn_in=5, lag=21, **TINY)
-    poor = ex.door_to_door({"quality_base": 0.5}, 3, **kw)["effect_sd"]
+    poor = ex.door_to_door({"quality_base": 0.1}, 3, **kw)["effect_sd"]        # below break-even quality
     good = ex.door_to_door({"quality_base": 0.95}, 3, **kw)["effect_sd"]
     forgotten = ex.door_to_door({"quality_base": 0.95, "trust_memory": 0.3}, 3, **kw)["effect_sd"]
     assert poor < 0 < good

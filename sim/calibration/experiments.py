@@ -120,19 +120,31 @@ def community_policing(values: dict, seed: int, *, grid: int = 30, burn_in: int 
 
 
 class _OneDayContacts:
-    """An ``after_core`` hook: at step ``at``, citizens of ``good`` get one good experience, of ``bad`` one bad
-    one (weight 1, as the model's proximity contacts), before the model updates trust in that step."""
+    """An ``after_core`` hook: at step ``at``, citizens of ``good`` get a good experience, of ``bad`` a bad
+    one, before the model updates trust in that step. ``as_contact``: weighted as the model weighs a
+    proximity contact (``rules.contact_experiences``, where the model has that rule: issue 12's
+    ``contact_negativity_bias``); otherwise one generic experience each (weight 1, bad ones then count
+    ``negativity_bias`` times in the trust update)."""
 
-    def __init__(self, at: int, good=(), bad=()):
+    def __init__(self, at: int, good=(), bad=(), as_contact: bool = False):
         self.at, self.good, self.bad = at, np.asarray(good, np.int64), np.asarray(bad, np.int64)
+        self.as_contact = as_contact
 
     def __call__(self, model):
-        if model.steps == self.at:
-            model.tally.good[self.good] += 1.0
-            model.tally.bad[self.bad] += 1.0
+        if model.steps != self.at:
+            return
+        w_good, w_bad = 1.0, 1.0
+        rule = getattr(model.rules, "contact_experiences", None) if self.as_contact else None
+        if rule is not None:
+            g, _ = rule(np.ones(1, bool), model.p)
+            _, b = rule(np.zeros(1, bool), model.p)
+            w_good, w_bad = float(g[0]), float(b[0])
+        model.tally.good[self.good] += w_good
+        model.tally.bad[self.bad] += w_bad
 
 
-def _randomised_contacts(p: Params, seed: int, burn_in: int, lag: int, assign) -> tuple[np.ndarray, dict, np.ndarray]:
+def _randomised_contacts(p: Params, seed: int, burn_in: int, lag: int, assign,
+                         as_contact: bool = True) -> tuple[np.ndarray, dict, np.ndarray]:
     """Run ``burn_in`` steps, then at day 0 (step ``burn_in + 1``) give contacts chosen by
     ``assign(rng, free_ids, model) -> {arm: (good_ids, bad_ids, members)}``; run ``lag`` more steps.
     Returns each citizen's change in trust from just before day 0 to ``lag`` days after it (the
@@ -144,7 +156,7 @@ def _randomised_contacts(p: Params, seed: int, burn_in: int, lag: int, assign) -
     arms = assign(rng, free, m)
     good = np.concatenate([a[0] for a in arms.values()])
     bad = np.concatenate([a[1] for a in arms.values()])
-    m.hooks["after_core"].append(_OneDayContacts(m.steps + 1, good, bad))
+    m.hooks["after_core"].append(_OneDayContacts(m.steps + 1, good, bad, as_contact))
     m.run(1 + lag)
     return m.legitimacy - before, {k: a[2] for k, a in arms.items()}, before
 
@@ -169,7 +181,10 @@ def contact_asymmetry(values: dict, seed: int, *, grid: int = 30, burn_in: int =
     """Impact of a bad police contact relative to a good one (Skogan 2006).
 
     Free citizens are split at random in three at day 0: one good contact, one bad contact, none
-    (control). ``asymmetry = -(dT_bad - dT_control) / (dT_good - dT_control)`` ``lag`` days later, where dT is
+    (control); each is one generic experience (Skogan's encounters include reports answered or ignored,
+    which the model weighs with ``negativity_bias``), not a proximity contact (which issue 12 weighs with
+    ``contact_negativity_bias``, Oliveira et al.'s near-symmetric procedural channel).
+    ``asymmetry = -(dT_bad - dT_control) / (dT_good - dT_control)`` ``lag`` days later, where dT is
     the mean within-person change of trust; replicates pooled. Capped at ``ASYMMETRY_CAP`` (also when good
     contacts do not raise trust but bad ones lower it); NaN when neither moves trust (``trust_step`` 0)."""
     p = _params(values, preset, grid)
@@ -183,7 +198,7 @@ def contact_asymmetry(values: dict, seed: int, *, grid: int = 30, burn_in: int =
 
     effects = {"good": [], "bad": []}
     for s in replicate_seeds(seed, replicates):
-        change, arms, _ = _randomised_contacts(p, s, burn_in, lag, assign)
+        change, arms, _ = _randomised_contacts(p, s, burn_in, lag, assign, as_contact=False)
         base = change[arms["control"]].mean()
         effects["good"].append(change[arms["good"]].mean() - base)
         effects["bad"].append(change[arms["bad"]].mean() - base)
