@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import sim
 from sim.core.measures import MEASURES
-from sim.core.presets import POLICY_PRESETS
+from sim.core.presets import POLICY_PRESETS, PRESETS
 from sim.errors import UserError
 from sim.present.tables import comparison_table
 from sim.results.data import ComparisonData
@@ -306,8 +306,9 @@ def scenarios(draw):
         elif kind == "shares":
             w = draw(st.lists(st.integers(0, 4), min_size=4, max_size=4).filter(lambda w: sum(w) > 0))
             pol["budget_shares"] = {k: x / sum(w) for k, x in zip(SHARES, w) if x}
-        if draw(st.booleans()):
-            pol["proximity_fraction"] = draw(st.floats(0.0, 1.0))
+        if draw(st.booleans()):   # valid: at most the officers the preset leaves off hot-spot beats
+            hotspot = PRESETS[pol["preset"]].params.get("hotspot_fraction", 0.0) if "preset" in pol else 0.0
+            pol["proximity_fraction"] = draw(st.floats(0.0, 1.0 - hotspot))
         if draw(st.booleans()):
             pol["interventions"] = draw(st.lists(interventions(steps), max_size=1))
         policies.append(pol)

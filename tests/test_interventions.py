@@ -8,6 +8,7 @@ import pytest
 import sim
 from sim.core.params import ParamError
 from sim.core.policy import allocate
+from sim.core.presets import POLICY_PRESETS
 
 QUIET_TRUST = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_help=0.0, weight_report=0.0,
                    weight_unanswered=0.0, trust_memory=0.0, influence_on=False, incidents_on=False, threshold=1.0)
@@ -143,7 +144,7 @@ def test_an_economic_shock_raises_hardship_and_its_baseline(make):
     (dict(step=2.5, set={"legitimacy": 0.5}), "step: expected an integer >= 1"),
     (dict(step=3, set={"width": 30}), "set.width: cannot change during a run"),
     (dict(step=3, set={"citizen_density": 0.5}), "set.citizen_density: cannot change during a run"),
-    (dict(step=3, policy="proximty"), "policy: expected one of reactive, proximity, social-support, mixed"),
+    (dict(step=3, policy="proximty"), f"policy: expected one of {', '.join(POLICY_PRESETS)}"),
     (dict(step=3, shock={"trst": -0.1}), "shock.trst: expected one of trust, hardship"),
     (dict(step=3, shock={"trust": -2}), "shock.trust: expected a number in [-1, 1]"),
 ])

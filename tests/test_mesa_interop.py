@@ -1,9 +1,6 @@
 """Mesa interoperability (issue 14): ``TrustModel.datacollector`` is a ``mesa.DataCollector`` over the
 recorded measures, so ``mesa.batch_run`` works on ``sim.TrustModel``; ``agents_frame()`` gives one row
-per citizen and officer with its state.
-
-Until ``class TrustModel(ModelViews, mesa.Model)`` is in sim/core/model.py the tests run on a
-subclass with the mixin (:data:`Model`), and ``test_trust_model_has_the_views`` is an expected failure."""
+per citizen and officer with its state."""
 
 from __future__ import annotations
 
@@ -20,14 +17,7 @@ from sim.core.measures import EXTRA_MEASURES, MEASURES
 from sim.core.model import TrustModel
 from sim.core.views import AGENT_COLUMNS, MeasuresCollector, ModelViews
 
-WIRED = issubclass(TrustModel, ModelViews)
-
-
-if WIRED:
-    Model = TrustModel
-else:
-    class Model(ModelViews, TrustModel):
-        """TrustModel with the views, for as long as model.py does not mix them in itself."""
+Model = TrustModel
 SMALL = dict(width=24, height=24)
 
 
@@ -39,7 +29,6 @@ def _keep_the_start_method():
     multiprocessing.set_start_method(before, force=True)
 
 
-@pytest.mark.xfail(not WIRED, reason="needs `class TrustModel(ModelViews, mesa.Model)` in sim/core/model.py")
 def test_trust_model_has_the_views():
     assert issubclass(sim.TrustModel, ModelViews)
     assert isinstance(sim.TrustModel(preset="mixed", rng=1, **SMALL).datacollector, mesa.DataCollector)

@@ -1,9 +1,6 @@
 """Notebooks (issue 14): HTML views of a model and of results, ``m.plot()``, and the README's Python
 snippet run as a script. Progress bars and scripts without a ``__main__`` guard:
-tests/test_experiment_evaluators.py.
-
-Until ``class TrustModel(ModelViews, mesa.Model)`` is in sim/core/model.py the model's views are
-tested on a subclass with the mixin (see tests/test_mesa_interop.py)."""
+tests/test_experiment_evaluators.py."""
 
 from __future__ import annotations
 
@@ -21,16 +18,12 @@ import sim
 from sim.core.measures import MEASURE_INFO, MEASURES
 from sim.core.model import TrustModel
 from sim.core.params import ParamError
-from sim.core.views import PLOT_MEASURES, ModelViews
+from sim.core.views import PLOT_MEASURES
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(width=24, height=24)
 
-if issubclass(TrustModel, ModelViews):
-    Model = TrustModel
-else:
-    class Model(ModelViews, TrustModel):
-        """TrustModel with the views, for as long as model.py does not mix them in itself."""
+Model = TrustModel
 
 
 def _cells(html_text):
@@ -110,8 +103,6 @@ def _readme_python_block() -> str:
 @pytest.mark.slow
 def test_the_readme_python_snippet_runs_as_a_script(tmp_path):
     block = _readme_python_block()
-    if "compare-policies-..." in block:
-        pytest.xfail("the README's snippet still has a placeholder folder name (the lead updates it)")
     (tmp_path / "experiments").symlink_to(ROOT / "experiments")
     (tmp_path / "snippet.py").write_text(block)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
@@ -126,13 +117,7 @@ def test_the_readme_python_snippet_runs_as_a_script(tmp_path):
 KERNEL_SETUP = """
 import warnings
 import sim
-from sim.core.model import TrustModel
-from sim.core.views import ModelViews
-if issubclass(TrustModel, ModelViews):
-    Model = TrustModel
-else:
-    class Model(ModelViews, TrustModel):
-        pass
+from sim.core.model import TrustModel as Model
 """
 
 

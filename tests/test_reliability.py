@@ -1000,12 +1000,31 @@ def test_the_default_time_limit_applies_when_the_scenario_sets_none(monkeypatch)
     assert seen == [DEFAULT_TIME_LIMIT, 7] and DEFAULT_TIME_LIMIT >= 600
 
 
+POINT_RAISING_RULE = """
+from sim.core.plugins import rule
+
+@rule
+def trust_after_memory(trust, baseline, p):     # fails at the second design point only
+    return trust * float("nan") if p.trust_step > 0.15 else trust
+"""
+POINT_LOOPING_RULE = """
+from sim.core.plugins import rule
+
+@rule
+def trust_after_memory(trust, baseline, p):     # loops at the second design point only
+    while p.trust_step > 0.15:
+        pass
+    return trust
+"""
+
+
 def test_a_sweep_records_a_failing_plugin_and_a_run_past_its_time_limit_per_run(tmp_path, capsys):
-    """Issue 15, cases 12-14 in sweeps: status failed with one line each; the sweep goes on."""
+    """Issue 15, cases 12-14 in sweeps: a plug-in that fails at some design points only passes the
+    test run before the sweep, then its failing runs are recorded, one line each; the sweep goes on."""
     import pandas as pd
 
-    cases = {"nan": (RAISING_RULE, "", "UserError: my_rules.py: rule trust_after_memory at step 1: returned NaN"),
-             "loop": (LOOPING_RULE, "time_limit = 0.5",
+    cases = {"nan": (POINT_RAISING_RULE, "", "UserError: my_rules.py: rule trust_after_memory at step 1: returned NaN"),
+             "loop": (POINT_LOOPING_RULE, "time_limit = 0.5",
                       "TimeLimitExceeded: run exceeded its time limit of 0.5 s (set time_limit in the scenario)")}
     for name, (rules, top, start) in cases.items():
         work = tmp_path / name
@@ -1014,8 +1033,21 @@ def test_a_sweep_records_a_failing_plugin_and_a_run_past_its_time_limit_per_run(
                                 "--out", work / "out"], capsys)
         assert status == 1, lines
         runs = pd.read_parquet(work / "out" / "runs.parquet")
-        assert runs["status"].tolist() == ["failed", "failed"]
-        assert all(e.startswith(start) and "\n" not in e for e in runs["error"]), runs["error"].tolist()
+        assert runs["status"].tolist() == ["ok", "failed"]
+        error = runs["error"].iloc[1]
+        assert error.startswith(start) and "\n" not in error, error
+
+
+def test_a_sweep_refuses_a_plugin_that_fails_its_test_run_before_any_run(tmp_path, capsys):
+    """A plug-in failing everywhere is one line before the sweep starts (no run, no folder)."""
+    for name, rules, top, needle in (("nan", RAISING_RULE, "", "returned NaN"),
+                                     ("loop", LOOPING_RULE, "time_limit = 0.5", "run exceeded its time limit of 0.5 s")):
+        work = tmp_path / name
+        work.mkdir()
+        status, lines, _ = cli(["sweep", _sweep_file(work, top=top, rules=rules), "--workers", "1",
+                                "--out", work / "out"], capsys)
+        assert status == 2 and len(lines) == 1 and needle in lines[0], lines
+        assert not (work / "out").exists()
 
 
 def test_run_with_a_failing_or_looping_plugin_is_one_line_exit_2(tmp_path, capsys):

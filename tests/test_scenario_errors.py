@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.core.presets import POLICY_PRESETS
+
 GOOD = """\
 name = "ok"
 steps = 10
@@ -86,7 +88,7 @@ CASES = [
     ("intervention-fixed-parameter", (None, "\n[[interventions]]\nstep = 5\nset = { width = 30 }\n"),
      "interventions[0].set.width: expected a parameter that can change during a run"),
     ("intervention-unknown-policy", (None, '\n[[interventions]]\nstep = 5\npolicy = "proximty"\n'),
-     "interventions[0].policy: expected a policy preset: one of reactive, proximity, social-support, mixed; "
+     f"interventions[0].policy: expected a policy preset: one of {', '.join(POLICY_PRESETS)}; "
      "got 'proximty' (did you mean 'proximity'?)"),
     ("policy-intervention-bad-set", (None, "\n[[policies.interventions]]\nstep = 5\nset = { trust_memory = -1 }\n"),
      "policies[1].interventions[0].set.trust_memory: expected a value in"),

@@ -19,17 +19,17 @@ from sim.core.grid import EMPTY, Torus, random_matching
 from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
 from sim.core.measures import measure_row, trust_map
 from sim.core.params import ParamError, Params, unknown_name_message
-from sim.core.plugins import guard_model
+from sim.core.plugins import HOOK_POINTS, guard_model
 from sim.core.policy import allocate
 from sim.core.population import Officers, draw_citizens
 from sim.core.presets import get_preset
+from sim.core.views import ModelViews
 
 STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty",
            "support")
-HOOK_POINTS = ("step_start", "after_core", "step_end")
 
 
-class TrustModel(mesa.Model):
+class TrustModel(ModelViews, mesa.Model):
     """One run. ``TrustModel(preset="proximity", rng=7, width=60).run(200).results``.
 
     Args:

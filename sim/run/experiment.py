@@ -199,6 +199,9 @@ def check_planned_budget(scenario: Scenario, when: str = "as planned",
     return planned, enforce_budget(planned, scenario, when, label)
 
 
+TRIAL_TIME_LIMIT = 60.0   # seconds for the plug-in's test run (the scenario's time_limit when smaller)
+
+
 def check_plugin(scenario: Scenario, what: str = "scenario"):
     """Fail fast on a broken plug-in, before starting workers (this runs its code): load it, check
     its hash, and run a small model with it for a few steps (:func:`sim.run.single.check_plugin`),
@@ -209,7 +212,7 @@ def check_plugin(scenario: Scenario, what: str = "scenario"):
     plugin = load_plugin(scenario.rules)
     if plugin.sha256 != scenario.rules_sha256:
         raise UserError(f"{scenario.rules}: the plug-in file changed since the {what} file was read; run again")
-    trial_run(plugin)
+    trial_run(plugin, time_limit=min(TRIAL_TIME_LIMIT, scenario.time_limit or TRIAL_TIME_LIMIT))
     return plugin
 
 
