@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 
 from sim.core import rules as default_rules
-from sim.core.grid import EMPTY, Torus, random_matching
+from sim.core import sequential
+from sim.core.grid import EMPTY, Torus, offsets, random_matching, shape_size
 from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
+from sim.core.kernels import shape_rows
 from sim.core.measures import measure_row, trust_map
 from sim.core.params import ParamError, Params, unknown_name_message
 from sim.core.plugins import HOOK_POINTS, guard_model
@@ -124,8 +126,6 @@ class TrustModel(ModelViews, mesa.Model):
         c.jail_left[jailed[~done]] -= 1
         ids = jailed[done]
         if len(ids) and not self.p.jailed_keep_cell and self.p.activation == "sequential":
-            from sim.core import sequential
-
             cells = np.ascontiguousarray(c.cell[ids], np.int64)
             move_dy, move_dx = self._sequential_engine().offsets[:2]
             sequential.release(self.streams["movement"], self.occ, ids, cells, move_dy, move_dx,
@@ -223,8 +223,6 @@ class TrustModel(ModelViews, mesa.Model):
 
     def _core_sequential(self):
         """Move, decide and arrest in exact random-sequential order (see :mod:`sim.core.sequential`)."""
-        from sim.core import sequential
-
         c, o, p, e = self.citizens, self.officers, self.p, self._sequential_engine()
         if e.rules_version is not p:
             e.rules_version = p
@@ -256,9 +254,6 @@ class TrustModel(ModelViews, mesa.Model):
         key = (p.vision, p.officer_vision, p.geometry)
         e = getattr(self, "_seq", None)
         if e is None or e.key != key:
-            from sim.core.grid import offsets, shape_size
-            from sim.core.kernels import shape_rows
-
             def pair(radius, centre):
                 dy, dx = (np.ascontiguousarray(a, np.int64) for a in offsets(radius, p.geometry, centre))
                 return shape_rows(dy, dx) if centre else (dy, dx)

@@ -15,13 +15,8 @@ from typing import Any
 
 import numpy as np
 
-
-class ParamError(ValueError):
-    """A bad parameter name or value. ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+from sim.core.presets import preset_params
+from sim.core.problems import ParamError, unknown_name_message
 
 
 def _p(default, lo=None, hi=None, *, unit="", doc="", choices=None, group=""):
@@ -306,8 +301,6 @@ class Params:
     @classmethod
     def build(cls, preset: str | None = None, **overrides) -> Params:
         """Parameters of a preset (or the defaults) with keyword overrides, all validated."""
-        from sim.core.presets import preset_params
-
         base = preset_params(preset) if preset else {}
         unknown = [unknown_name_message(k, cls.names()) for k in overrides if k not in cls.names()]
         if unknown:
@@ -367,12 +360,6 @@ Params.__init__ = _checked_init(Params.__init__)
 
 def _kind_words(kind: str) -> str:
     return {"bool": "true or false", "int": "an integer", "float": "a number", "str": "a string"}[kind]
-
-
-def unknown_name_message(name: str, known: list[str], what: str = "parameter") -> str:
-    close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    return f"{name}: unknown {what}{hint}"
 
 
 POLICY_FIELDS = ("share_officers", "share_support", "share_welfare", "share_awareness", "proximity_fraction",

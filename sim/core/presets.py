@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sim.core.params import ParamError, unknown_name_message
+from sim.core.problems import ParamError, unknown_name_message
 
 
 @dataclass(frozen=True)

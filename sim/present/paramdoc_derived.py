@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core import rules
+from sim.core.grid import shape_size
 from sim.core.params import Params
 from sim.core.policy import allocate
 
@@ -114,8 +115,6 @@ def _supported(p: Params) -> str:
 
 def _visible(p: Params) -> str:
     cells, a = _allocation(p)
-    from sim.core.grid import shape_size
-
     v = a.officers / cells * shape_size(p.vision, p.geometry)
     local = -p.deter_visible * v
     return f"{v:.2f} officers (local presence elasticity -deter_visible V = {local:.2f}; Weisburd 2021: about -0.7)"
