@@ -156,7 +156,7 @@ def test_bad_options_exit_2(tmp_path, capsys):
 
 def test_shipped_sweep_files_are_valid():
     trust = load_sweep(ROOT / "experiments" / "sweep-trust-sensitivity.toml")
-    assert trust.factor_names == ["negativity_bias", "report_trust_gain"]
+    assert trust.factor_names == ["contact_negativity_bias", "quality_base"]
     assert trust.policies == ["reactive", "proximity", "social-support", "mixed"]
     assert trust.n_runs == trust.n_points * 4 * trust.replicates
     budget = load_sweep(ROOT / "experiments" / "sweep-budget.toml")

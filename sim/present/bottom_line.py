@@ -26,9 +26,12 @@ from sim.present.sweep_prose import sensitivity_sentences, sweep_paragraphs
 BOTTOM_MEASURES = ("trust_mean", "incident_rate", "cost_total")
 FEW_REPLICATES = 5           # below this, the report warns at the top
 NOTABLE_RATIO = 2.0          # a level this many times the baseline's (or this fraction of it) is named
-# The assumptions the README names as driving the policy ranking, with what they mean.
-DRIVERS = (("quality_base", "how often an officer's contact goes well"),
-           ("negativity_bias", "how much more a bad experience with the police weighs than a good one"))
+# The assumptions measured to decide the policy ranking at the defaults (README, docs/claims.md),
+# with what they mean: proximity's trust gain turns into mass rebellion with contact_negativity_bias 4
+# instead of 1.5; social support lowers incidents only with a stronger, better-targeted support_effect.
+DRIVERS = (("contact_negativity_bias", "how much more a bad contact with an officer weighs than a good one"),
+           ("quality_base", "how often an officer's contact goes well"),
+           ("support_effect", "how much a day of support cuts a recipient's hardship"))
 SENSITIVITY_FILE = "experiments/sweep-trust-sensitivity.toml"
 
 
