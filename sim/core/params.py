@@ -217,7 +217,7 @@ class Params:
                 object.__setattr__(self, name, value.item())
         problems, invalid = [], set()
         for name in self.names():
-            found = self._check(name, getattr(self, name))
+            found = self.check(name, getattr(self, name))
             problems += found
             invalid.update([name] if found else [])
 
@@ -275,7 +275,8 @@ class Params:
         return _FIELDS[name]
 
     @classmethod
-    def _check(cls, name: str, value: Any) -> list[str]:
+    def check(cls, name: str, value: Any) -> list[str]:
+        """Problems (one line each, empty if none) with ``value`` for parameter ``name``: type, choices, range."""
         s = cls.spec(name)
         kind = s["type"]
         if kind == "bool":

@@ -182,7 +182,7 @@ def value_problem(name, kind, x) -> str | None:
     if kind is None:  # a model function's parameter: any number, true/false or text
         ok = isinstance(x, (bool, int, float, str)) and x == x
         return None if ok else f"expected a number, true/false or a string, got {x!r}"
-    msgs = Params._check(name, x)
+    msgs = Params.check(name, x)
     return msgs[0].split(": ", 1)[1] if msgs else None
 
 

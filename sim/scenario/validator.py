@@ -94,7 +94,7 @@ class Validator:
                 hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 self.err(f"{path}.{key}", f"unknown parameter{hint}")
                 continue
-            msgs = Params._check(key, value)
+            msgs = Params.check(key, value)
             for msg in msgs:
                 self.err(f"{path}.{key}", msg.split(": ", 1)[1])
             if not msgs:
