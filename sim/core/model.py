@@ -1,37 +1,37 @@
 """TrustModel: citizens and officers on a torus, Epstein's core plus trust, incidents,
 officer stress and budgeted policies. Agent state is arrays; every phase is vectorised.
 
-The schedule of one step is :meth:`TrustModel.step`; each phase is a short method below
-it, and each behavioural rule is a function of :mod:`sim.core.rules` called as ``self.rules.X``.
+The schedule of one step is :meth:`TrustModel.step`; each phase is a short method: those that draw
+random numbers below it, the others in :mod:`sim.core.experiences`, :mod:`sim.core.modelstate`,
+:mod:`sim.core.scheduling`. Each rule of :mod:`sim.core.rules` is called as ``self.rules.X``.
 """
 
 from __future__ import annotations
 
-from functools import partial
 from types import SimpleNamespace
 
 import mesa
 import numpy as np
-import pandas as pd
 
-from sim.core import rules as default_rules
 from sim.core import sequential
-from sim.core.grid import EMPTY, Torus, offsets, random_matching, shape_size
-from sim.core.interventions import FIXED_DURING_RUN, SHOCK_KINDS, Intervention
-from sim.core.kernels import shape_rows
-from sim.core.measures import measure_row, trust_map
-from sim.core.params import ParamError, Params, unknown_name_message
-from sim.core.plugins import HOOK_POINTS, guard_model
+from sim.core.experiences import Experiences
+from sim.core.grid import EMPTY, Torus, random_matching
+from sim.core.interventions import Intervention
+from sim.core.measures import measure_row
+from sim.core.modelstate import ModelState
+from sim.core.params import ParamError, Params
+from sim.core.plugins import guard_model
 from sim.core.policy import allocate
 from sim.core.population import Officers, draw_citizens
 from sim.core.presets import get_preset
+from sim.core.scheduling import Scheduling
 from sim.core.views import ModelViews
 
 STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty",
            "support")
 
 
-class TrustModel(ModelViews, mesa.Model):
+class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
     """One run. ``TrustModel(preset="proximity", rng=7, width=60).run(200).results``.
 
     Args:
@@ -192,17 +192,6 @@ class TrustModel(ModelViews, mesa.Model):
                                      p.officer_vision, p.geometry, p.move_tries, within_beat)
         o.cell[officers[movers]] = to
 
-    def _decide(self, citizens):
-        c, p = self.citizens, self.p
-        ids = self._free_among(citizens)
-        cops, actives = self._counts_near([self.officers.cell[self.officers.on_duty], self._active_cells()],
-                                          c.cell[ids], p.vision)
-        actives = 1 + actives - (0 if p.count_self_active else c.active[ids])
-        g = self.rules.grievance(c.hardship[ids], self._legitimacy_of(ids))
-        prob = self.rules.arrest_probability(cops, actives, p)
-        c.active[ids] = self.rules.becomes_active(g, c.risk_aversion[ids], prob,
-                                                  self.rules.effective_threshold(self.awareness, p))
-
     def _arrest(self, officers):
         o, p = self.officers, self.p
         active_cells = self._active_cells()
@@ -248,30 +237,6 @@ class TrustModel(ModelViews, mesa.Model):
         c.jail_left[citizen_ids] = self.rules.jail_terms(self.streams["arrests"], n, p)
         self._count_arrests(citizen_ids, officer_ids)
 
-    def _sequential_engine(self):
-        """Work arrays of the sequential kernel (kept on the model, rebuilt if radii change)."""
-        p = self.p
-        key = (p.vision, p.officer_vision, p.geometry)
-        e = getattr(self, "_seq", None)
-        if e is None or e.key != key:
-            def pair(radius, centre):
-                dy, dx = (np.ascontiguousarray(a, np.int64) for a in offsets(radius, p.geometry, centre))
-                return shape_rows(dy, dx) if centre else (dy, dx)
-
-            n_c = len(self.citizens)
-            shared = p.vision == p.officer_vision                  # one active-count grid serves both
-            cops, act = np.zeros(self.grid.size, np.int32), np.zeros(self.grid.size, np.int32)
-            e = self._seq = SimpleNamespace(
-                key=key, rules_version=None, warned=getattr(e, "warned", False), kernel=None, table=None,
-                offsets=(*pair(p.vision, False), *pair(p.officer_vision, False),
-                         *pair(p.vision, True), *pair(p.officer_vision, True)),
-                max_count=max(shape_size(p.vision, p.geometry), shape_size(p.officer_vision, p.geometry)),
-                grids=(cops, act, act if shared else np.zeros(self.grid.size, np.int32)), shared=shared,
-                cand=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
-                cand_cells=np.zeros(shape_size(p.officer_vision, p.geometry), np.int64),
-                arrested=np.zeros(n_c, np.int64), arresting=np.zeros(n_c, np.int64))
-        return e
-
     def _incidents(self):
         """Free citizens cause incidents: active ones (Epstein's rebels) with ``incident_probability``;
         quiet ones offend with ``offence_probability`` (with ``offending_on``; else the quiet
@@ -292,17 +257,6 @@ class TrustModel(ModelViews, mesa.Model):
         self.tally.offences = int(np.count_nonzero(offending & ~c.active[free])) if p.offending_on else 0
         self.tally.incident_cells = c.cell[offenders]
         return offenders
-
-    def _offence_probability(self, ids):
-        """Ordinary offending of citizens ``ids``: hardship, trust, visible officers (weighted by
-        ``officer_visibility``), the certainty of response and awareness."""
-        c, o, p = self.citizens, self.officers, self.p
-        duty = np.flatnonzero(o.on_duty)
-        weight = self.rules.officer_visibility(o.proximity[duty], p)
-        visible = self.grid.sum_near(o.cell[duty], np.asarray(weight, float), c.cell[ids], p.vision, p.geometry) \
-            if len(duty) else np.zeros(len(ids))
-        return self.rules.offence_probability(c.hardship[ids], self._legitimacy_of(ids), visible, self.certainty,
-                                              self.awareness, p)
 
     def _reports(self, offenders):
         """Free citizens within ``witness_radius`` of an incident witness it; each reports it
@@ -350,16 +304,6 @@ class TrustModel(ModelViews, mesa.Model):
             self.certainty = float(self.rules.certainty_after_step(self.certainty, float(answered[quiet].mean()), p))
         return answered
 
-    def _experiences(self, calls, answered):
-        """Reporters: their own report answered or ignored; witnesses: an incident left
-        unanswered nearby (C2)."""
-        t, p = self.tally, self.p
-        reporter, their_incident = calls.witness[calls.reports], calls.incident[calls.reports]
-        good, bad = self.rules.report_experiences(answered[their_incident], p)
-        np.add.at(t.good, reporter, good)
-        np.add.at(t.bad, reporter, bad)
-        np.add.at(t.bad, calls.witness, self.rules.unanswered_experience(answered[calls.incident], p))
-
     def _proximity_contacts(self):
         o, c, p = self.officers, self.citizens, self.p
         near = o.proximity & o.on_duty
@@ -384,44 +328,6 @@ class TrustModel(ModelViews, mesa.Model):
             np.add.at(self.tally.good, listener, p.weight_vicarious * w_good[k])
             np.add.at(self.tally.bad, listener, p.weight_vicarious * w_bad[k])
 
-    def _update_trust(self):
-        if not self.p.trust_on:
-            return
-        c, p, t = self.citizens, self.p, self.tally
-        if t.arrest_cells:
-            cells, harm = np.concatenate(t.arrest_cells), np.concatenate(t.arrest_harm)
-            k, seen = self.grid.pairs_within(cells, p.witness_radius, p.geometry, self._free_citizen_mask())
-            np.add.at(t.bad, self.occ[seen], p.weight_witness_arrest * harm[k])
-        c.trust = self.rules.trust_after_experiences(c.trust, t.good, t.bad, p)
-        if p.influence_on:
-            ids = np.flatnonzero(~c.jailed)
-            cells, own = c.cell[ids], c.trust[ids]
-            total = self.grid.sum_near(cells, own, cells, p.influence_radius, p.geometry, distinct=True) - own
-            count = self._counts_near([cells], cells, p.influence_radius)[0] - 1
-            has = count > 0
-            if not has.all():                       # citizens with no free neighbour keep their trust
-                ids, own, total, count = ids[has], own[has], total[has], count[has]
-            c.trust[ids] = self.rules.trust_after_influence(own, total / count, p)
-        c.trust = self.rules.trust_after_memory(c.trust, c.trust0, p)
-
-    def _update_stress(self):
-        if self.p.stress_on:
-            o, p, t = self.officers, self.p, self.tally
-            exposure = np.zeros(len(o))
-            if len(t.incident_cells) and len(o):
-                exposure = self._counts_near([t.incident_cells], o.cell, p.officer_vision)[0]
-            load = self.rules.officer_workload(t.confrontations, t.calls, exposure, o.on_duty, p)
-            o.stress = self.rules.stress_after_step(o.stress, load, self.allocation.welfare_level, p)
-
-    def _update_heat(self):
-        """The activity map: this step's incidents plus the active citizens, fading (``heat_after_step``)."""
-        if not (self.p.chase_on and self.allocation.officers):
-            return
-        events = np.zeros(self.grid.size)
-        np.add.at(events, self.tally.incident_cells, 1.0)
-        np.add.at(events, self._active_cells(), 1.0)
-        self.heat = self.rules.heat_after_step(self.heat, events, self.p)
-
     def _chase(self):
         """Reactive available officers who see recent activity (heat) within ``officer_vision``
         head for the hottest cell (``chase_choice``) and take an empty cell next to it; they skip
@@ -438,11 +344,7 @@ class TrustModel(ModelViews, mesa.Model):
         who, cells = self.rules.chase_choice(who, cells, self.heat[cells], p)
         ids = free[who]
         target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", p.move_tries)
-        go = target >= 0
-        ids, target = ids[go], target[go]
-        self.occ[o.cell[ids]] = EMPTY
-        self.occ[target] = ids + len(self.citizens)
-        o.cell[ids] = target
+        ids = self._relocate_officers(ids, target)
         self._chased[ids] = True
 
     def _hotspot_beats(self):
@@ -459,11 +361,7 @@ class TrustModel(ModelViews, mesa.Model):
         # the officers go to their new beats (an empty cell within beat_radius of the centre, if one is found)
         target = self.grid.claim_empty_near(self.occ, o.beat[ids], self.streams["movement"], p.beat_radius,
                                             "moore", p.move_tries)
-        go = target >= 0
-        ids, target = ids[go], target[go]
-        self.occ[o.cell[ids]] = EMPTY
-        self.occ[target] = ids + len(self.citizens)
-        o.cell[ids] = target
+        self._relocate_officers(ids, target)
 
     # ------------------------------------------------------------------ helpers
     def _jail(self, citizen_ids, officer_ids):
@@ -476,82 +374,12 @@ class TrustModel(ModelViews, mesa.Model):
             self.occ[c.cell[citizen_ids]] = EMPTY
         self._count_arrests(citizen_ids, officer_ids)
 
-    def _count_arrests(self, citizen_ids, officer_ids):
-        """An arrest's tallies: the officer's confrontation, the citizen's bad experience,
-        the cell and harm of a witnessed arrest."""
-        c, p = self.citizens, self.p
-        np.add.at(self.tally.confrontations, officer_ids, 1)
-        self.tally.bad[citizen_ids] += p.weight_arrested
-        self.tally.arrest_cells.append(c.cell[citizen_ids])
-        self.tally.arrest_harm.append(1.0 - self.quality[officer_ids])
-        self.tally.arrests += len(citizen_ids)
-
     def _send_to_scene(self, officer_ids, cells):
         """Reactive officers who answered a call move next to the incident, if a cell is free."""
         if not (self.p.movement_on and len(officer_ids)):
             return
         target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", self.p.move_tries)
-        go = target >= 0
-        ids, target = officer_ids[go], target[go]
-        self.occ[self.officers.cell[ids]] = EMPTY
-        self.occ[target] = ids + len(self.citizens)
-        self.officers.cell[ids] = target
-
-    def _counts_near(self, groups, at, radius):
-        """For each array of cells in ``groups``: how many lie within ``radius`` of each
-        cell of ``at`` (centre included), as floats; all groups counted in one pass."""
-        return self.grid.counts_near(groups, at, radius, self.p.geometry, dtype=float)
-
-    def _free_among(self, citizens):
-        """The citizens of a batch who are not in jail (all free citizens, in order, for K = 1)."""
-        c = self.citizens
-        if self.p.activation_batches == 1 and len(citizens) == len(c):
-            return np.flatnonzero(~c.jailed)
-        return citizens[~c.jailed[citizens]]
-
-    def _active_cells(self):
-        c = self.citizens
-        return c.cell[np.flatnonzero(c.active & ~c.jailed)]
-
-    def _free_citizen_mask(self):
-        """Per cell: a free citizen is there."""
-        if not self.p.jailed_keep_cell:         # citizens on the grid are the free ones: read the occupancy
-            return (self.occ >= 0) & (self.occ < len(self.citizens))
-        mask = np.zeros(self.grid.size, bool)
-        mask[self.citizens.cell[~self.citizens.jailed]] = True
-        return mask
-
-    def _start_step_tallies(self):
-        n_c, n_o = len(self.citizens), len(self.officers)
-        self.tally = SimpleNamespace(good=np.zeros(n_c), bad=np.zeros(n_c), confrontations=np.zeros(n_o),
-                                     calls=np.zeros(n_o), arrest_cells=[], arrest_harm=[], arrests=0, incidents=0,
-                                     offences=0, offence_risk=0.0, incident_cells=np.zeros(0, np.int64), reported=0,
-                                     contacts=0, supported=0, contact_officer_days=0)
-        self._chased = np.zeros(n_o, bool)
-
-    def _run_hooks(self, point):
-        for hook in self.hooks[point]:
-            hook(self)
-
-    @property
-    def legitimacy(self) -> np.ndarray:
-        """L_i: each citizen's trust with trust on, else Epstein's global legitimacy."""
-        if self.p.trust_on:
-            return self.citizens.trust
-        return np.full(len(self.citizens), self.p.legitimacy)
-
-    def _legitimacy_of(self, ids) -> np.ndarray:
-        """``self.legitimacy[ids]`` without building the whole array."""
-        if self.p.trust_on:
-            return self.citizens.trust[ids]
-        return np.full(len(ids), self.p.legitimacy)
-
-    @property
-    def quality(self) -> np.ndarray:
-        """Procedural quality of each officer (C4)."""
-        if self.p.stress_on:
-            return self.rules.officer_quality(self.officers.stress, self.p)
-        return np.full(len(self.officers), self.p.quality_base)
+        self._relocate_officers(officer_ids, target)
 
     # ------------------------------------------------------------------ policy and interventions
     def _apply_allocation(self):
@@ -574,81 +402,3 @@ class TrustModel(ModelViews, mesa.Model):
         self._new_hotspots = bool((o.hotspot & ~was_hot).any())
         self.occ[o.cell] = n_c + np.arange(len(o))
         self.officers = o
-
-    def set_params(self, **changes):
-        """Change parameters now (validated); re-allocates the budget."""
-        fixed = [f"{k}: cannot change during a run" for k in changes if k in FIXED_DURING_RUN]
-        if fixed:
-            raise ParamError(fixed)
-        self.p = self.p.replace(**changes)
-        self._apply_allocation()
-
-    def apply_intervention(self, iv: Intervention):
-        changes = iv.parameter_changes()
-        if changes:
-            self.set_params(**changes)
-        c = self.citizens
-        if "trust" in iv.shock:
-            c.trust = np.clip(c.trust + iv.shock["trust"], 0.0, 1.0)
-        if "hardship" in iv.shock:
-            c.hardship = np.clip(c.hardship + iv.shock["hardship"], 0.0, 1.0)
-            c.hardship0 = np.clip(c.hardship0 + iv.shock["hardship"], 0.0, 1.0)
-        assert set(iv.shock) <= set(SHOCK_KINDS)
-
-    def schedule_intervention(self, iv: Intervention):
-        """Apply ``iv`` just before step ``iv.step`` (Mesa's event list, at time step - 0.5)."""
-        iv = Intervention.coerce(iv)
-        if iv.step <= self.steps:
-            raise ParamError([f"intervention step {iv.step}: already past (model is at step {self.steps})"])
-        self._check_planned([*self._planned(), iv])  # fail now, not mid-run
-        callback = partial(self.apply_intervention, iv)
-        self._pending.append(callback)
-        self.schedule_event(callback, at=iv.step - 0.5)
-
-    def _planned(self) -> list[Intervention]:
-        """Scheduled interventions still to come, in the order they will apply."""
-        return [iv for iv in (callback.args[0] for callback in self._pending) if iv.step > self.steps]
-
-    def _check_planned(self, planned: list[Intervention]):
-        """Replay ``planned`` in step order (ties in scheduling order) from the current
-        parameters: each state must be valid, so no intervention fails mid-run."""
-        p = self.p
-        for iv in sorted(planned, key=lambda iv: iv.step):
-            changes = iv.parameter_changes()
-            fixed = [f"intervention at step {iv.step}: {k}: cannot change during a run"
-                     for k in changes if k in FIXED_DURING_RUN]
-            if fixed:
-                raise ParamError(fixed)
-            try:
-                p = p.replace(**changes) if changes else p
-            except ParamError as err:
-                raise ParamError([f"intervention at step {iv.step}: {e}" for e in err.problems]) from None
-
-    # ------------------------------------------------------------------ outputs
-    @property
-    def results(self) -> pd.DataFrame:
-        """The measures, one row per step (step 0 is the initial state)."""
-        return pd.DataFrame(self._rows)
-
-    @property
-    def maps(self) -> dict[str, np.ndarray]:
-        """(height, width) maps: current trust per occupied cell (NaN elsewhere) and
-        cumulative incidents per cell (hot spots)."""
-        shape = (self.p.height, self.p.width)
-        return {"trust": trust_map(self), "incidents": self.incident_map.reshape(shape).copy()}
-
-    # ------------------------------------------------------------------ set-up helpers
-    @staticmethod
-    def _rule_set(overrides: dict) -> SimpleNamespace:
-        unknown = [unknown_name_message(k, list(default_rules.RULE_NAMES), what="rule")
-                   for k in overrides if k not in default_rules.RULE_NAMES]
-        if unknown:
-            raise ParamError(unknown)
-        return SimpleNamespace(**{**{n: getattr(default_rules, n) for n in default_rules.RULE_NAMES}, **overrides})
-
-    @staticmethod
-    def _hook_set(hooks: dict) -> dict:
-        unknown = [unknown_name_message(k, list(HOOK_POINTS), what="hook point") for k in hooks if k not in HOOK_POINTS]
-        if unknown:
-            raise ParamError(unknown)
-        return {point: list(hooks.get(point, [])) for point in HOOK_POINTS}

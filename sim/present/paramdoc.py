@@ -134,7 +134,7 @@ def _rule_body(func) -> str:
     return "\n".join(keep).rstrip()
 
 
-def _call_sites(files=("model.py", "measures.py")) -> dict[str, list[str]]:
+def _call_sites(files=("model.py", "modelstate.py", "experiences.py", "measures.py")) -> dict[str, list[str]]:
     """rule name -> ["Class.method (sim/core/file.py)", ...] for every ``<x>.rules.<name>`` reference."""
     sites: dict[str, list[str]] = {}
     for fname in files:
