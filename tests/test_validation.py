@@ -1,6 +1,7 @@
 """The validation suite: outburst bookkeeping, statistics, the CLI's errors, and (slow) the
 quick suite end to end: every Epstein check passes and the report is complete."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,7 +10,8 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.validation import QUICK, RunSpec, build_checks, find_outbursts, load_runs, save_runs
+from sim.validation import QUICK, RunSpec, build_checks, config, find_outbursts, load_runs, save_runs
+from sim.validation import epstein_hysteresis as hysteresis
 from sim.validation.core import mean_ci, ols
 
 
@@ -161,15 +163,11 @@ def test_quick_suite_writes_a_complete_report_with_provenance(quick_suite):
 
 def test_cop_hysteresis_passes_only_with_two_states_at_one_density(tmp_path):
     """Synthetic series: a gap of 80 actives at one density passes, the same curve from both starts fails."""
-    import dataclasses
-
-    from sim.validation import config, epstein
-
     cfg = dataclasses.replace(config.QUICK, hysteresis_reps={config.SEQUENTIAL: 3})
-    check = epstein.CopHysteresis(config.SEQUENTIAL)
+    check = hysteresis.CopHysteresis(config.SEQUENTIAL)
     specs = check.specs(cfg)
     n = len(specs) // 2
-    assert check.gating and len(specs) == 2 * 3 * len(epstein.HYST_DENSITIES)
+    assert check.gating and len(specs) == 2 * 3 * len(hysteresis.HYST_DENSITIES)
     assert all(s.interventions for s in specs[n:]) and not any(s.interventions for s in specs[:n])
 
     def runs_with(gap_at):
@@ -177,7 +175,7 @@ def test_cop_hysteresis_passes_only_with_two_states_at_one_density(tmp_path):
         for i, s in enumerate(specs):
             d = s.interventions[0]["set"]["officer_density"] if s.interventions else s.overrides["officer_density"]
             level = 400 * (1 - d / 0.04) + (80 + i % 3 if s.interventions and d == gap_at else i % 3)
-            out[s] = {"series": {"actives": np.full(epstein.HYST_STEPS + 1, level)}, "cpu_seconds": 0.0}
+            out[s] = {"series": {"actives": np.full(hysteresis.HYST_STEPS + 1, level)}, "cpu_seconds": 0.0}
         return out
 
     assert check.analyse(runs_with(0.02), cfg, tmp_path, {}).passed is True

@@ -5,9 +5,11 @@
     report["ok"]          # every gating (Epstein) check passed
 
 Modules: :mod:`~sim.validation.core` (run specs, statistics, outbursts), :mod:`~sim.validation.epstein`
-(Epstein's Model I findings, gating), :mod:`~sim.validation.policy` (the policy layer against
-published shapes, reported), :mod:`~sim.validation.report` (validation.md/json/csv, section.html),
-:mod:`~sim.validation.config` (sizes of the quick and full suites).
+(Epstein's Model I findings, gating under the sequential order; the checks are in the ``epstein_*``
+modules), :mod:`~sim.validation.policy` (the policy layer against published shapes, reported),
+:mod:`~sim.validation.report` (validation.md/json/csv, section.html), :mod:`~sim.validation.config`
+(sizes of the quick and full suites), :mod:`~sim.validation.claims` with
+:mod:`~sim.validation.claims_plan` (``trustsim claims``).
 """
 
 from __future__ import annotations
@@ -140,6 +142,25 @@ def _earlier_timings(reuse) -> dict | None:
         "git_commit": old.get("provenance", {}).get("git_commit")}
 
 
+def analyse_checks(checks, runs: dict, errors: dict, cfg: SuiteConfig, figdir: Path) -> dict:
+    """{name: CheckResult} of every check, in order (a check sees the results before it); a check
+    whose runs failed or whose analysis raises is reported as an error, the others still run."""
+    results = {}
+    for c in checks:
+        needed = c.specs(cfg)
+        failed = [s for s in needed if s in errors]
+        if failed:
+            results[c.name] = c.result(measured={}, headline=f"could not run: {errors[failed[0]]!r}",
+                                       passed=None, verdict="error", runs=len(needed))
+            continue
+        try:
+            results[c.name] = c.analyse(runs, cfg, figdir, results)
+        except Exception as err:  # noqa: BLE001 -- a broken check is reported, the others still run
+            results[c.name] = c.result(measured={}, headline=f"analysis failed: {err!r}", passed=None,
+                                       verdict="error")
+    return results
+
+
 def run_validation(quick: bool = False, workers: int | None = None, out: str | Path | None = None,
                    progress=True, config: SuiteConfig | None = None, command: str | None = None,
                    reuse: str | Path | None = None) -> dict:
@@ -168,22 +189,10 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     if errors:
         first = next(iter(errors.values()))
         print(f"validate: {len(errors)} of {len(specs)} runs failed; first error: {first!r}", file=sys.stderr)
-    results = {}
     with new_folder(out) as tmp:
         figdir = tmp / FIGURES
         figdir.mkdir()
-        for c in checks:
-            needed = c.specs(cfg)
-            failed = [s for s in needed if s in errors]
-            if failed:
-                results[c.name] = c.result(measured={}, headline=f"could not run: {errors[failed[0]]!r}",
-                                           passed=None, verdict="error", runs=len(needed))
-                continue
-            try:
-                results[c.name] = c.analyse(runs, cfg, figdir, results)
-            except Exception as err:  # noqa: BLE001 -- a broken check is reported, the others still run
-                results[c.name] = c.result(measured={}, headline=f"analysis failed: {err!r}", passed=None,
-                                           verdict="error")
+        results = analyse_checks(checks, runs, errors, cfg, figdir)
         wall = time.perf_counter() - t0
         meta = {
             "command": command or f"trustsim validate{' --quick' if cfg.mode == 'quick' else ''}",

@@ -68,6 +68,24 @@ class GillProximity(Check):
         return [RunSpec.make(p, s, cfg.policy_steps, columns=TRUST_COLUMNS)
                 for p in ("reactive", "proximity") for s in cfg.seeds(cfg.policy_reps)]
 
+    def figure(self, runs, specs, n, steps):
+        """Mean trust (left) and the 10-step mean incident rate (right) of both presets over time."""
+        fig, axes = new_figure(10, 3.6, ncols=2)
+        t = np.arange(steps + 1)
+        for preset, sl, c in (("reactive", specs[:n], "C0"), ("proximity", specs[n:], "C2")):
+            axes[0].plot(t, np.mean([runs[s]["series"]["trust_mean"] for s in sl], axis=0), color=c, label=preset)
+            inc = np.mean([runs[s]["series"]["incident_rate"] for s in sl], axis=0)
+            k = 10
+            smooth = np.convolve(inc, np.ones(k) / k, mode="valid")
+            axes[1].plot(t[k - 1:], smooth, color=c, label=preset)
+        for ax in axes:
+            ax.axvspan(steps // 2 + 1, steps, color="k", alpha=0.06)
+            ax.legend(fontsize=8)
+        axes[0].set(xlabel="step", ylabel="mean trust", title="trust (mean over seeds; shaded: measured)")
+        axes[1].set(xlabel="step", ylabel="incidents per 1,000 citizens", title="incident rate (10-step mean)")
+        fig.suptitle(self.title, fontsize=10)
+        return fig
+
     def analyse(self, runs, cfg, figdir, results):
         specs = self.specs(cfg)
         n = len(specs) // 2
@@ -109,20 +127,7 @@ class GillProximity(Check):
             f"- officers: reactive {np.mean([r['officers'] for r in reac]):.0f}, "
             f"proximity {np.mean([p['officers'] for p in prox]):.0f}",
         ]
-        fig, axes = new_figure(10, 3.6, ncols=2)
-        t = np.arange(cfg.policy_steps + 1)
-        for preset, sl, c in (("reactive", specs[:n], "C0"), ("proximity", specs[n:], "C2")):
-            axes[0].plot(t, np.mean([runs[s]["series"]["trust_mean"] for s in sl], axis=0), color=c, label=preset)
-            inc = np.mean([runs[s]["series"]["incident_rate"] for s in sl], axis=0)
-            k = 10
-            smooth = np.convolve(inc, np.ones(k) / k, mode="valid")
-            axes[1].plot(t[k - 1:], smooth, color=c, label=preset)
-        for ax in axes:
-            ax.axvspan(cfg.policy_steps // 2 + 1, cfg.policy_steps, color="k", alpha=0.06)
-            ax.legend(fontsize=8)
-        axes[0].set(xlabel="step", ylabel="mean trust", title="trust (mean over seeds; shaded: measured)")
-        axes[1].set(xlabel="step", ylabel="incidents per 1,000 citizens", title="incident rate (10-step mean)")
-        fig.suptitle(self.title, fontsize=10)
+        fig = self.figure(runs, specs, n, cfg.policy_steps)
         return self.result(
             measured={"trust_reactive": t_r, "trust_proximity": t_p, "trust_difference": dtrust,
                       "incident_rate_reactive": inc_r, "incident_rate_proximity": inc_p,

@@ -98,22 +98,44 @@ def markdown(results: list, meta: dict) -> str:
     return "\n".join(lines)
 
 
+def _order_name(tag: str) -> str:
+    if tag == "seq":
+        return "exact random sequential"
+    return "synchronous" if tag == "sync" else f"{tag[1:]} random sub-batches"
+
+
+def _runs_under(tag: str) -> str:
+    return f"the {_order_name(tag)} runs" if tag in ("seq", "sync") else f"the runs with {_order_name(tag)}"
+
+
 def orders_sentence(results) -> str:
-    epstein = [r for r in results if r.group == "epstein" and "-" in r.name]
-    tags = sorted({r.name.rsplit("-", 1)[1] for r in epstein if r.name.rsplit("-", 1)[1][:1] == "k"})
-    if not tags:
-        return "every Epstein check runs synchronously."
-    k = tags[0]
-    with_k = sorted({r.name.rsplit("-", 1)[0] for r in epstein if r.name.endswith("-" + k)})
-    sync = sorted({r.name.rsplit("-", 1)[0] for r in epstein if r.name.endswith("-sync")})
-    gate = sorted({r.name.rsplit("-", 1)[1] for r in epstein if r.gating})
-    gate_text = {("sync",): "the Epstein checks gate under the synchronous order",
-                 (k,): f"the Epstein checks gate under {k[1:]} random sub-batches, the order closest to the paper's, "
-                       "and are reported under the synchronous default"}.get(tuple(gate), "the Epstein checks gate "
-                                                                                   "under every order that ran")
-    return (f"checks run with {k[1:]} random sub-batches, which approximates the paper's order "
-            f"({', '.join('`' + n + '`' for n in with_k)}), and synchronously "
-            f"({', '.join('`' + n + '`' for n in sync) or 'none'}); {gate_text}.")
+    """How the Epstein checks use the activation orders, read from the results: their names end in
+    the order's tag (``seq``, ``sync``, ``k<K>``) and they carry their own gating flag."""
+    by_tag = {}
+    for r in results:
+        if r.group == "epstein" and "-" in r.name:
+            tag = r.name.rsplit("-", 1)[1]
+            if tag in ("seq", "sync") or (tag[:1] == "k" and tag[1:].isdigit()):
+                by_tag.setdefault(tag, []).append(r)
+    if not by_tag:
+        return "the Epstein checks run under their presets' own order, exact random sequential."
+    tags = sorted(by_tag, key=lambda t: (t != "seq", t != "sync", int(t[1:]) if t[:1] == "k" else 0))
+    paper = {"seq": " (the paper's order)"}
+    runs = "; ".join(f"{_order_name(t)}{paper.get(t, '')}: "
+                     + ", ".join("`" + r.name.rsplit("-", 1)[0] + "`" for r in by_tag[t]) for t in tags)
+    gate = [t for t in tags if any(r.gating for r in by_tag[t])]
+    others = [t for t in tags if t not in gate]
+    text = f"the Epstein checks run under these activation orders: {runs}. "
+    text += (f"Only {' and '.join(_runs_under(t) for t in gate)} gate (the summary's gating column says which "
+             "checks)" if gate else "None of them gates")
+    if others and "seq" in gate:
+        compared = any(r.name == "epstein-activation-order" for r in results)
+        text += (f"; {' and '.join(_runs_under(t) for t in others)} are reported, not gating, and compared with "
+                 "the sequential ones"
+                 + (" (`epstein-activation-order`: the verdicts under each order, and two-sample "
+                    "Kolmogorov-Smirnov tests of run 2's waits and activations against the sequential order's)"
+                    if compared else ""))
+    return text + "."
 
 
 def section(r) -> list:
