@@ -1,6 +1,7 @@
 """The torus grid: vision shapes, neighbourhood sums, pairs within a radius, movement.
 
-Cells are numbered ``y * width + x``. An occupancy array holds, per cell, the id of the
+Cells are numbered ``y * width + x``. Movement, claims of empty cells and random matchings are in
+:mod:`sim.core.movement` (a mixin of :class:`Torus`; its names are re-exported here). An occupancy array holds, per cell, the id of the
 agent there or -1. Everything here is vectorised over agents; nothing loops over agents.
 
 How it is fast (see ``benchmarks/README.md``):
@@ -30,7 +31,9 @@ from functools import lru_cache
 
 import numpy as np
 
-EMPTY = -1
+from sim.core.movement import EMPTY, Movement, draw_winners, random_matching, random_winners
+
+__all__ = ["EMPTY", "Torus", "offsets", "shape_size", "random_matching", "random_winners", "draw_winners"]
 
 
 @lru_cache(maxsize=64)
@@ -74,7 +77,7 @@ def _row_plan(radius: int, geometry: str) -> tuple[tuple[int, tuple[int, ...]], 
     return tuple((h, tuple(i for i, hi in enumerate(half) if hi == h)) for h in range(max(half) + 1))
 
 
-class Torus:
+class Torus(Movement):
     """A ``height x width`` torus with the vectorised spatial operations the model needs."""
 
     def __init__(self, width: int, height: int):
@@ -294,160 +297,3 @@ class Torus:
             src_index.append(j // k + lo)
             cells.append(c[j])
         return np.concatenate(src_index), self.unpad(np.concatenate(cells), radius)
-
-    # --- movement ----------------------------------------------------------------------
-    def claim_empty_near(self, occ: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-                         radius: int, geometry: str, tries: int, allowed=None) -> np.ndarray:
-        """For each of ``cells``, a random empty cell within ``radius`` (-1 if none found).
-
-        Each agent draws random cells of its neighbourhood until one is empty (at most
-        ``tries`` draws), which gives a uniformly random empty cell. Two agents aiming at the
-        same cell: a random one gets it, the other gets -1. ``allowed(index, cell)`` may veto
-        a target (for beats). ``occ`` is not changed."""
-        index, cell = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
-        target = np.full(len(cells), -1, np.intp)
-        target[index] = cell
-        return target
-
-    def _claims(self, occ, cells, rng, radius, geometry, tries, allowed=None):
-        """(index into ``cells``, cell claimed) of the agents that win a cell; see
-        :meth:`claim_empty_near`. Works on the padded grid in int32."""
-        off = self.flat_offsets(radius, geometry).astype(np.int32)
-        draw = np.int16 if len(off) < 2**15 else np.int64       # 16-bit draws are cheaper (and as exact)
-        empty = self.pad(occ == EMPTY, radius, name="pad_empty")
-        todo = np.arange(len(cells), dtype=np.int32)
-        here = self.padded_index(cells, radius).astype(np.int32)
-        who, where = [], []
-        for t in range(tries):
-            if not len(todo):
-                break
-            cand = off.take(rng.integers(0, len(off), size=len(todo), dtype=draw))
-            cand += here
-            ok = empty.take(cand)
-            if allowed is not None:
-                ok &= allowed(todo, self.unpad(cand, radius))
-            hit = ok.nonzero()[0]
-            who.append(todo[hit])
-            where.append(cand[hit])
-            if t + 1 < tries:
-                miss = (~ok).nonzero()[0]
-                todo, here = todo[miss], here[miss]
-        if not who:
-            return np.empty(0, np.intp), np.empty(0, np.intp)
-        who = np.concatenate(who)
-        where = self.unpad(np.concatenate(where), radius)
-        win = draw_winners(where, rng, self._winner_buffer()).nonzero()[0]
-        return who[win], where[win]
-
-    def move(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-             radius: int, geometry: str, tries: int, allowed=None) -> np.ndarray:
-        """Move agents ``ids`` at ``cells`` each to a random empty cell within ``radius``
-        (see :meth:`claim_empty_near`); those that find none stay. Updates ``occ`` in place
-        and returns the new cells."""
-        movers, to = self.moves(occ, ids, cells, rng, radius, geometry, tries, allowed)
-        out = cells.copy()
-        out[movers] = to
-        return out
-
-    def moves(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-              radius: int, geometry: str, tries: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`move` without copying everyone's cells: updates ``occ`` and returns
-        (index into ``ids`` of the agents that moved, their new cells)."""
-        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
-        occ[cells[movers]] = EMPTY
-        occ[to] = ids[movers]
-        return movers, to
-
-    def place_near(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-                   radius: int, geometry: str, tries: int) -> np.ndarray:
-        """Put agents ``ids`` (not on the grid) on empty cells near ``cells``, or on random
-        empty cells anywhere when none is found nearby. Updates ``occ``; returns the cells."""
-        target = self.claim_empty_near(occ, cells, rng, radius, geometry, tries)
-        occ[target[target >= 0]] = ids[target >= 0]
-        lost = np.flatnonzero(target < 0)
-        target[lost] = self.random_empty_cells(occ, len(lost), rng)
-        occ[target[lost]] = ids[lost]
-        return target
-
-    def random_empty_cells(self, occ: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``n`` distinct empty cells drawn uniformly (fails loudly if there are too few)."""
-        empty = np.flatnonzero(occ == EMPTY)
-        if n > len(empty):
-            raise ValueError(f"need {n} empty cells, the grid has {len(empty)}")
-        return rng.choice(empty, size=n, replace=False)
-
-
-def random_winners(groups: np.ndarray, keys: np.ndarray, best: np.ndarray | None = None) -> np.ndarray:
-    """Mask of the entry with the largest key in each group (keys distinct, e.g. a permutation).
-
-    ``best`` is an optional work array of at least ``groups.max() + 1`` entries of the
-    keys' dtype."""
-    if not len(groups):
-        return np.zeros(0, bool)
-    top = int(groups.max()) + 1
-    best = np.empty(top, keys.dtype) if best is None or len(best) < top or best.dtype != keys.dtype else best[:top]
-    best[groups] = -1
-    np.maximum.at(best, groups, keys)
-    return keys == best[groups]
-
-
-def draw_winners(groups: np.ndarray, rng: np.random.Generator, best: np.ndarray | None = None) -> np.ndarray:
-    """Mask of one uniformly random entry of each group (groups: non-negative ints).
-
-    Each entry draws a random 31-bit key and the largest key of its group wins. Keys can
-    tie (rarely): the tied entries of a group then draw again among themselves, so the
-    winner stays exactly uniform and unique. ``best``: optional int32 work array of at
-    least ``groups.max() + 1`` entries, all -1 (it is left all -1)."""
-    n = len(groups)
-    if not n:
-        return np.zeros(0, bool)
-    if best is None or len(best) <= int(groups.max()):
-        best = np.full(int(groups.max()) + 1, -1, np.int32)
-    keys = (rng.bit_generator.random_raw(n) >> np.uint64(33)).astype(np.int32)
-    try:
-        np.maximum.at(best, groups, keys)
-        win = keys == best[groups]
-        n_groups = np.count_nonzero(best >= 0)
-    finally:
-        best[groups] = -1
-    if np.count_nonzero(win) != n_groups:                # some group has several top keys
-        w = np.flatnonzero(win)
-        _, first, count = np.unique(groups[w], return_index=True, return_counts=True)
-        again = w[np.isin(groups[w], groups[w[first[count > 1]]])]
-        win[again] = False
-        win[again[draw_winners(groups[again], rng, best)]] = True
-    return win
-
-
-def random_matching(left: np.ndarray, right: np.ndarray, rng: np.random.Generator,
-                    rounds: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """A random matching over candidate pairs: each left and each right used at most once.
-
-    Each left picks one of its pairs at random; a right claimed twice goes to a random
-    claimant; unmatched lefts pick again among the remaining pairs (up to ``rounds``)."""
-    key = rng.permutation(len(left))
-    if not len(left):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    left_of, right_of = _compact(left), _compact(right)    # labels below len(pairs): small work arrays
-    pair, l_lab, r_lab = np.arange(len(left)), left_of, right_of
-    used_l, used_r = np.zeros(len(left), bool), np.zeros(len(left), bool)
-    won = []
-    for _ in range(rounds):
-        if not len(pair):
-            break
-        pick = random_winners(l_lab, key)
-        cand, cand_r, cand_k = pair[pick], r_lab[pick], key[pick]
-        w = cand[random_winners(cand_r, cand_k)]           # pairs matched this round
-        won.append(w)
-        used_l[left_of[w]] = used_r[right_of[w]] = True
-        keep = ~used_l[l_lab] & ~used_r[r_lab]
-        pair, l_lab, r_lab, key = pair[keep], l_lab[keep], r_lab[keep], key[keep]
-    won = np.concatenate(won)
-    return left[won], right[won]
-
-
-def _compact(values: np.ndarray) -> np.ndarray:
-    """Labels in [0, len(values)) with equal labels exactly for equal values."""
-    label = np.empty(int(values.max()) + 1, np.intp)
-    label[values] = np.arange(len(values))
-    return label[values]
