@@ -73,6 +73,11 @@ def _arrest_pick(rng, officer, cells, k):
     return np.argmax(rng.permutation(k))
 
 
+# One function of 124 lines on purpose (issue 10 allows it with a reason): it is the numba kernel of the
+# whole random-sequential core. Each agent's move, decision and arrest must run in one compiled loop, in
+# the order of one permutation, updating the count grids in place between agents; split into compiled
+# helpers it would pass the ~30 arrays at every agent, and the draws must stay in this exact order (the
+# checksums of tests/test_checksums.py pin them).
 def _sequential_core(rng, occ, width, height,
                      c_cell, c_active, c_jailed, grievance, risk, threshold,
                      o_cell, o_on_duty, o_available, o_proximity, o_beat,
