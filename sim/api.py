@@ -12,14 +12,19 @@
 
 :class:`Results` wraps the run layer's data (:class:`sim.results.data.ComparisonData`) with
 saving (:mod:`sim.storage.comparison`), charts (:mod:`sim.present.plots`), the report
-(:mod:`sim.present.report`) and the printed table (:mod:`sim.present.tables`). Charts and the
-report load matplotlib when first used.
+(:mod:`sim.present.report`) and the printed table (:mod:`sim.present.tables`). This module loads
+matplotlib; ``import sim`` does not (its names load this module on first use).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sim.present import plots
+from sim.present.bottom_line import bottom_line
+from sim.present.data import as_data
+from sim.present.report import headline_text, write_report
+from sim.present.sections import e, summary_table
 from sim.present.tables import comparison_table
 from sim.results.data import ComparisonData
 from sim.run import experiment
@@ -46,25 +51,25 @@ class Results(ComparisonData):
         return save_comparison(self, Path(out) if out is not None else default_out(self.name))
 
     def plot_timeseries(self, measures=None, **kw):
-        return _present()[0].timeseries(self, **({"measures": measures} if measures else {}), **kw)
+        return plots.timeseries(self, **({"measures": measures} if measures else {}), **kw)
 
     def plot_differences(self, **kw):
-        return _present()[0].forest(self, **kw)
+        return plots.forest(self, **kw)
 
     def plot_costs(self):
-        return _present()[0].costs(self)
+        return plots.costs(self)
 
     def plot_maps(self, **kw):
-        return _present()[0].maps(self, **kw)
+        return plots.maps(self, **kw)
 
     def figures(self):
-        return _present()[0].figures(self)
+        return plots.figures(self)
 
     def report(self, path):
-        return _present()[1].write_report(self, out=path)
+        return write_report(self, out=path)
 
     def headline(self) -> str:
-        return _present()[1].headline_text(self)
+        return headline_text(self)
 
     def table(self) -> str:
         return comparison_table(self)
@@ -72,10 +77,6 @@ class Results(ComparisonData):
     def _repr_html_(self) -> str:
         """Jupyter's view: the title line, the bottom line (:func:`sim.present.bottom_line.bottom_line`)
         and the summary table of the report (:func:`sim.present.sections.summary_table`)."""
-        from sim.present.bottom_line import bottom_line  # load matplotlib: imported when first shown
-        from sim.present.data import as_data
-        from sim.present.sections import e, summary_table
-
         r = self.manifest.get("resolved", {})
         head = (f"<strong>Results: {e(r.get('name', ''))}</strong>, {len(self.policies)} policies x "
                 f"{e(r.get('replicates', '?'))} replicates x {e(r.get('steps', '?'))} steps")
@@ -88,13 +89,6 @@ class Results(ComparisonData):
         r = self.manifest["resolved"]
         return (f"Results({r['name']!r}: {len(self.policies)} policies x {r['replicates']} replicates x "
                 f"{r['steps']} steps; .timeseries {self.timeseries.shape}, .summary {self.summary.shape})")
-
-
-def _present():
-    """(sim.present.plots, sim.present.report), imported on first use: they load matplotlib."""
-    from sim.present import plots, report
-
-    return plots, report
 
 
 def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,

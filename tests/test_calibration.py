@@ -7,10 +7,13 @@ import json
 import math
 
 import pandas as pd
+import pyabc
 import pytest
 
 from sim.calibration import experiments as ex
+from sim.calibration.fit import calibrate
 from sim.calibration.priors import INERT, candidate_names, priors
+from sim.calibration.report import heldout_report
 from sim.calibration.simulator import StandardisedDistance
 from sim.calibration.targets import TARGETS_FILE, Statistic, load_targets
 from sim.cli import main
@@ -155,12 +158,8 @@ def test_candidates_and_priors_valid_on_every_corner():
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
     """``--quick`` stopped after its first generation (an interruption), then resumed by the CLI."""
-    from sim.calibration.fit import calibrate
-
     out = tmp_path_factory.mktemp("calibration") / "quick"
     stopped = calibrate(out, quick=True, workers=2, stop_after=1, progress=lambda m: None)
-    import pyabc
-
     h = pyabc.History(f"sqlite:///{out / 'abc.db'}", _id=stopped.manifest["abc_id"])
     gen0, w0 = h.get_distribution(m=0, t=0)
     code = main(["calibrate", "--quick", "--workers", "2", "--out", str(out)])
@@ -168,8 +167,6 @@ def quick_run(tmp_path_factory):
 
 
 def test_quick_end_to_end_and_resume(quick_run):
-    import pyabc
-
     out, stopped, gen0, w0, code = quick_run
     assert stopped.manifest["status"] == "stopped" and stopped.manifest["abc_id"] is not None
     assert code == 0
@@ -199,8 +196,6 @@ def test_quick_end_to_end_and_resume(quick_run):
 
 
 def test_quick_reports_every_target_and_held_out(quick_run, capsys):
-    from sim.calibration.report import heldout_report
-
     out = quick_run[0]
     spec = load_targets()
     report = pd.read_csv(out / "report.csv")

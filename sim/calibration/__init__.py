@@ -7,6 +7,7 @@ ABC-SMC (pyabc), posterior predictive and the held-out report. See ``docs/calibr
 - :mod:`sim.calibration.screening`: Morris screening (SALib);
 - :mod:`sim.calibration.fit`: :func:`calibrate` end to end, resumable;
 - :mod:`sim.calibration.report`: targets against the posterior predictive, figures.
+- :mod:`sim.calibration.results`: a calibration folder checked and read back (:func:`load_result`).
 
 Nothing here changes :class:`sim.core.params.Params` defaults: a posterior is an output to inspect.
 """

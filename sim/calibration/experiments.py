@@ -25,6 +25,7 @@ import math
 
 import numpy as np
 
+from sim.core import rules
 from sim.core.model import TrustModel
 from sim.core.params import ParamError, Params
 
@@ -268,8 +269,6 @@ def procedural_justice(values: dict, seed: int, *, grid: int = 30, burn_in: int 
 
 def _reporting_change(before, after, ids, p) -> tuple[float, float]:
     """Mean within-person change of the chance of reporting, and its mean before."""
-    from sim.core import rules
-
     r0 = rules.report_probability(before[ids], p)
     return float(np.mean(rules.report_probability(after[ids], p) - r0)), float(np.mean(r0))
 

@@ -27,47 +27,33 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyabc
+from pyabc.weighted_statistics import effective_sample_size
 
 from sim.calibration.priors import Prior, candidate_names, prior, priors
 from sim.calibration.report import predictive_report, write_figures
+from sim.calibration.results import RUN_MARKER, CalibrationResult, check_out, load_result
+from sim.calibration.results import collect as _collect
 from sim.calibration.screening import screen, screening_summary, selected_parameters
 from sim.calibration.simulator import Simulator, StandardisedDistance, evaluate
 from sim.calibration.targets import load_targets
 from sim.core.params import unknown_name_message
 from sim.errors import UserError
 from sim.run.evaluators import DaskEvaluator, check_workers, make_evaluator
-from sim.storage.guard import check_output_location
-from sim.storage.layout import (
-    CALIBRATION_DB,
-    CALIBRATION_REPORT,
-    DIAGNOSTICS,
-    MANIFEST,
-    POSTERIOR,
-    PREDICTIVE,
-    SCREENING,
-)
+from sim.storage.layout import CALIBRATION_DB, CALIBRATION_REPORT, DIAGNOSTICS, POSTERIOR, PREDICTIVE
 from sim.storage.provenance import provenance
 
 EXTRA_PACKAGES = ("pyabc", "SALib", "dask", "distributed", "sqlalchemy")
-RUN_MARKER = MANIFEST
-
-
-@dataclass
-class CalibrationResult:
-    folder: Path
-    manifest: dict
-    screening: pd.DataFrame | None
-    posterior: pd.DataFrame
-    diagnostics: pd.DataFrame
-    predictive: pd.DataFrame
-    report: pd.DataFrame
+# settings that may change on a resume (to extend a run or check it with more draws); the others make two
+# runs the same calibration
+EXTENDABLE = ("generations", "min_epsilon", "predictive_draws")
 
 
 def _versions() -> dict:
@@ -86,19 +72,6 @@ def _atomic_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def check_out(out, *, writing: bool = True) -> Path:
-    """The ``--out`` folder; for writing it is checked before anything runs (new, empty, or a
-    trustsim results folder such as a calibration to resume: :func:`sim.storage.guard.check_output_location`)."""
-    if out is None or str(out).strip() == "":
-        raise UserError("--out: expected a folder for the calibration's outputs")
-    if writing:
-        return check_output_location(out, kind="folder")
-    folder = Path(out)
-    if folder.exists() and not folder.is_dir():
-        raise UserError(f"--out {folder}: exists and is not a folder")
-    return folder
-
-
 def _parse_params(params) -> list[str] | None:
     if params is None:
         return None
@@ -113,8 +86,6 @@ def _parse_params(params) -> list[str] | None:
 
 def _sampler(workers: int, scheduler: str | None):
     """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers."""
-    import pyabc
-
     if scheduler is not None:
         ev = DaskEvaluator(scheduler, workers)
         return pyabc.sampler.DaskDistributedSampler(dask_client=ev.client, batch_size=1), ev
@@ -122,6 +93,15 @@ def _sampler(workers: int, scheduler: str | None):
     if n == 1:
         return pyabc.sampler.SingleCoreSampler(), make_evaluator(1)
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n), make_evaluator(n)
+
+
+def _stop_sampler(sampler) -> None:
+    sampler_stop = getattr(sampler, "stop", None)
+    if callable(sampler_stop):
+        try:
+            sampler_stop()
+        except Exception:  # noqa: BLE001 -- best effort
+            pass
 
 
 def _quiet_pyabc(verbose: bool):
@@ -137,39 +117,14 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
               stop_after: int | None = None) -> CalibrationResult:
     """Screen, fit, check; see the module doc. ``stop_after=k`` stops after generation k (for tests of
     resuming; the manifest then says ``"status": "stopped"``)."""
-    import pyabc
-
     folder = check_out(out)
     spec = load_targets(targets)
-    settings = spec.settings(quick)
-    if seed is not None:
-        settings["seed"] = _positive(seed, "--seed", zero=True)
-    if population is not None:
-        settings["population"] = _positive(population, "--population")
-    if generations is not None:
-        settings["generations"] = _positive(generations, "--generations")
+    settings = _settings(spec, quick, seed=seed, population=population, generations=generations)
     fixed_params = _parse_params(params)
     for t in spec.waiting:
         progress(f"skipped target {t.id!r} ({t.title}): status {t.status!r}: the model has no such mechanism yet")
     folder.mkdir(parents=True, exist_ok=True)
-
-    # what makes two runs the same calibration; generations, min_epsilon and predictive_draws may change on a
-    # resume (to extend a run or check it with more draws)
-    extendable = ("generations", "min_epsilon", "predictive_draws")
-    config = {"quick": quick, "targets_file": str(spec.path), "targets_sha256": spec.sha256,
-              "settings": {k: v for k, v in settings.items() if k not in extendable}, "params": fixed_params}
-    manifest_path = folder / RUN_MARKER
-    old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
-    if old is not None and old.get("config") != config:
-        diff = sorted(k for k in set(config) | set(old.get("config", {}))
-                      if config.get(k) != old.get("config", {}).get(k))
-        raise UserError(f"--out {folder}: holds a calibration with other settings ({', '.join(diff)} differ); "
-                        "use another folder, or the same options to resume it")
-    manifest = old or {"config": config, "created": provenance(), "status": "running", "command": command}
-    manifest.update(versions=_versions(), resumed=old is not None,
-                    stopping={k: settings[k] for k in extendable}, status="running")
-    if old is not None:
-        manifest.setdefault("resumes", []).append({"at": provenance()["created"], "command": command})
+    manifest = _open_manifest(folder, spec, settings, quick, fixed_params, command)
     _quiet_pyabc(verbose)
     seed_ = int(settings["seed"])
 
@@ -177,63 +132,21 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
     try:
         with evaluator:
             # 1. screening
-            table = None
-            if fixed_params is None:
-                t0 = time.perf_counter()
-                table = screen(spec, priors(), quick=quick, trajectories=settings["screening_trajectories"],
-                               seed=seed_, select=settings["select"], evaluator=evaluator, folder=folder,
-                               progress=progress)
-                names = selected_parameters(table)
-                manifest["screening"] = {"seconds": round(time.perf_counter() - t0, 1), "selected": names,
-                                         "candidates": candidate_names(), **table.attrs}
-                progress(screening_summary(table))
-            else:
-                names = fixed_params
+            table, names = _screening_step(spec, settings, quick, seed_, fixed_params, evaluator, folder, manifest,
+                                           progress)
             if scheduler is None:   # a local pool's threads must not be alive while pyabc's sampler forks
                 evaluator.close()   # (it restarts for the posterior predictive); Dask's client is the sampler's
             fitted = [prior(n) for n in names]
             manifest["parameters"] = [vars(p) for p in fitted]
             manifest["statistics"] = [{"key": s.key, "band": list(s.band), "role": spec.target(s.target).role}
                                       for s in spec.statistics()]
-            _atomic_json(manifest_path, manifest)
+            _atomic_json(folder / RUN_MARKER, manifest)
 
             # 2. ABC-SMC, one generation per call (fresh and resumed runs alike)
-            stats = spec.statistics("fit")
-            distance = StandardisedDistance(stats)
-            simulator = _PyabcModel(Simulator(spec.fit, quick), names)
-            prior_dist = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in fitted})
-            db = "sqlite:///" + str((folder / CALIBRATION_DB).resolve())
-
-            def make_abc():
-                return pyabc.ABCSMC(simulator, prior_dist, distance, population_size=settings["population"],
-                                    sampler=sampler)
-
-            np.random.seed(seed_ % 2**32)
-            if manifest.get("abc_id") is None:
-                history = make_abc().new(db, {s.key: s.mid for s in stats})
-                manifest["abc_id"] = history.id
-                _atomic_json(manifest_path, manifest)
-            else:
-                history = pyabc.History(db, _id=manifest["abc_id"])
-                progress(f"resuming the fit: {history.max_t + 1} generation(s) done")
-            while True:
-                done = history.max_t + 1
-                eps = _last_epsilon(history)
-                if done >= settings["generations"] or (done and eps <= settings["min_epsilon"]):
-                    break
-                if stop_after is not None and done >= stop_after:
-                    manifest["status"] = "stopped"
-                    _atomic_json(manifest_path, manifest)
-                    return _collect(folder, manifest, table)
-                t0 = time.perf_counter()
-                np.random.seed((seed_ + 7919 * (done + 1)) % 2**32)   # each generation's draws from the seed
-                abc = make_abc()        # a fresh object per generation: each continues the stored run,
-                abc.load(db, manifest["abc_id"])    # which is also what a resume does
-                history = abc.run(minimum_epsilon=settings["min_epsilon"], max_nr_populations=1)
-                row = _diagnostics(history).iloc[-1]
-                progress(f"generation {int(row['generation'])}: epsilon {row['epsilon']:.3g}, "
-                         f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
-                         f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
+            history = _fit(spec, settings, quick, seed_, names, fitted, sampler, folder, manifest, progress,
+                           stop_after)
+            if history is None:     # stopped after generation ``stop_after``
+                return _collect(folder, manifest, table)
             diagnostics = _diagnostics(history)
             diagnostics.to_csv(folder / DIAGNOSTICS, index=False)
             posterior = _posterior(history)
@@ -246,33 +159,113 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
             predictive.to_csv(folder / PREDICTIVE, index=False)
             manifest["predictive_seconds"] = round(time.perf_counter() - t0, 1)
     finally:
-        sampler_stop = getattr(sampler, "stop", None)
-        if callable(sampler_stop):
-            try:
-                sampler_stop()
-            except Exception:  # noqa: BLE001 -- best effort
-                pass
+        _stop_sampler(sampler)
     report = predictive_report(spec, predictive)
     report.to_csv(folder / CALIBRATION_REPORT, index=False)
     write_figures(folder, posterior, fitted, predictive, spec, diagnostics)
     manifest.update(status="complete", finished=provenance(), generations_done=int(len(diagnostics)),
                     total_simulations=int(diagnostics["simulations"].sum()),
                     files=sorted(p.name for p in folder.iterdir() if p.is_file()))
-    _atomic_json(manifest_path, manifest)
+    _atomic_json(folder / RUN_MARKER, manifest)
     return CalibrationResult(folder, manifest, table, posterior, diagnostics, predictive, report)
+
+
+def _settings(spec, quick: bool, *, seed, population, generations) -> dict:
+    """The targets file's calibration settings with the command line's overrides."""
+    settings = spec.settings(quick)
+    if seed is not None:
+        settings["seed"] = _positive(seed, "--seed", zero=True)
+    if population is not None:
+        settings["population"] = _positive(population, "--population")
+    if generations is not None:
+        settings["generations"] = _positive(generations, "--generations")
+    return settings
+
+
+def _open_manifest(folder: Path, spec, settings: dict, quick: bool, fixed_params, command) -> dict:
+    """A new manifest, or the folder's own when it holds the same calibration (a resume); refuses another one."""
+    config = {"quick": quick, "targets_file": str(spec.path), "targets_sha256": spec.sha256,
+              "settings": {k: v for k, v in settings.items() if k not in EXTENDABLE}, "params": fixed_params}
+    manifest_path = folder / RUN_MARKER
+    old = json.loads(manifest_path.read_text()) if manifest_path.exists() else None
+    if old is not None and old.get("config") != config:
+        diff = sorted(k for k in set(config) | set(old.get("config", {}))
+                      if config.get(k) != old.get("config", {}).get(k))
+        raise UserError(f"--out {folder}: holds a calibration with other settings ({', '.join(diff)} differ); "
+                        "use another folder, or the same options to resume it")
+    manifest = old or {"config": config, "created": provenance(), "status": "running", "command": command}
+    manifest.update(versions=_versions(), resumed=old is not None,
+                    stopping={k: settings[k] for k in EXTENDABLE}, status="running")
+    if old is not None:
+        manifest.setdefault("resumes", []).append({"at": provenance()["created"], "command": command})
+    return manifest
+
+
+def _screening_step(spec, settings: dict, quick: bool, seed: int, fixed_params, evaluator, folder: Path,
+                    manifest: dict, progress) -> tuple[pd.DataFrame | None, list[str]]:
+    """The screening table and the parameters to fit (``fixed_params``, without screening, when given)."""
+    if fixed_params is not None:
+        return None, fixed_params
+    t0 = time.perf_counter()
+    table = screen(spec, priors(), quick=quick, trajectories=settings["screening_trajectories"],
+                   seed=seed, select=settings["select"], evaluator=evaluator, folder=folder,
+                   progress=progress)
+    names = selected_parameters(table)
+    manifest["screening"] = {"seconds": round(time.perf_counter() - t0, 1), "selected": names,
+                             "candidates": candidate_names(), **table.attrs}
+    progress(screening_summary(table))
+    return table, names
+
+
+def _fit(spec, settings: dict, quick: bool, seed: int, names: list[str], fitted: list[Prior], sampler,
+         folder: Path, manifest: dict, progress, stop_after: int | None):
+    """Run (or resume) ABC-SMC one generation at a time; the pyabc history, or None when stopped after
+    generation ``stop_after`` (the manifest then says so)."""
+    stats = spec.statistics("fit")
+    distance = StandardisedDistance(stats)
+    simulator = _PyabcModel(Simulator(spec.fit, quick), names)
+    prior_dist = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in fitted})
+    db = "sqlite:///" + str((folder / CALIBRATION_DB).resolve())
+
+    def make_abc():
+        return pyabc.ABCSMC(simulator, prior_dist, distance, population_size=settings["population"],
+                            sampler=sampler)
+
+    np.random.seed(seed % 2**32)
+    if manifest.get("abc_id") is None:
+        history = make_abc().new(db, {s.key: s.mid for s in stats})
+        manifest["abc_id"] = history.id
+        _atomic_json(folder / RUN_MARKER, manifest)
+    else:
+        history = pyabc.History(db, _id=manifest["abc_id"])
+        progress(f"resuming the fit: {history.max_t + 1} generation(s) done")
+    while True:
+        done = history.max_t + 1
+        eps = _last_epsilon(history)
+        if done >= settings["generations"] or (done and eps <= settings["min_epsilon"]):
+            return history
+        if stop_after is not None and done >= stop_after:
+            manifest["status"] = "stopped"
+            _atomic_json(folder / RUN_MARKER, manifest)
+            return None
+        t0 = time.perf_counter()
+        np.random.seed((seed + 7919 * (done + 1)) % 2**32)   # each generation's draws from the seed
+        abc = make_abc()        # a fresh object per generation: each continues the stored run,
+        abc.load(db, manifest["abc_id"])    # which is also what a resume does
+        history = abc.run(minimum_epsilon=settings["min_epsilon"], max_nr_populations=1)
+        row = _diagnostics(history).iloc[-1]
+        progress(f"generation {int(row['generation'])}: epsilon {row['epsilon']:.3g}, "
+                 f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
+                 f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
 
 
 class _PyabcModel:
     """The pyabc model: theta (only the fitted parameters) -> statistics."""
 
     def __init__(self, simulator: Simulator, names: list[str]):
-        import os
-
         self.simulator, self.names, self.parent = simulator, names, os.getpid()
 
     def __call__(self, theta):
-        import os
-
         try:
             return self.simulator({n: theta[n] for n in self.names})
         except KeyboardInterrupt:       # Ctrl-C / SIGTERM reach pyabc's forked workers too: they end quietly,
@@ -294,8 +287,6 @@ def _last_epsilon(history) -> float:
 
 
 def _diagnostics(history) -> pd.DataFrame:
-    from pyabc.weighted_statistics import effective_sample_size
-
     pops = history.get_all_populations().sort_values("t")
     rows = []
     for _, r in pops[pops["t"] >= 0].iterrows():
@@ -343,25 +334,6 @@ def posterior_predictive(spec, posterior: pd.DataFrame, names: list[str], quick:
                          "draw": list(range(draws)) + list(range(defaults)), "seed": seeds + seeds[:defaults]})
     params = pd.DataFrame([t[1] for t in tasks], columns=names)
     return pd.concat([meta, params, out], axis=1)
-
-
-def load_result(out) -> CalibrationResult:
-    """Read a finished (or stopped) calibration folder."""
-    folder = check_out(out, writing=False)
-    if not (folder / RUN_MARKER).exists():
-        raise UserError(f"{folder}: no calibration here (no {RUN_MARKER})")
-    manifest = json.loads((folder / RUN_MARKER).read_text())
-    return _collect(folder, manifest, pd.read_csv(folder / SCREENING) if (folder / SCREENING).exists() else None)
-
-
-def _collect(folder: Path, manifest: dict, table) -> CalibrationResult:
-    def read(name, reader):
-        path = folder / name
-        return reader(path) if path.exists() else pd.DataFrame()
-
-    return CalibrationResult(folder, manifest, table, read(POSTERIOR, pd.read_parquet),
-                             read(DIAGNOSTICS, pd.read_csv), read(PREDICTIVE, pd.read_csv),
-                             read(CALIBRATION_REPORT, pd.read_csv))
 
 
 __all__ = ["calibrate", "load_result", "posterior_predictive", "CalibrationResult", "Prior"]

@@ -15,6 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.calibration.results import load_result
+from sim.calibration.targets import load_targets
+from sim.errors import UserError
 
 COLUMNS = ("target", "statistic", "role", "low", "high", "median", "q05", "q95", "share_in_band", "defaults_median",
            "verdict", "draws")
@@ -61,10 +66,6 @@ def format_report(report: pd.DataFrame, title: str = "") -> str:
 def heldout_report(out, targets=None) -> pd.DataFrame:
     """The held-out targets of a calibration folder against its posterior predictive (a table); targets
     waiting for a mechanism are listed with verdict ``needs issue 12``."""
-    from sim.calibration.fit import load_result
-    from sim.calibration.targets import load_targets
-    from sim.errors import UserError
-
     res = load_result(out)
     if not len(res.predictive):
         raise UserError(f"{out}: no posterior predictive yet (predictive.csv): finish the calibration first")
@@ -77,20 +78,21 @@ def heldout_report(out, targets=None) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------ figures
 def write_figures(folder: Path, posterior: pd.DataFrame, fitted, predictive: pd.DataFrame, spec, diagnostics) -> list[Path]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    paths = []
-    names = [p.name for p in fitted]
+    """``marginals.png``, ``pairwise.png`` and ``predictive.png`` in ``folder``; their paths."""
     w = posterior["weight"].to_numpy(float)
     w = w / w.sum()
+    return [_save(_marginals_figure(posterior, fitted, w), folder / "marginals.png"),
+            _save(_pairwise_figure(posterior, fitted, w), folder / "pairwise.png"),
+            _save(_predictive_figure(predictive, spec), folder / "predictive.png")]
 
-    # marginals: weighted histograms on the prior range, the default marked
+
+def _marginals_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
+    """Weighted histograms on the prior range, the default marked."""
+    names = [p.name for p in fitted]
     cols = min(4, len(names))
     rows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), squeeze=False)
+    fig = Figure(figsize=(3.2 * cols, 2.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, p in zip(axes.flat, fitted):
         ax.hist(posterior[p.name], bins=15, range=(p.low, p.high), weights=w, color="#4477aa", alpha=0.85)
         ax.axvline(p.default, color="#cc3311", lw=1.2, label="default")
@@ -103,11 +105,14 @@ def write_figures(folder: Path, posterior: pd.DataFrame, fitted, predictive: pd.
     fig.suptitle(f"Posterior marginals (generation {int(posterior['generation'].iloc[0])}, weighted; x-axis = prior range)",
                  fontsize=10)
     fig.tight_layout()
-    paths.append(_save(fig, folder / "marginals.png"))
+    return fig
 
-    # pairwise: weighted scatter of every pair
-    k = len(names)
-    fig, axes = plt.subplots(k, k, figsize=(1.9 * k, 1.9 * k), squeeze=False)
+
+def _pairwise_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
+    """Weighted scatter of every pair (histograms on the diagonal)."""
+    k = len(fitted)
+    fig = Figure(figsize=(1.9 * k, 1.9 * k))
+    axes = fig.subplots(k, k, squeeze=False)
     size = 6 + 60 * w / w.max()
     for i, pi in enumerate(fitted):
         for j, pj in enumerate(fitted):
@@ -128,44 +133,45 @@ def write_figures(folder: Path, posterior: pd.DataFrame, fitted, predictive: pd.
                 ax.set_xlabel(pj.name, fontsize=6)
     fig.suptitle("Posterior, pairwise (point size = weight)", fontsize=10)
     fig.tight_layout()
-    paths.append(_save(fig, folder / "pairwise.png"))
+    return fig
 
-    # posterior predictive against each band
+
+def _predictive_figure(predictive: pd.DataFrame, spec) -> Figure:
+    """The posterior predictive and the runs at today's defaults against each target's band."""
     stats = spec.statistics()
     cols = min(3, len(stats))
     rows = math.ceil(len(stats) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 2.4 * rows), squeeze=False)
+    fig = Figure(figsize=(4.2 * cols, 2.4 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     post = predictive[predictive["source"] == "posterior"]
     base = predictive[predictive["source"] == "defaults"]
     for ax, s in zip(axes.flat, stats):
-        role = spec.target(s.target).role
-        x = post[s.key].to_numpy(float)
-        d = base[s.key].to_numpy(float)
-        ax.axvspan(*s.band, color="#99cc99" if role == "fit" else "#ddcc77", alpha=0.5,
-                   label=f"band ({'fitted' if role == 'fit' else 'held out'})")
-        rng = np.random.default_rng(0)
-        ax.scatter(x, 0.6 + 0.25 * rng.random(len(x)), s=12, color="#4477aa", label="posterior predictive")
-        ax.scatter(d, 0.15 + 0.25 * rng.random(len(d)), s=12, color="#cc3311", marker="x", label="today's defaults")
-        finite = np.concatenate([x[np.isfinite(x)], d[np.isfinite(d)], np.array(s.band)])
-        lo, hi = np.quantile(finite, [0.02, 0.98])
-        pad = 0.1 * (hi - lo or 1.0)
-        ax.set_xlim(min(lo, s.band[0]) - pad, max(hi, s.band[1]) + pad)
-        ax.set_ylim(0, 1)
-        ax.set_yticks([])
-        ax.set_title(f"{s.key} ({role})", fontsize=8)
-        ax.tick_params(labelsize=7)
+        _predictive_panel(ax, s, spec.target(s.target).role, post[s.key].to_numpy(float), base[s.key].to_numpy(float))
     for ax in list(axes.flat)[len(stats):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6, loc="upper left")
     fig.suptitle("Posterior predictive against each target's band", fontsize=10)
     fig.tight_layout()
-    paths.append(_save(fig, folder / "predictive.png"))
-    return paths
+    return fig
 
 
-def _save(fig, path: Path) -> Path:
-    import matplotlib.pyplot as plt
+def _predictive_panel(ax, s, role: str, x: np.ndarray, d: np.ndarray) -> None:
+    """One statistic: its band, the posterior draws ``x`` (above) and the runs at today's defaults ``d`` (below)."""
+    ax.axvspan(*s.band, color="#99cc99" if role == "fit" else "#ddcc77", alpha=0.5,
+               label=f"band ({'fitted' if role == 'fit' else 'held out'})")
+    rng = np.random.default_rng(0)
+    ax.scatter(x, 0.6 + 0.25 * rng.random(len(x)), s=12, color="#4477aa", label="posterior predictive")
+    ax.scatter(d, 0.15 + 0.25 * rng.random(len(d)), s=12, color="#cc3311", marker="x", label="today's defaults")
+    finite = np.concatenate([x[np.isfinite(x)], d[np.isfinite(d)], np.array(s.band)])
+    lo, hi = np.quantile(finite, [0.02, 0.98])
+    pad = 0.1 * (hi - lo or 1.0)
+    ax.set_xlim(min(lo, s.band[0]) - pad, max(hi, s.band[1]) + pad)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([])
+    ax.set_title(f"{s.key} ({role})", fontsize=8)
+    ax.tick_params(labelsize=7)
 
+
+def _save(fig: Figure, path: Path) -> Path:
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from SALib.analyze import morris as morris_analysis
+from SALib.sample import morris as morris_sampling
 
 from sim.calibration.simulator import Simulator, evaluate
 from sim.errors import UserError
@@ -30,11 +32,9 @@ LEVELS = 4
 
 
 def morris_design(priors, trajectories: int, seed: int) -> np.ndarray:
-    from SALib.sample import morris
-
     problem = {"num_vars": len(priors), "names": [p.name for p in priors],
                "bounds": [[p.low, p.high] for p in priors]}
-    return morris.sample(problem, N=trajectories, num_levels=LEVELS, seed=seed)
+    return morris_sampling.sample(problem, N=trajectories, num_levels=LEVELS, seed=seed)
 
 
 def point_seeds(seed: int, n: int) -> list[int]:
@@ -44,15 +44,25 @@ def point_seeds(seed: int, n: int) -> list[int]:
 def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: int, evaluator, folder: Path,
            progress=print) -> pd.DataFrame:
     """Run (or resume) the screening; write ``screening.csv``; return it (one row per parameter)."""
-    from SALib.analyze import morris
-
     folder.mkdir(parents=True, exist_ok=True)
-    stats = spec.statistics("fit")
-    sim = Simulator(spec.fit, quick)
     X = morris_design(priors, trajectories, seed)
     names = [p.name for p in priors]
     config = {"parameters": names, "trajectories": trajectories, "seed": seed, "quick": quick,
               "targets_sha256": spec.sha256, "levels": LEVELS}
+    pts_file = _start_or_resume(folder, config)
+    done = _run_points(Simulator(spec.fit, quick), X, names, point_seeds(seed, len(X)), pts_file, evaluator,
+                       trajectories, progress)
+    table, skipped, imputed = _morris_table(spec.statistics("fit"), priors, X, done, seed)
+    table = _rank(table, select)
+    table.attrs.update(skipped=skipped, imputed=imputed)
+    (folder / "screening_notes.json").write_text(json.dumps({"skipped": skipped, "imputed": imputed}, indent=2))
+    table.to_csv(folder / "screening.csv", index=False)
+    return table
+
+
+def _start_or_resume(folder: Path, config: dict) -> Path:
+    """The file of finished points: kept when ``folder`` holds this screening, new otherwise; another
+    screening's folder is refused."""
     cfg_file, pts_file = folder / "screening.json", folder / "screening_points.jsonl"
     if cfg_file.exists():
         if json.loads(cfg_file.read_text()) != config:
@@ -61,9 +71,15 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
     else:
         cfg_file.write_text(json.dumps(config, indent=2))
         pts_file.unlink(missing_ok=True)
+    return pts_file
+
+
+def _run_points(sim, X: np.ndarray, names: list[str], seeds: list[int], pts_file: Path, evaluator,
+                trajectories: int, progress) -> pd.DataFrame:
+    """Simulate the design's points not in ``pts_file`` yet (appending each as it finishes); all points'
+    statistics, indexed by point."""
     done = _read_points(pts_file)
     have = set(done["point"]) if len(done) else set()
-    seeds = point_seeds(seed, len(X))
     todo = [i for i in range(len(X)) if i not in have]
     if todo:
         progress(f"screening: {len(X)} points ({trajectories} Morris trajectories x {len(names) + 1}), "
@@ -78,7 +94,13 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
                 if n % max(1, len(todo) // 10) == 0:
                     progress(f"screening: {len(have) + n}/{len(X)} points")
         done = _read_points(pts_file)
-    done = done.drop_duplicates("point").set_index("point").sort_index()
+    return done.drop_duplicates("point").set_index("point").sort_index()
+
+
+def _morris_table(stats, priors, X: np.ndarray, done: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, list, dict]:
+    """One row per parameter: its range and mu* for each fitted statistic (in half-bands); the statistics
+    skipped (undefined or constant everywhere) and, by statistic, the number of points imputed."""
+    names = [p.name for p in priors]
     problem = {"num_vars": len(names), "names": names, "bounds": [[p.low, p.high] for p in priors]}
     table = pd.DataFrame({"parameter": names, "low": [p.low for p in priors], "high": [p.high for p in priors]})
     skipped, imputed = [], {}
@@ -94,8 +116,14 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
             y = np.where(bad, np.median(y[~bad]), y)
         with warnings.catch_warnings(), np.errstate(all="ignore"):     # one trajectory has no spread: no interval
             warnings.simplefilter("ignore", RuntimeWarning)
-            res = morris.analyze(problem, X, y, num_levels=LEVELS, print_to_console=False, seed=seed)
+            res = morris_analysis.analyze(problem, X, y, num_levels=LEVELS, print_to_console=False, seed=seed)
         table[f"mu_star:{s.key}"] = np.asarray(res["mu_star"]) / s.scale
+    return table, skipped, imputed
+
+
+def _rank(table: pd.DataFrame, select: int) -> pd.DataFrame:
+    """Add each statistic's mu* relative to its largest, the score (a parameter's largest relative mu*),
+    the rank and the ``select`` selected parameters; sorted by score."""
     cols = [c for c in table if c.startswith("mu_star:")]
     relative = table[cols] / table[cols].max(axis=0)
     for c in cols:
@@ -104,9 +132,6 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
     table = table.sort_values(["score", "parameter"], ascending=[False, True]).reset_index(drop=True)
     table["rank"] = np.arange(1, len(table) + 1)
     table["selected"] = table["rank"] <= select
-    table.attrs.update(skipped=skipped, imputed=imputed)
-    (folder / "screening_notes.json").write_text(json.dumps({"skipped": skipped, "imputed": imputed}, indent=2))
-    table.to_csv(folder / "screening.csv", index=False)
     return table
 
 

@@ -9,6 +9,8 @@ pyabc's samplers seed per worker). :class:`StandardisedDistance` is the ABC dist
 from __future__ import annotations
 
 import math
+import time
+import zlib
 
 import numpy as np
 
@@ -24,8 +26,6 @@ class Simulator:
     def run(self, values: dict, seed: int) -> dict:
         """``{"target.statistic": value}`` for every target (plus ``cpu_seconds``), each experiment with its own seed derived
         from ``seed`` (so adding a target does not change the others' draws)."""
-        import time
-
         start = time.process_time()
         out = {}
         for target_id, function, settings in self.targets:
@@ -41,8 +41,6 @@ class Simulator:
 
 def _stable_hash(text: str) -> int:
     """A hash of ``text`` that is the same in every process (Python's ``hash`` is salted)."""
-    import zlib
-
     return zlib.crc32(text.encode())
 
 

@@ -47,6 +47,9 @@ def toml_depth(text: str, limit: int = MAX_TOML_DEPTH) -> tuple[int, int]:
     comments are skipped. The depth of a value is: the parts of its table header (an array of
     tables adds one) + the parts of its dotted key(s) + the arrays and inline tables it is in.
     It may over-count slightly (sibling dotted keys in one inline table add up), never under-count."""
+    # Longer than 60 lines on purpose: one flat state machine (no recursion, by design) whose state (stack,
+    # base, keydots, in_key, line_start, line) changes at every stop; strings and headers are scanned by
+    # helpers, the dispatch stays in one loop so the state is not passed in and out at each character.
     i, n = 0, len(text)
     line, deepest, at = 1, 0, 1
     stack: list[str] = []       # open [ and { of values
@@ -78,44 +81,13 @@ def toml_depth(text: str, limit: int = MAX_TOML_DEPTH) -> tuple[int, int]:
             i = n if k < 0 else k
             continue
         if c == '"' or c == "'":
-            triple = text.startswith(c * 3, j)
-            if triple:
-                if c == '"':
-                    m2 = _ML_BASIC_END.match(text, j + 3)
-                    end = m2.end() if m2 else n
-                else:
-                    k = text.find("'''", j + 3)
-                    end = n if k < 0 else k + 3
-                    while end < n and text[end] == "'":
-                        end += 1
-            elif c == '"':
-                m2 = _BASIC_END.match(text, j + 1)
-                end = m2.end() if m2 else n
-            else:
-                k = text.find("'", j + 1)
-                end = n if k < 0 else k + 1
+            end = _string_end(text, j, c)
             line += text.count("\n", j, end)
             i = end
             line_start = False
             continue
         if c == "[" and not stack and in_key and line_start:     # a [table] or [[array of tables]] header
-            double = text.startswith("[[", j)
-            k, parts = j + (2 if double else 1), 1
-            while k < n and text[k] not in "]\n":
-                if text[k] == "'":
-                    end = text.find("'", k + 1)
-                    k = end + 1 if end >= 0 else n
-                    continue
-                if text[k] == '"':
-                    m2 = _BASIC_END.match(text, k + 1)
-                    k = m2.end() if m2 else n
-                    continue
-                if text[k] == ".":
-                    parts += 1
-                    if parts > limit:
-                        break
-                k += 1
-            base = parts + (1 if double else 0)
+            k, base = _header(text, j, limit)
             note(base)
             if deepest > limit:
                 return deepest, at
@@ -142,6 +114,49 @@ def toml_depth(text: str, limit: int = MAX_TOML_DEPTH) -> tuple[int, int]:
         if deepest > limit:
             return deepest, at
     return deepest, at
+
+
+def _string_end(text: str, j: int, c: str) -> int:
+    """Where the string opening at ``text[j]`` (quote ``c``: basic, literal, or either multi-line) ends
+    (the end of ``text`` when it is not closed)."""
+    n = len(text)
+    if text.startswith(c * 3, j):
+        if c == '"':
+            m2 = _ML_BASIC_END.match(text, j + 3)
+            return m2.end() if m2 else n
+        k = text.find("'''", j + 3)
+        end = n if k < 0 else k + 3
+        while end < n and text[end] == "'":
+            end += 1
+        return end
+    if c == '"':
+        m2 = _BASIC_END.match(text, j + 1)
+        return m2.end() if m2 else n
+    k = text.find("'", j + 1)
+    return n if k < 0 else k + 1
+
+
+def _header(text: str, j: int, limit: int) -> tuple[int, int]:
+    """The table header opening at ``text[j]``: where its name ends (at its first ``]``, or the line's or
+    text's end) and its depth (its parts, + 1 for an array of tables); counting stops past ``limit``."""
+    n = len(text)
+    double = text.startswith("[[", j)
+    k, parts = j + (2 if double else 1), 1
+    while k < n and text[k] not in "]\n":
+        if text[k] == "'":
+            end = text.find("'", k + 1)
+            k = end + 1 if end >= 0 else n
+            continue
+        if text[k] == '"':
+            m2 = _BASIC_END.match(text, k + 1)
+            k = m2.end() if m2 else n
+            continue
+        if text[k] == ".":
+            parts += 1
+            if parts > limit:
+                break
+        k += 1
+    return k, parts + (1 if double else 0)
 
 
 def loads_toml_bounded(text: str, label: str, what: str = "scenario") -> dict:
