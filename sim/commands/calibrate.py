@@ -17,7 +17,7 @@ from sim.calibration.fit import calibrate, load_result
 from sim.calibration.report import format_report, heldout_report
 from sim.calibration.targets import load_targets
 from sim.errors import UserError
-from sim.run.evaluators import DaskEvaluator
+from sim.run.evaluators import execution_problems
 
 
 def add_parser(sub):
@@ -49,17 +49,7 @@ def add_parser(sub):
 
 
 def _check(args):
-    problems = []
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: expected an integer >= 1, got {args.workers}")
-    if args.scheduler is not None:
-        try:
-            DaskEvaluator.check_address(args.scheduler)
-        except UserError as err:
-            problems += err.problems
-        else:
-            if args.scheduler != "local" and args.workers is not None:
-                problems.append("--workers: only with --scheduler local (a running cluster has the workers it has)")
+    problems = execution_problems(args.workers, args.scheduler)
     for flag in ("population", "generations"):
         value = getattr(args, flag)
         if value is not None and value < 1:

@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 
 from sim.errors import UserError
-from sim.run.evaluators import DaskEvaluator
+from sim.run.evaluators import execution_problems
 from sim.run.sweep import execute, load_sweep, read_index
 from sim.storage.guard import check_output_location
 from sim.storage.layout import DESIGN, FAILED, INDEX, MANIFEST, PARTS, POINTS, RUNS, default_out
@@ -44,19 +44,9 @@ def add_execution_options(p):
 
 
 def check_execution_options(args):
-    problems = []
-    if args.workers is not None and args.workers < 1:
-        problems.append(f"--workers: expected an integer >= 1, got {args.workers}")
+    problems = execution_problems(args.workers, args.scheduler)
     if args.chunk < 1:
         problems.append(f"--chunk: expected an integer >= 1, got {args.chunk}")
-    if args.scheduler is not None:
-        try:
-            DaskEvaluator.check_address(args.scheduler)
-        except UserError as err:
-            problems += err.problems
-        else:
-            if args.scheduler != "local" and args.workers is not None:
-                problems.append("--workers: only with --scheduler local (a running cluster has the workers it has)")
     if problems:
         raise UserError(problems)
 

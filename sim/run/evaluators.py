@@ -60,6 +60,22 @@ def check_workers(workers) -> int:
     return workers
 
 
+def execution_problems(workers, scheduler) -> list[str]:
+    """What is wrong with a command's ``--workers`` and ``--scheduler`` (one line each; [] when fine)."""
+    problems = []
+    if workers is not None and workers < 1:
+        problems.append(f"--workers: expected an integer >= 1, got {workers}")
+    if scheduler is not None:
+        try:
+            DaskEvaluator.check_address(scheduler)
+        except UserError as err:
+            problems += err.problems
+        else:
+            if scheduler != "local" and workers is not None:
+                problems.append("--workers: only with --scheduler local (a running cluster has the workers it has)")
+    return problems
+
+
 class Evaluator:
     """Base class: the interface every evaluator provides."""
 
