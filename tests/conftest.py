@@ -13,6 +13,26 @@ from sim.core.policy import allocate
 # A 20x20 torus: every radius must be at most (20 - 1) // 2 = 9.
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
 
+# The tiny two-policy scenario file the experiment tests share (20x20, 6 steps, 2 replicates).
+TINY_TOML = """
+name = "tiny"
+steps = 6
+replicates = 2
+seed = 7
+[base.params]
+width = 20
+height = 20
+vision = 4
+officer_vision = 4
+response_radius = 6
+[[policies]]
+name = "reactive"
+preset = "reactive"
+[[policies]]
+name = "mixed"
+preset = "mixed"
+"""
+
 
 @pytest.fixture(scope="session")
 def make():

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
+from conftest import SMALL, TINY_TOML
 from sim.core.measures import MEASURES
 from sim.core.presets import POLICY_PRESETS, PRESETS
 from sim.errors import UserError
@@ -29,7 +30,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
 
 # 20x20 grid (every radius at most 9); 16 officer-days per step: reactive, proximity and
 # mixed all spend exactly 16 (whole officers), so budgets are equal.
-SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
 
 
 def tiny(steps=6, replicates=2, policies=("reactive", "mixed"), **top):
@@ -40,24 +40,6 @@ def tiny(steps=6, replicates=2, policies=("reactive", "mixed"), **top):
     return d
 
 
-TINY_TOML = """
-name = "tiny"
-steps = 6
-replicates = 2
-seed = 7
-[base.params]
-width = 20
-height = 20
-vision = 4
-officer_vision = 4
-response_radius = 6
-[[policies]]
-name = "reactive"
-preset = "reactive"
-[[policies]]
-name = "mixed"
-preset = "mixed"
-"""
 
 
 # ------------------------------------------------------------------ common random numbers

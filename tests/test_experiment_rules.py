@@ -11,28 +11,11 @@ import pandas as pd
 import pytest
 
 import sim
+from conftest import TINY_TOML
 from sim.errors import UserError
 
 pytestmark = pytest.mark.filterwarnings("ignore:only 1 replicate:UserWarning")
 
-TINY_TOML = """
-name = "tiny"
-steps = 6
-replicates = 2
-seed = 7
-[base.params]
-width = 20
-height = 20
-vision = 4
-officer_vision = 4
-response_radius = 6
-[[policies]]
-name = "reactive"
-preset = "reactive"
-[[policies]]
-name = "mixed"
-preset = "mixed"
-"""
 CALM = ("import numpy as np\nfrom sim.core.plugins import rule\n\n"
         "@rule\ndef grievance(hardship, legitimacy):\n    return np.zeros_like(hardship)\n")
 WRONG_SHAPE = ("from sim.core.plugins import rule\n\n"
