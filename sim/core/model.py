@@ -110,14 +110,6 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         self._run_hooks("step_end")
         self._rows.append(measure_row(self))
 
-    def run(self, steps: int) -> TrustModel:
-        """Run ``steps`` more steps; returns the model so ``m.run(100).results`` works."""
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
-            raise ParamError([f"steps: expected a non-negative integer, got {steps!r}"])
-        for _ in range(int(steps)):
-            self.step()
-        return self
-
     # ------------------------------------------------------------------ phases
     def _release_from_jail(self):
         c = self.citizens

@@ -1,4 +1,4 @@
-"""Parameter changes and interventions during a run, a mixin of :class:`sim.core.model.TrustModel`.
+"""Running on, parameter changes and interventions during a run, a mixin of :class:`sim.core.model.TrustModel`.
 
 Interventions (Epstein 2002's time-varying legitimacy and officer withdrawal, policy changes,
 shocks to trust or hardship) apply just before their step through Mesa's event list. Every
@@ -8,6 +8,7 @@ planned state is validated when scheduled, so none fails mid-run.
 from __future__ import annotations
 
 from functools import partial
+from typing import Self
 
 import numpy as np
 
@@ -16,7 +17,15 @@ from sim.core.params import ParamError
 
 
 class Scheduling:
-    """``set_params``, ``apply_intervention``, ``schedule_intervention`` of a TrustModel."""
+    """``run``, ``set_params``, ``apply_intervention``, ``schedule_intervention`` of a TrustModel."""
+
+    def run(self, steps: int) -> Self:
+        """Run ``steps`` more steps; returns the model so ``m.run(100).results`` works."""
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+            raise ParamError([f"steps: expected a non-negative integer, got {steps!r}"])
+        for _ in range(int(steps)):
+            self.step()
+        return self
 
     def set_params(self, **changes):
         """Change parameters now (validated); re-allocates the budget."""
