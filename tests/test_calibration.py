@@ -52,7 +52,8 @@ def _broken(tmp_path, old: str, new: str):
     ('band = [-0.5, -0.3]', 'band = [-0.3, -0.5]', "band: expected [low, high] with low < high"),
     ('function = "police_elasticity"', 'function = "police_elastic"', "is not in sim/calibration/experiments.py"),
     ('grid = 30', 'grids = 30', "experiment.grids: not a setting of police_elasticity"),
-    ('population = 100 ', 'population = -3 ', "population: expected a positive integer"),
+    ('population = 50 ', 'population = -3 ', "population: expected a positive integer"),
+    ('min_acceptance = 0.05 ', 'min_acceptance = 1.5 ', "min_acceptance: expected a rate below 1"),
     ('status = "ready"\n\n[target.experiment]\nfunction = "police_elasticity"',
      'status = "maybe"\n\n[target.experiment]\nfunction = "police_elasticity"', "status: expected one of"),
     ('id = "community_policing"', 'id = "police_elasticity"', "id: used by another target"),
@@ -152,6 +153,29 @@ def test_candidates_and_priors_valid_on_every_corner():
     high = {p.name: (round(p.high) if p.integer else p.high) for p in pr}
     for corner in (low, high, {**low, "trust_initial_sd": 0.2, "trust_initial_mean": 0.95}):
         Params(width=22, height=22, **corner)          # raises ParamError if a prior allows an invalid model
+
+
+def test_full_settings_fit_the_time_budget():
+    """The arithmetic of targets.toml's comment, from the file's settings: screening + the fit's worst case
+    (generation 0 at the measured acceptance 0.54, every later one capped at population / min_acceptance)
+    + the predictive, at 1.9 s CPU per fit simulation and 3 s per predictive draw, on 1.8 effective cores."""
+    s = load_targets().settings(quick=False)
+    assert s["min_acceptance"] > 0, "without min_acceptance a generation's cost has no bound"
+    cost = 1.9
+    screening = s["screening_trajectories"] * (len(candidate_names()) + 1) * cost
+    fit = (s["population"] * (1 + 1 / 0.54) + (s["generations"] - 1) * s["population"] / s["min_acceptance"]) * cost
+    predictive = (s["predictive_draws"] + 10) * 3.0
+    assert (screening + fit + predictive) / 1.8 / 60 <= 48
+
+
+def test_stopped_generation_not_retried_unless_limit_lowered():
+    from sim.calibration.fit import _stopped_by_acceptance
+    manifest = {"fit_stop": {"generation": 2, "min_acceptance": 0.05}}
+    assert _stopped_by_acceptance(manifest, 2, {"min_acceptance": 0.05})
+    assert not _stopped_by_acceptance(manifest, 2, {"min_acceptance": 0.02})    # lowered on a resume: retried
+    assert not _stopped_by_acceptance(manifest, 2, {"min_acceptance": 0.0})
+    assert not _stopped_by_acceptance(manifest, 3, {"min_acceptance": 0.05})
+    assert not _stopped_by_acceptance({}, 2, {"min_acceptance": 0.05})
 
 
 # ------------------------------------------------------------------------------------------ end to end

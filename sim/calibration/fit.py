@@ -53,7 +53,7 @@ from sim.storage.provenance import provenance
 EXTRA_PACKAGES = ("pyabc", "SALib", "dask", "distributed", "sqlalchemy")
 # settings that may change on a resume (to extend a run or check it with more draws); the others make two
 # runs the same calibration
-EXTENDABLE = ("generations", "min_epsilon", "predictive_draws")
+EXTENDABLE = ("generations", "min_epsilon", "min_acceptance", "predictive_draws")
 
 
 def _versions() -> dict:
@@ -85,14 +85,16 @@ def _parse_params(params) -> list[str] | None:
 
 
 def _sampler(workers: int, scheduler: str | None):
-    """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers."""
+    """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers.
+    The local samplers check pyabc's ``max_eval`` (so ``min_acceptance`` caps a generation's simulations);
+    pyabc's Dask sampler ignores it (a Dask run is capped by ``generations`` only)."""
     if scheduler is not None:
         ev = DaskEvaluator(scheduler, workers)
         return pyabc.sampler.DaskDistributedSampler(dask_client=ev.client, batch_size=1), ev
     n = check_workers(workers)
     if n == 1:
-        return pyabc.sampler.SingleCoreSampler(), make_evaluator(1)
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n), make_evaluator(n)
+        return pyabc.sampler.SingleCoreSampler(check_max_eval=True), make_evaluator(1)
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n, check_max_eval=True), make_evaluator(n)
 
 
 def _stop_sampler(sampler) -> None:
@@ -244,6 +246,8 @@ def _fit(spec, settings: dict, quick: bool, seed: int, names: list[str], fitted:
         eps = _last_epsilon(history)
         if done >= settings["generations"] or (done and eps <= settings["min_epsilon"]):
             return history
+        if _stopped_by_acceptance(manifest, done, settings):
+            return history
         if stop_after is not None and done >= stop_after:
             manifest["status"] = "stopped"
             _atomic_json(folder / RUN_MARKER, manifest)
@@ -252,11 +256,32 @@ def _fit(spec, settings: dict, quick: bool, seed: int, names: list[str], fitted:
         np.random.seed((seed + 7919 * (done + 1)) % 2**32)   # each generation's draws from the seed
         abc = make_abc()        # a fresh object per generation: each continues the stored run,
         abc.load(db, manifest["abc_id"])    # which is also what a resume does
-        history = abc.run(minimum_epsilon=settings["min_epsilon"], max_nr_populations=1)
+        history = abc.run(minimum_epsilon=settings["min_epsilon"], max_nr_populations=1,
+                          min_acceptance_rate=settings["min_acceptance"])
+        if history.max_t + 1 == done:    # pyabc stopped the generation at population / min_acceptance simulations
+            manifest["fit_stop"] = {"generation": done, "min_acceptance": settings["min_acceptance"],
+                                    "reason": "acceptance rate below min_acceptance: the generation was not completed"}
+            _atomic_json(folder / RUN_MARKER, manifest)
+            progress(f"generation {done}: acceptance below {settings['min_acceptance']:g} "
+                     f"(more than {settings['population'] / settings['min_acceptance']:.0f} simulations): "
+                     f"the fit stops with {done} generation(s)")
+            if done == 0:
+                raise UserError("the fit's first generation fell below min_acceptance: no posterior")
+            return history
         row = _diagnostics(history).iloc[-1]
         progress(f"generation {int(row['generation'])}: epsilon {row['epsilon']:.3g}, "
                  f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
                  f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
+
+
+def _stopped_by_acceptance(manifest: dict, done: int, settings: dict) -> bool:
+    """The fit stopped at generation ``done`` because its acceptance fell below ``min_acceptance`` (a resume
+    with the same or a higher limit does not retry it; a lower limit, or 0, does)."""
+    stop = manifest.get("fit_stop")
+    if not stop or stop.get("generation") != done:
+        return False
+    limit = settings["min_acceptance"]
+    return limit > 0 and limit >= stop.get("min_acceptance", 0)
 
 
 class _PyabcModel:

@@ -25,7 +25,8 @@ ROLES = ("fit", "held_out")
 STATUSES = ("ready", "needs issue 12")
 TARGET_FIELDS = ("id", "title", "source", "published", "checked", "role", "role_reason", "status")
 CALIBRATION_FIELDS = {"seed": int, "population": int, "generations": int, "min_epsilon": float,
-                      "screening_trajectories": int, "select": int, "predictive_draws": int}
+                      "min_acceptance": float, "screening_trajectories": int, "select": int,
+                      "predictive_draws": int}
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,8 @@ def _calibration_settings(doc: dict, fail) -> tuple[dict, dict]:
     for where, table in (("[calibration]", base), ("[calibration.quick]", {**base, **quick})):
         if not 1 <= table["select"] <= 20:
             fail(where, f"select: expected 1 to 20 parameters, got {table['select']}")
+        if not table["min_acceptance"] < 1:
+            fail(where, f"min_acceptance: expected a rate below 1 (0 = no limit), got {table['min_acceptance']}")
     return base, quick
 
 
