@@ -2,6 +2,7 @@
 
     import sim
     res = sim.compare(replicates=5)                    # experiments/compare-policies.toml
+    res = sim.compare(replicates=2, posterior=40)      # 40 posterior draws x 2 replicates; res.probabilities
     res = sim.run_scenario("experiments/budget-cut.toml", workers=2)
     res.summary; res.timeseries; res.manifest; res.maps
     print(res.table()); print(res.headline())
@@ -43,7 +44,8 @@ class Results(ComparisonData):
 
     @classmethod
     def of(cls, data: ComparisonData) -> Results:
-        return cls(data.timeseries, data.summary, data.manifest, data.maps)
+        return cls(data.timeseries, data.summary, data.manifest, data.maps, posterior_runs=data.posterior_runs,
+                   probabilities=data.probabilities)
 
     def save(self, out=None) -> Path:
         """Write the results folder (default ``results/<name>-<timestamp>``); never overwrites a
@@ -93,24 +95,32 @@ class Results(ComparisonData):
 
 def run_scenario(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,
                  progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api",
-                 rules=None, rules_policies=None) -> Results:
+                 rules=None, rules_policies=None, posterior: int | None = None, posterior_from=None) -> Results:
     """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario); ``rules``:
-    a rule plug-in file for the policies in ``rules_policies`` (default: all); see
+    a rule plug-in file for the policies in ``rules_policies`` (default: all); ``posterior``: over N
+    posterior draws of ``posterior_from`` (a calibration folder; None: the shipped posterior); see
     :func:`sim.run.experiment.execute`."""
     return Results.of(experiment.execute(path_or_dict, workers, overrides=overrides, progress=progress,
                                          evaluator=evaluator, command=command, rules=rules,
-                                         rules_policies=rules_policies))
+                                         rules_policies=rules_policies, posterior=posterior,
+                                         posterior_from=posterior_from))
 
 
 def compare(scenario=None, replicates: int | None = None, steps: int | None = None, workers: int | None = None, *,
             seed: int | None = None, progress: bool | None = None, evaluator: Evaluator | None = None,
-            command: str = "api", rules=None, rules_policies=None) -> Results:
+            command: str = "api", rules=None, rules_policies=None, posterior: int | None = None,
+            posterior_from=None) -> Results:
     """Run a policy comparison: ``scenario`` (default ``experiments/compare-policies.toml``) with
     optional replicates, steps and seed overrides; ``rules``: a rule plug-in file for the policies
-    in ``rules_policies`` (default: all). See :func:`sim.run.experiment.comparison`."""
+    in ``rules_policies`` (default: all). ``posterior=N``: every policy in N plausible worlds (posterior
+    draws of the calibration folder ``posterior_from``, default the shipped posterior) x ``replicates``,
+    common random numbers within a draw; ``res.probabilities`` then holds, per measure and policy, the
+    probability of being best and of beating the baseline, and the expected difference with its 90%
+    interval (:mod:`sim.results.posterior`). See :func:`sim.run.experiment.comparison`."""
     return Results.of(experiment.comparison(scenario, replicates, steps, workers, seed=seed, progress=progress,
                                             evaluator=evaluator, command=command, rules=rules,
-                                            rules_policies=rules_policies))
+                                            rules_policies=rules_policies, posterior=posterior,
+                                            posterior_from=posterior_from))
 
 
 def load_results(folder) -> Results:

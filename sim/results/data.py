@@ -11,12 +11,15 @@ import pandas as pd
 @dataclass
 class ComparisonData:
     """The outcome of a scenario: ``timeseries``, ``summary``, ``manifest``, ``maps`` (the files
-    of a results folder are described in :mod:`sim.run.experiment`)."""
+    of a results folder are described in :mod:`sim.run.experiment`); a comparison over posterior
+    draws also has ``posterior_runs`` and ``probabilities`` (:mod:`sim.results.posterior`)."""
 
     timeseries: pd.DataFrame
     summary: pd.DataFrame
     manifest: dict
     maps: dict = field(default_factory=dict)
+    posterior_runs: pd.DataFrame | None = None
+    probabilities: pd.DataFrame | None = None
 
     @property
     def name(self) -> str:

@@ -69,11 +69,15 @@ from sim.core.params import ParamError, Params, unknown_name_message
 from sim.core.plugins import Plugin, load_plugin
 from sim.errors import UserError
 from sim.results.data import ComparisonData
+from sim.results.posterior import probabilities, runs_table
 from sim.results.summary import per_replicate, summarise  # noqa: F401 -- per_replicate: experiments/students/compare_models.py
 from sim.run.evaluators import Evaluator, each_result, evaluator_for, progress_bar
+from sim.run.posterior import World, plain_world, posterior_draws, posterior_worlds
 from sim.run.single import RunSpec, run_spec, run_timed
 from sim.run.single import check_plugin as trial_run
 from sim.scenario.files import Scenario, load_scenario
+from sim.scenario.posterior import SEED_RULE as POSTERIOR_SEED_RULE
+from sim.scenario.posterior import PosteriorDraws
 from sim.storage.provenance import now_iso, provenance
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "experiments" / "compare-policies.toml"
@@ -81,11 +85,14 @@ SEED_RULE = "seed of replicate r = numpy.random.SeedSequence([seed, r]).generate
 
 
 # ---------------------------------------------------------------------------------- runs
-def specs_for(scenario: Scenario, plugin: Plugin | None = None, plugin_policies=None) -> list[RunSpec]:
+def specs_for(scenario: Scenario, plugin: Plugin | None = None, plugin_policies=None, *, seeds=None,
+              first: int = 0) -> list[RunSpec]:
     """Every run of ``scenario``, policy by policy (scenario order), replicate by replicate. With
     ``plugin`` (given apart from the scenario, e.g. ``trustsim compare --rules``) the runs of the
     policies in ``plugin_policies`` (None: all) use it and the others none; else the scenario's
-    own ``rules``, if any, apply to every policy."""
+    own ``rules``, if any, apply to every policy. ``seeds``: the replicates' seeds (default the
+    scenario's); ``first``: the number of the first replicate (a posterior draw's runs start at
+    ``draw * replicates``)."""
     def rules_of(name):
         if plugin is None:
             return scenario.rules, scenario.rules_sha256
@@ -93,10 +100,10 @@ def specs_for(scenario: Scenario, plugin: Plugin | None = None, plugin_policies=
             return plugin.path, plugin.sha256
         return None, None
 
-    return [RunSpec(policy=p.name, replicate=r, seed=seed, params=p.params, interventions=p.interventions,
+    return [RunSpec(policy=p.name, replicate=first + r, seed=seed, params=p.params, interventions=p.interventions,
                     steps=scenario.steps, rules=rules_of(p.name)[0], rules_sha256=rules_of(p.name)[1],
                     time_limit=scenario.time_limit)
-            for p in scenario.policies for r, seed in enumerate(scenario.seeds)]
+            for p in scenario.policies for r, seed in enumerate(scenario.seeds if seeds is None else seeds)]
 
 
 def run_specs(specs, *, workers: int | None = None, evaluator: Evaluator | None = None, progress: bool | None = None,
@@ -132,7 +139,7 @@ def planned_budget(scenario: Scenario) -> dict[str, np.ndarray]:
     depend on randomness)."""
     out = {}
     for spec in specs_for(scenario):
-        if spec.replicate != 0:
+        if spec.replicate != 0:     # (the allocation does not depend on the seed)
             continue
         model = TrustModel(rng=spec.seed, params=Params(**spec.params))
         spent = np.empty(scenario.steps + 1)
@@ -244,7 +251,7 @@ def plugin_for(scenario: Scenario, rules=None, rules_policies=None) -> tuple[Plu
 # ---------------------------------------------------------------------------------- a scenario
 def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None = None,
             progress: bool | None = None, evaluator: Evaluator | None = None, command: str = "api",
-            rules=None, rules_policies=None) -> ComparisonData:
+            rules=None, rules_policies=None, posterior: int | None = None, posterior_from=None) -> ComparisonData:
     """Run every policy and replicate of a scenario (a TOML path, a dict, or a Scenario).
 
     ``workers``: processes (None = all cores, 1 = in this process); ``overrides``: top-level
@@ -252,23 +259,32 @@ def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None 
     plug-in file for the policies named in ``rules_policies`` (default: all), see :func:`plugin_for`,
     recorded in ``manifest["plugin"]`` (path, sha256, rules, hooks, policies). Refuses
     (UserError) when the policies' budgets differ beyond the scenario's tolerance, unless it
-    allows it, in which case the warning is in ``manifest["warnings"]`` and warned here."""
+    allows it, in which case the warning is in ``manifest["warnings"]`` and warned here.
+
+    ``posterior``: N posterior draws (plausible worlds, :mod:`sim.run.posterior`) of the calibration
+    folder ``posterior_from`` (None: the shipped posterior); every policy runs ``replicates`` times in
+    each world, the budget is checked world by world, runs are numbered ``replicate = draw * replicates
+    + r`` (the timeseries gains a ``draw`` column), and the data gains ``posterior_runs`` and
+    ``probabilities`` (:mod:`sim.results.posterior`) and ``manifest["posterior"]``."""
     scenario = load_scenario(path_or_dict, overrides=overrides)
+    draws = _draws(scenario, posterior, posterior_from)                       # before anything runs
+    worlds = [plain_world(scenario)] if draws is None else posterior_worlds(scenario, draws)
     plugin, plugin_policies = plugin_for(scenario, rules, rules_policies)     # before anything runs
     started, t0 = now_iso(), time.perf_counter()
     notes = ["only 1 replicate: no confidence intervals (set replicates >= 2)"] if scenario.replicates < 2 else []
-    planned, planned_notes = check_planned_budget(scenario)
-    notes += planned_notes
-    specs = specs_for(scenario, plugin if rules is not None else None, plugin_policies)
+    planned_checks = [check_planned_budget(w.scenario, label=w.label) for w in worlds]
+    planned = _worst([c for c, _ in planned_checks])
+    notes += _unique(n for _, ns in planned_checks for n in ns)
+    specs = [spec for w in worlds for spec in specs_for(w.scenario, plugin if rules is not None else None,
+                                                         plugin_policies, seeds=w.seeds, first=w.first)]
     with evaluator_for(evaluator, workers) as ev:
         outputs = run_specs(specs, evaluator=ev, progress=progress, desc=scenario.name, fn=run_timed)
         ran_on = {"evaluator": repr(ev), "workers": ev.workers}
     timeseries, maps = _assemble(scenario, specs, outputs)
-    actual_spent = {name: g.groupby("step")["budget_spent"].mean().to_numpy()
-                    for name, g in timeseries.groupby("policy", sort=False)}
-    actual = budget_check(actual_spent, scenario.baseline, scenario.budget_tolerance, scenario.allow_unequal_budget)
+    actual_checks = [_actual_budget(timeseries, w) for w in worlds]
+    actual = _worst(actual_checks)
     if planned["equal"]:
-        notes += enforce_budget(actual, scenario, "as run")
+        notes += _unique(n for w, c in zip(worlds, actual_checks) for n in enforce_budget(c, w.scenario, "as run", w.label))
     summary = summarise(timeseries, scenario.policy_names, scenario.baseline, scenario.window_steps, scenario.steps)
     run_times = [t for _, _, t in outputs]
     manifest = {
@@ -286,7 +302,59 @@ def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None 
     }
     for note in notes:
         warnings.warn(note, UserWarning, stacklevel=3)
-    return ComparisonData(timeseries, summary, manifest, maps)
+    if draws is None:
+        return ComparisonData(timeseries, summary, manifest, maps)
+    return _with_posterior(ComparisonData(timeseries, summary, manifest, maps), scenario, worlds, draws,
+                           planned_checks, actual_checks)
+
+
+def _draws(scenario: Scenario, posterior, posterior_from) -> PosteriorDraws | None:
+    """The posterior draws asked for (None: an ordinary comparison)."""
+    if posterior is None:
+        if posterior_from is not None:
+            raise UserError("--posterior-from: needs --posterior N, the number of posterior draws (posterior=N)")
+        return None
+    return posterior_draws(scenario, posterior, posterior_from)
+
+
+def _unique(lines) -> list[str]:
+    return list(dict.fromkeys(lines))
+
+
+def _worst(checks: list[dict]) -> dict:
+    """The budget check with the largest gap (the only one for an ordinary comparison); with several
+    worlds it also lists every world's largest gap (``per_draw_max_relative_gap``) and is equal only if all are."""
+    worst = max(checks, key=lambda c: c["max_relative_gap"])
+    if len(checks) == 1:
+        return worst
+    return {**worst, "equal": all(c["equal"] for c in checks),
+            "per_draw_max_relative_gap": [c["max_relative_gap"] for c in checks]}
+
+
+def _actual_budget(timeseries: pd.DataFrame, world: World) -> dict:
+    """The budget check of one world's runs as they ran (mean budget spent per step over its replicates)."""
+    s = world.scenario
+    mine = timeseries[(timeseries.replicate >= world.first) & (timeseries.replicate < world.first + len(world.seeds))]
+    spent = {name: g.groupby("step")["budget_spent"].mean().to_numpy() for name, g in mine.groupby("policy", sort=False)}
+    return budget_check(spent, s.baseline, s.budget_tolerance, s.allow_unequal_budget)
+
+
+def _with_posterior(data: ComparisonData, scenario: Scenario, worlds: list[World], draws: PosteriorDraws,
+                    planned_checks, actual_checks) -> ComparisonData:
+    """``data`` of a comparison over posterior draws, with its ``draw`` column, ``posterior_runs``,
+    ``probabilities`` and ``manifest["posterior"]`` (the draws' provenance, seeds and budget gaps)."""
+    ts = data.timeseries
+    ts.insert(ts.columns.get_loc("replicate") + 1, "draw", ts["replicate"] // scenario.replicates)
+    runs = runs_table(ts, scenario.window_steps, scenario.replicates, draws.indices)
+    probs = probabilities(runs, scenario.policy_names, scenario.baseline)
+    manifest = data.manifest
+    manifest["seeds"] = {"base_seed": scenario.seed, "rule": POSTERIOR_SEED_RULE,
+                         "draws": [list(w.seeds) for w in worlds]}
+    manifest["posterior"] = {**draws.describe(), "replicates_per_draw": scenario.replicates,
+                             "runs_numbered": "replicate = draw * replicates_per_draw + r",
+                             "planned_budget_max_gap": [c["max_relative_gap"] for c, _ in planned_checks],
+                             "actual_budget_max_gap": [c["max_relative_gap"] for c in actual_checks]}
+    return ComparisonData(ts, data.summary, manifest, data.maps, posterior_runs=runs, probabilities=probs)
 
 
 def _assemble(scenario: Scenario, specs, outputs) -> tuple[pd.DataFrame, dict]:
@@ -303,9 +371,10 @@ def _assemble(scenario: Scenario, specs, outputs) -> tuple[pd.DataFrame, dict]:
 
 def comparison(scenario=None, replicates: int | None = None, steps: int | None = None, workers: int | None = None, *,
                seed: int | None = None, progress: bool | None = None, evaluator: Evaluator | None = None,
-               command: str = "api", rules=None, rules_policies=None) -> ComparisonData:
+               command: str = "api", rules=None, rules_policies=None, posterior: int | None = None,
+               posterior_from=None) -> ComparisonData:
     """A policy comparison: ``scenario`` (default ``experiments/compare-policies.toml``) with
-    optional replicates, steps and seed overrides. See :func:`execute`."""
+    optional replicates, steps and seed overrides, over ``posterior`` draws if given. See :func:`execute`."""
     if scenario is None:
         if not DEFAULT_SCENARIO.is_file():
             raise UserError(f"{DEFAULT_SCENARIO}: the default scenario is missing; pass a scenario file")
@@ -313,4 +382,4 @@ def comparison(scenario=None, replicates: int | None = None, steps: int | None =
     overrides = {"replicates": replicates, "steps": steps, "seed": seed}
     return execute(scenario, workers, overrides={k: v for k, v in overrides.items() if v is not None},
                    progress=progress, evaluator=evaluator, command=command, rules=rules,
-                   rules_policies=rules_policies)
+                   rules_policies=rules_policies, posterior=posterior, posterior_from=posterior_from)

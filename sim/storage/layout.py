@@ -2,7 +2,9 @@
 new folder goes by default.
 
 Comparison folder (``trustsim compare``, ``trustsim run SCENARIO.toml``, ``Results.save``):
-:data:`TIMESERIES`, :data:`SUMMARY`, :data:`MAPS`, :data:`MANIFEST` (see :mod:`sim.run.experiment`).
+:data:`TIMESERIES`, :data:`SUMMARY`, :data:`MAPS`, :data:`MANIFEST` (see :mod:`sim.run.experiment`);
+over posterior draws (``compare --posterior N``) also :data:`POSTERIOR_RUNS` and :data:`PROBABILITIES`
+(:data:`POSTERIOR_FILES`, see :mod:`sim.results.posterior`).
 One run of a preset (``trustsim run --preset``): :data:`TIMESERIES`, :data:`MAPS`, :data:`MANIFEST`.
 Sweep folder (:mod:`sim.run.sweep`): :data:`SWEEP_META`, :data:`DESIGN`, :data:`PARTS`/,
 :data:`TIMESERIES_PARTS`/, :data:`INDEX`, :data:`MANIFEST`, :data:`RUNS`, :data:`POINTS`,
@@ -29,6 +31,9 @@ TIMESERIES = "timeseries.parquet"
 SUMMARY = "summary.csv"
 MAPS = "maps.npz"
 COMPARISON_FILES = (TIMESERIES, SUMMARY, MANIFEST, MAPS)
+POSTERIOR_RUNS = "posterior_runs.csv"      # per (draw, replicate, policy): window means of the measures
+PROBABILITIES = "probabilities.csv"        # per (measure, policy): P(best), P(beats baseline), differences
+POSTERIOR_FILES = (POSTERIOR_RUNS, PROBABILITIES)
 SINGLE_RUN_FILES = (TIMESERIES, MAPS, MANIFEST)
 
 SWEEP_META = "sweep.json"
