@@ -1,9 +1,16 @@
 """``trustsim compare [SCENARIO.toml] [--replicates N] [--steps N] [--seed S] [--workers N] [--out DIR]
-[--rules FILE [--rules-policies NAME ...]]``.
+[--rules FILE [--rules-policies NAME ...]] [--posterior N [--posterior-from DIR]]``.
 
 Runs a policy comparison (default: ``experiments/compare-policies.toml``), prints the table of
 trust, tension, incident rate and cost per policy with 95% intervals and paired differences to
 the baseline, and writes the results folder (default ``results/<scenario>-<timestamp>/``).
+
+``--posterior N`` runs every policy in N plausible worlds (draws of the shipped posterior, or of the
+calibration folder ``--posterior-from DIR``) x the replicates, common random numbers within a draw,
+and prints after the table, per measure, the probability that each policy is best and that it beats
+the baseline (by anything, and by at least the measure's practical threshold), with the expected
+difference and its 90% interval over the worlds; the folder gains ``posterior_runs.csv`` and
+``probabilities.csv`` (:mod:`sim.results.posterior`).
 
 ``--rules FILE`` runs a rule plug-in (its Python code runs: see ``docs/students.md``) in every
 policy, or only in those named by ``--rules-policies`` (the others run the standard rules: compare
@@ -14,6 +21,7 @@ path, sha256, rules, hooks and policies.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import warnings
 from pathlib import Path
@@ -22,13 +30,16 @@ from sim.api import compare
 from sim.core.params import unknown_name_message
 from sim.core.plugins import load_plugin
 from sim.errors import UserError
+from sim.present.posterior import has_probabilities, probability_table
 from sim.present.tables import comparison_table
 from sim.run.experiment import DEFAULT_SCENARIO
+from sim.run.posterior import posterior_draws
 from sim.run.single import check_plugin
 from sim.scenario.files import load_scenario
+from sim.scenario.posterior import check_draw_count
 from sim.storage.folders import check_new_folder
 from sim.storage.guard import check_output_location
-from sim.storage.layout import COMPARISON_FILES, default_out
+from sim.storage.layout import COMPARISON_FILES, POSTERIOR_FILES, default_out
 
 
 def add_parser(sub):
@@ -41,7 +52,22 @@ def add_parser(sub):
                         "--rules-policies")
     p.add_argument("--rules-policies", nargs="+", default=None, metavar="NAME",
                    help="the policies that use the --rules plug-in (default: all)")
+    p.add_argument("--posterior", type=draw_count, default=None, metavar="N",
+                   help="run every policy in N plausible worlds (posterior draws, by weight, distinct) x the replicates "
+                        "and print the probability that each policy is best and beats the baseline")
+    p.add_argument("--posterior-from", type=Path, default=None, metavar="DIR",
+                   help="a calibration folder (trustsim calibrate --out DIR) to draw from (default: the shipped posterior)")
     p.set_defaults(func=compare_command)
+
+
+def draw_count(text: str) -> int:
+    """``--posterior N``: a whole number >= 1 (argparse turns the error into one line, exit 2)."""
+    try:
+        return check_draw_count(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of posterior draws >= 1, got {text!r}") from None
+    except UserError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--posterior: ")) from None
 
 
 def add_run_options(p):
@@ -73,21 +99,30 @@ def run_and_report(args, scenario, command: str) -> int:
         scenario = DEFAULT_SCENARIO
     resolved = load_scenario(scenario, overrides=overrides)
     rules, rules_policies = check_rules_options(args, resolved)
+    posterior, posterior_from = getattr(args, "posterior", None), getattr(args, "posterior_from", None)
+    if posterior_from is not None and posterior is None:
+        raise UserError("--posterior-from: needs --posterior N, the number of posterior draws")
+    if posterior is not None:
+        posterior_draws(resolved, posterior, posterior_from)     # a missing or bad posterior: one line, before running
     out = args.out if args.out is not None else default_out(resolved.name)
     check_new_folder(out)
     check_output_location(out, kind="new_folder")   # fail before running, not after
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")
-        res = compare(resolved, workers=args.workers, command=command, rules=rules, rules_policies=rules_policies)
+        res = compare(resolved, workers=args.workers, command=command, rules=rules, rules_policies=rules_policies,
+                      posterior=posterior, posterior_from=posterior_from)
     for note in res.manifest["warnings"]:
         print(f"trustsim: WARNING: {note}", file=sys.stderr)
     out = res.save(out)
     print(comparison_table(res))
+    if has_probabilities(res):
+        print(probability_table(res))
     plugin = res.manifest.get("plugin")
     if plugin:
         print(f"rule plug-in {plugin['path']} (sha256 {plugin['sha256'][:12]}) in: {', '.join(plugin['policies'])}")
     t = res.manifest["timings"]
-    print(f"\nwrote {out}/ ({', '.join(COMPARISON_FILES)}); "
+    files = [*COMPARISON_FILES, *(POSTERIOR_FILES if has_probabilities(res) else ())]
+    print(f"\nwrote {out}/ ({', '.join(files)}); "
           f"{t['runs']} runs in {t['wall_time_s']:.1f} s on {t['workers']} worker(s)")
     return 0
 

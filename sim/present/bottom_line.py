@@ -7,8 +7,11 @@ other policy's notable result (clearly better or worse, negligible, or within no
 least twice or at most half the baseline's is named with its interval even when it is within
 noise); then how sure (replicates, and a warning below :data:`FEW_REPLICATES`); then what would
 flip it (the sensitivity or sweep results when the folder has them, otherwise the assumptions
-that drive the result: :data:`DRIVERS`). Sweeps and sensitivity analyses: their own headline's
-first sentences. Every sentence starts with a capital letter."""
+that drive the result: :data:`DRIVERS`). A comparison over posterior draws (``compare --posterior N``)
+says instead, per key measure, in how many of the plausible worlds the leading policy beat the
+baseline, by enough to matter, and by how much (:mod:`sim.present.posterior`), then how sure (worlds,
+replicates, the posterior's source) and what would flip it. Sweeps and sensitivity analyses: their own
+headline's first sentences. Every sentence starts with a capital letter."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from sim.core.measures import measure_info
 from sim.present.data import Data, as_data
 from sim.present.labels import and_
 from sim.present.numbers import is_clear, measure_format
+from sim.present.posterior import has_probabilities, posterior_how_sure, posterior_of, probability_sentence
 from sim.present.prose import cap, rows_of
 from sim.present.sweep_prose import sensitivity_sentences, sweep_paragraphs
 
@@ -42,8 +46,12 @@ def bottom_line(results) -> list[str]:
         if d.is_sweep:
             return _sweep_bullets(d)
         return ["This folder has no summary to report on."]
-    bullets = [b for m in BOTTOM_MEASURES if (b := measure_bullet(d, m))]
-    bullets.append(how_sure(d, bullets))
+    if has_probabilities(d):
+        bullets = [b for m in BOTTOM_MEASURES if (b := probability_sentence(d, m))]
+        bullets.append(posterior_how_sure(d))
+    else:
+        bullets = [b for m in BOTTOM_MEASURES if (b := measure_bullet(d, m))]
+        bullets.append(how_sure(d, bullets))
     bullets.append(what_would_flip(d))
     return [cap(b) for b in bullets[:5]]
 
@@ -200,9 +208,17 @@ def what_would_flip(d: Data) -> str:
     for pol in d.resolved.get("policies") or []:
         if isinstance(pol, dict) and pol.get("name") == d.baseline:
             params = pol.get("params") or {}
-    known = [(k, words, params.get(k)) for k, words in DRIVERS]
+    drawn = list(posterior_of(d).get("parameters") or [])     # varied across the worlds already
+    known = [(k, words, params.get(k)) for k, words in DRIVERS if k not in drawn]
     bits = [f"{k} ({words}{', ' + format(v, 'g') + ' here' if isinstance(v, (int, float)) else ''})"
             for k, words, v in known]
     what = "the ranking" if len(d.policies) > 1 else "the result"
+    if drawn:
+        lead = (f"What would flip it: the worlds differ only in the calibrated parameters ({', '.join(drawn)}); "
+                f"{what} also rests on assumptions held fixed")
+        if not bits:
+            return lead + ", the structure of the model and the other parameters at the scenario's values."
+        return (lead + f", above all {and_(bits)}; a sweep of them ({SENSITIVITY_FILE}, trustsim sweep or trustsim "
+                "sensitivity) shows where the conclusion changes.")
     return (f"What would flip it: {what} rests on the model's assumptions, above all {and_(bits)}; a sweep of "
             f"them ({SENSITIVITY_FILE}, trustsim sweep or trustsim sensitivity) shows where the conclusion changes.")

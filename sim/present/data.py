@@ -22,6 +22,8 @@ from sim.storage.layout import (
     PART_GLOB,
     PARTS,
     POINTS,
+    POSTERIOR_RUNS,
+    PROBABILITIES,
     RUNS,
     SUMMARY,
     SWEEP_META,
@@ -39,7 +41,8 @@ class Data:
     A comparison folder (:mod:`sim.run.experiment`) gives ``timeseries``, ``summary``, ``manifest``
     and ``maps``; a sweep folder (:mod:`sim.run.sweep`) gives ``sweep`` (runs.parquet: one row per
     run), ``points`` (points.csv: per design point, policy and measure) and ``sweep_meta``
-    (sweep.json); a sensitivity folder adds ``indices`` (indices.csv)."""
+    (sweep.json); a sensitivity folder adds ``indices`` (indices.csv); a comparison over posterior
+    draws adds ``posterior_runs`` and ``probabilities`` (:mod:`sim.results.posterior`)."""
 
     timeseries: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
@@ -50,6 +53,8 @@ class Data:
     indices: pd.DataFrame | None = None
     sweep_meta: dict = field(default_factory=dict)
     folder: Path | None = None
+    posterior_runs: pd.DataFrame | None = None
+    probabilities: pd.DataFrame | None = None
 
     @property
     def resolved(self) -> dict:
@@ -140,6 +145,10 @@ def load(folder) -> Data:
         d.summary = readers.read_summary(folder / SUMMARY)
     if (folder / MAPS).is_file():
         d.maps = readers.read_maps(folder / MAPS)
+    if (folder / PROBABILITIES).is_file():
+        d.probabilities = readers.read_summary(folder / PROBABILITIES, needs=("measure", "policy", "p_best", "p_beats"))
+    if (folder / POSTERIOR_RUNS).is_file():
+        d.posterior_runs = readers.read_summary(folder / POSTERIOR_RUNS, needs=("draw", "replicate", "policy"))
     if readers.is_single_run(d.timeseries, d.manifest) and d.summary is None:
         d.timeseries, d.summary, d.maps, d.manifest = readers.as_comparison(d.timeseries, d.maps, d.manifest, folder)
     _load_sweep(d, folder)
@@ -185,6 +194,7 @@ def as_data(obj) -> Data:
         return Data(timeseries=frame("timeseries"), summary=frame("summary"),
                     manifest=getattr(obj, "manifest", None) or {}, maps=getattr(obj, "maps", None) or {},
                     sweep=frame("runs"), points=frame("points"), indices=frame("indices"),
+                    posterior_runs=frame("posterior_runs"), probabilities=frame("probabilities"),
                     folder=Path(folder) if isinstance(folder, (str, Path)) else None)
     raise TypeError(f"expected a results object, a results folder or sim.present.data.Data, got {type(obj).__name__}")
 

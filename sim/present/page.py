@@ -16,6 +16,7 @@ from sim.present.data import Data, as_data
 from sim.present.labels import window_words
 from sim.present.plots import figures as all_figures
 from sim.present.plots import metadata
+from sim.present.posterior import has_probabilities, probability_html
 from sim.present.prose import cost_sentences, headline_paragraphs
 from sim.present.sections import assumptions_html, e, full_table, provenance_html, summary_table
 from sim.storage.provenance import provenance
@@ -253,6 +254,13 @@ def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
 
     has_summary = d.summary is not None and not d.summary.empty
     sections = []
+    if has_probabilities(d):
+        sections.append("<section id='probabilities'><h2>Decisions under uncertainty</h2><p class='note'>Each policy "
+                        "was run in every plausible world (a draw from the calibrated posterior); P(best): share of "
+                        "worlds where it was the best of all; P(beats): where it beat the baseline; P(beats by what "
+                        "matters): by at least the measure's practical threshold; the difference is the mean over "
+                        "worlds with the 5th to 95th percentile.</p>"
+                        f"{probability_html(d)}</section>")
     if has_summary:
         sections.append("<section id='summary'><h2>Summary table</h2><p class='note'>Means over "
                         f"{e(window_words(d) or 'the summary window')} (totals: whole run), across replicates, with 95% "

@@ -35,8 +35,14 @@ def _heading(m: dict, single: bool) -> list[str]:
     r = m["resolved"]
     first, last = r["window_steps"]
     n, base = r["replicates"], r["baseline"]
-    lines = [f"{r['name']}: {len(r['policies'])} polic{'y' if single else 'ies'} x {n} replicates x {r['steps']} steps, "
+    post = m.get("posterior") if isinstance(m.get("posterior"), dict) else None
+    worlds = f"{post['draws']} posterior draws x " if post else ""
+    lines = [f"{r['name']}: {len(r['policies'])} polic{'y' if single else 'ies'} x {worlds}{n} replicates x {r['steps']} steps, "
              f"base seed {r['seed']}" + ("" if single else " (replicate r uses the same seed under every policy)")]
+    if post:
+        n = post["draws"] * n      # the levels below pool every world's runs
+        lines.append(f"Posterior: {post['source']} ({post['draws']} of its {post['particles']} particles, by weight); "
+                     "levels and differences below pool the runs of every world; the probabilities follow.")
     for note in m.get("warnings", []):
         lines.append(f"!!! WARNING: {note}")
     bc = m.get("budget_check", {})

@@ -130,7 +130,7 @@ def load_posterior(folder=None) -> Posterior:
     """Read and check the posterior of a calibration folder (None: the shipped one,
     :data:`SHIPPED_POSTERIOR`). See the module doc for what is checked."""
     shipped = folder is None
-    folder = Path(SHIPPED_POSTERIOR if shipped else folder)
+    folder = Path(SHIPPED_POSTERIOR if shipped else folder).absolute()
     if not shipped and not folder.is_dir():
         raise UserError(f"--posterior-from {safe_text(folder)}: " + ("no such folder" if not folder.exists()
                                                                       else "not a folder"))
