@@ -299,5 +299,120 @@ def punctuated_equilibrium(values: dict, seed: int, *, grid: int = 40, steps: in
     return {"outbursts_per_100": float(np.mean(rates)), "quiet_share": float(np.mean(shares))}
 
 
+class _HotSpotBeats:
+    """A ``step_end`` hook: at the end of step ``at`` (the first day with hot-spot officers, whom the
+    model placed on its own hottest cells that day), each hot-spot officer's beat is re-centred on a
+    treated place (``centres``, one entry per officer) and the officer moves to an empty cell within
+    ``beat_radius`` of it; ``hotspot_refresh`` is set beyond the run, so the model never re-centres them.
+    Moves use the experiment's own random stream (the model's streams are not drawn from). The window's
+    incident map starts here (``start``)."""
+
+    def __init__(self, at: int, centres: np.ndarray, rng: np.random.Generator):
+        self.at, self.centres, self.rng, self.start = at, np.asarray(centres, np.int64), rng, None
+
+    def __call__(self, model):
+        if model.steps != self.at:
+            return
+        o, p = model.officers, model.p
+        ids = np.flatnonzero(o.hotspot)
+        assert len(ids) == len(self.centres), "hot-spot officers and treated places differ in number"
+        o.beat[ids] = self.centres
+        todo = ids[model.grid.chebyshev(o.cell[ids], o.beat[ids]) > p.beat_radius]
+        for _ in range(5):          # a few rounds: two officers may aim at the same empty cell
+            if not len(todo):
+                break
+            target = model.grid.claim_empty_near(model.occ, o.beat[todo], self.rng, p.beat_radius, "moore", p.move_tries)
+            moved = model._relocate_officers(todo, target)  # the model's own move (keeps its occupancy consistent)
+            todo = np.setdiff1d(todo, moved)
+        self.start = model.incident_map.copy()
+
+
+def _places(grid: int, place: int) -> tuple[np.ndarray, int]:
+    """Place index of every cell (``place`` x ``place`` blocks, row-major) and the places per side."""
+    side = grid // place
+    y, x = np.divmod(np.arange(grid * grid), grid)
+    return (y // place) * side + x // place, side
+
+
+def _ring(places: np.ndarray, side: int) -> set[int]:
+    """The places around ``places`` (Moore neighbours on the torus of places), ``places`` excluded."""
+    out = set()
+    for q in places:
+        py, px = divmod(int(q), side)
+        out |= {((py + dy) % side) * side + (px + dx) % side for dy in (-1, 0, 1) for dx in (-1, 0, 1)}
+    return out - {int(q) for q in places}
+
+
+def hot_spots_policing(values: dict, seed: int, *, grid: int = 40, burn_in: int = 30, steps: int = 90,
+                       replicates: int = 2, preset: str = "reactive", place: int = 4, hot_spots: int = 20,
+                       officers_per_spot: int = 1) -> dict:
+    """Hot-spots policing in a randomised place-based trial (Braga et al. 2019; Braga & Weisburd 2022).
+
+    The city is cut into places of ``place`` x ``place`` cells. After ``burn_in`` steps of the ``preset``
+    (reactive enforcement), the ``hot_spots`` places with the most incidents so far are the hot spots;
+    they are paired by rank (1-2, 3-4, ...) and one of each pair is treated, at random (blocked
+    randomisation on past incidents, as in the Minneapolis and Jersey City trials; the assignment has its
+    own random stream). From day 1 the treated places get ``officers_per_spot`` officers each through the
+    model's own hot-spots deployment (``hotspot_fraction``: officers kept within ``beat_radius`` of their
+    beat, no contacts), taken from the reactive officers at the same budget, as a department redeploys
+    patrol; their beats are centred on the treated places from the end of day 1 (``_HotSpotBeats``).
+    Control places get the usual (reactive) policing. Over the ``steps`` steps after day 1, replicates
+    pooled, incidents per place:
+
+    - ``incident_change``: treated hot spots against control hot spots, ``(I_T + 0.5) / (I_C + 0.5) - 1``
+      (the arms have equal numbers of places; continuity 0.5);
+    - ``catchment_change``: the same for the catchment areas, the ring of places around the treated hot
+      spots against the ring around the control ones (per place: rings differ in size), places near both
+      arms or themselves hot spots left out. Above 0: displacement; below 0: diffusion of benefits.
+
+    Both arms are places of the same run, so they share every random number (common random numbers hold
+    by construction); replicates differ in seed. Post-period counts are compared rather than the
+    pre/post ratio (Braga's RIRR): with the pairs balanced on past incidents, the pre-period adds noise
+    without removing bias (randomisation removes it)."""
+    p = _params(values, preset, grid)
+    if p is None or grid % place or hot_spots < 2:
+        return _nan("incident_change", "catchment_change")
+    place_of, side = _places(grid, place)
+    n_places = side * side
+    hot_spots = min(hot_spots - hot_spots % 2, n_places - n_places % 2)
+    counts = np.zeros(4)            # treated spots, control spots, treated ring, control ring: incidents
+    sizes = np.zeros(4)             # ... and places
+    for s in replicate_seeds(seed, replicates):
+        rng = np.random.default_rng([int(s), 104729])       # the trial's own stream
+        m = TrustModel(params=p, rng=s).run(burn_in)
+        past = np.bincount(place_of, weights=m.incident_map, minlength=n_places)
+        order = np.lexsort((rng.random(n_places), -past))   # most incidents first, ties at random
+        pairs = order[:hot_spots].reshape(-1, 2)
+        flip = rng.random(len(pairs)) < 0.5
+        treated, control = np.where(flip, pairs[:, 0], pairs[:, 1]), np.where(flip, pairs[:, 1], pairs[:, 0])
+        n_officers = len(treated) * officers_per_spot
+        if n_officers > len(m.officers):
+            return _nan("incident_change", "catchment_change")
+        if n_officers:
+            py, px = np.divmod(treated, side)
+            centres = np.repeat((py * place + place // 2) * grid + px * place + place // 2, officers_per_spot)
+            m.set_params(hotspot_fraction=n_officers / len(m.officers), hotspot_refresh=10000)
+            hook = _HotSpotBeats(m.steps + 1, centres, rng)
+            m.hooks["step_end"].append(hook)
+            m.run(1)
+            start = hook.start
+        else:
+            m.run(1)
+            start = m.incident_map.copy()
+        m.run(steps)
+        post = np.bincount(place_of, weights=m.incident_map - start, minlength=n_places)
+        ring_t, ring_c = _ring(treated, side), _ring(control, side)
+        spots = set(pairs.ravel().tolist())
+        ring_t, ring_c = sorted(ring_t - ring_c - spots), sorted(ring_c - ring_t - spots)
+        for k, group in enumerate((treated, control, ring_t, ring_c)):
+            counts[k] += post[np.asarray(group, np.int64)].sum()
+            sizes[k] += len(group)
+    if sizes[2] == 0 or sizes[3] == 0:
+        ring = math.nan
+    else:
+        ring = ((counts[2] + 0.5) / sizes[2]) / ((counts[3] + 0.5) / sizes[3]) - 1.0
+    return {"incident_change": (counts[0] + 0.5) / (counts[1] + 0.5) - 1.0, "catchment_change": ring}
+
+
 EXPERIMENTS = {f.__name__: f for f in (police_elasticity, community_policing, contact_asymmetry, door_to_door,
-                                       procedural_justice, punctuated_equilibrium)}
+                                       procedural_justice, punctuated_equilibrium, hot_spots_policing)}
