@@ -21,20 +21,22 @@ STEPS = 90  # past the first scheduled intervention of every Epstein preset (ste
 
 EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epstein presets re-recorded when
     #           they moved to exact random-sequential activation (issue 11); all re-recorded for issue 12 (new
-    #           measure columns; the Epstein presets' original columns unchanged; new policy mechanisms)
-    "preset:epstein-run1": "251d86c749ebe4e9",
-    "preset:epstein-run2": "251d86c749ebe4e9",
-    "preset:epstein-salami": "5f7c3427924f4c7d",
-    "preset:epstein-jump": "3b10f11f0ad00909",
-    "preset:epstein-cop-withdrawal": "2e00e3044395f8b0",
-    "preset:netlogo-rebellion": "2775525e1f8482f5",
-    "preset:reactive": "69006e4bfdb52964",
-    "preset:proximity": "a9a25d12bb95c92b",
-    "preset:social-support": "c71468a4c039f6b9",
-    "preset:mixed": "1afcf84cf84a128d",
-    "preset:hot-spots": "afe40f3e1d9f8857",
-    "compare": "461c7dcc3a4bc10c/c36feac4c68f9e78",
-    "sweep": "4553cdbb50c281e1",
+    #           measure columns; the Epstein presets' original columns unchanged; new policy mechanisms); again for
+    #           issue 12's last items (problem-solving, stress susceptibility and anchored loads, chasing under
+    #           sequential order; the column problem_officer_days; the Epstein presets' columns unchanged)
+    "preset:epstein-run1": "63262346e7ca91eb",
+    "preset:epstein-run2": "63262346e7ca91eb",
+    "preset:epstein-salami": "c354f2ab6535c842",
+    "preset:epstein-jump": "39530af982947565",
+    "preset:epstein-cop-withdrawal": "4d021c0af6af7a49",
+    "preset:netlogo-rebellion": "cbd42c841c07a163",
+    "preset:reactive": "63ee9859f5a1006a",
+    "preset:proximity": "d685188399d1280a",
+    "preset:social-support": "bd7840ad5860ce03",
+    "preset:mixed": "4019e8c8f9d6116f",
+    "preset:hot-spots": "fc7c548f89cbba8e",
+    "compare": "651a6719138b3790/a9a3a94be9310e1a",
+    "sweep": "66776fd9589c164b",
 }
 
 

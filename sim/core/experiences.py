@@ -22,8 +22,31 @@ class Experiences:
         weight = self.rules.officer_visibility(o.proximity[duty], p)
         visible = self.grid.sum_near(o.cell[duty], np.asarray(weight, float), c.cell[ids], p.vision, p.geometry) \
             if len(duty) else np.zeros(len(ids))
-        return self.rules.offence_probability(c.hardship[ids], self._legitimacy_of(ids), visible, self.certainty,
+        prob = self.rules.offence_probability(c.hardship[ids], self._legitimacy_of(ids), visible, self.certainty,
                                               self.awareness, p)
+        if p.problem_solving_on:
+            prob = self.rules.offence_at_place(prob, self.opportunity[c.cell[ids]], p)
+        return prob
+
+    def _problem_solving(self):
+        """Problem-solving officers (drawn in ``_officer_duty``) each work the cell of their beat
+        (within ``beat_radius`` of its centre) with the most past incidents (``problem_site_choice``)
+        and the cells within ``problem_radius`` of it; every cell's opportunity factor then moves
+        (``opportunity_after_step``): down where worked, back toward 1 elsewhere."""
+        p = self.p
+        if not p.problem_solving_on:
+            return
+        worked = np.zeros(self.grid.size)
+        ids = np.flatnonzero(self._solving) if len(self._solving) == len(self.officers) else np.zeros(0, np.int64)
+        if len(ids) and self.incident_map.any():
+            who, cells = self.grid.pairs_within(self.officers.beat[ids], p.beat_radius, "moore", self.incident_map > 0)
+            who, cells = self.rules.problem_site_choice(who, cells, self.incident_map[cells], p)
+            if len(cells):
+                k, place = self.grid.pairs_within(cells, p.problem_radius, "moore", np.ones(self.grid.size, bool)) \
+                    if p.problem_radius > 0 else (np.arange(len(cells)), cells)
+                np.add.at(worked, place, 1.0)
+        if len(ids) or (self.opportunity < 1.0).any():
+            self.opportunity = self.rules.opportunity_after_step(self.opportunity, worked, p)
 
     def _experiences(self, calls, answered):
         """Reporters: their own report answered or ignored; witnesses: an incident left
@@ -62,6 +85,7 @@ class Experiences:
             if len(t.incident_cells) and len(o):
                 exposure = self._counts_near([t.incident_cells], o.cell, p.officer_vision)[0]
             load = self.rules.officer_workload(t.confrontations, t.calls, exposure, o.on_duty, p)
+            load = self.rules.officer_strain(load, o.susceptibility, p)
             o.stress = self.rules.stress_after_step(o.stress, load, self.allocation.welfare_level, p)
 
     def _update_heat(self):

@@ -15,7 +15,7 @@ MEASURES = (
 )
 EXTRA_MEASURES = ("officers", "budget_spent", "awareness", "contacts", "supported", "offences", "offence_rate",
                   "offence_risk", "rebel_incidents", "certainty", "officer_absence", "burnout_share",
-                  "contact_officer_days")
+                  "contact_officer_days", "problem_officer_days")
 
 
 def measure_row(model) -> dict:
@@ -68,6 +68,7 @@ def measure_row(model) -> dict:
         "officer_absence": 1.0 - float(np.count_nonzero(o.on_duty)) / len(o) if len(o) else 0.0,
         "burnout_share": float(np.count_nonzero(o.stress > BURNOUT)) / len(o) if len(o) else 0.0,
         "contact_officer_days": t.contact_officer_days,
+        "problem_officer_days": t.problem_officer_days,
     }
 
 
@@ -238,6 +239,10 @@ MEASURE_INFO: dict[str, MeasureInfo] = {
         "officer-days on contacts", "officer-days on contacts", _OD,
         "on-duty proximity officers busy with contacts this step (the explicit time cost of proximity)", 0,
         _PER_DAY, **_EVENTS),
+    "problem_officer_days": MeasureInfo(
+        "officer-days on problem-solving", "officer-days on problem-solving", _OD,
+        "on-duty proximity officers busy with problem-solving at their beat's hot spots this step (its time cost)",
+        0, _PER_DAY, **_EVENTS),
     "incidents_cumulative": MeasureInfo(
         "incidents over the run", "incidents, whole run", "incidents", "incidents over the whole run", -1,
         _PER_DAY, **_EVENTS),

@@ -28,7 +28,7 @@ from sim.core.scheduling import Scheduling
 from sim.core.views import ModelViews
 
 STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty",
-           "support")
+           "support", "stress")
 
 
 class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
@@ -68,6 +68,8 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         self.incident_map = np.zeros(self.grid.size, np.int64)
         self.heat = np.zeros(self.grid.size)        # recent activity, chased by reactive officers
         self.certainty = 0.5                        # perceived certainty of response (offending)
+        self.opportunity = np.ones(self.grid.size)  # offending opportunity per cell, lowered by problem-solving
+        self._solving = np.zeros(0, bool)
         self._apply_allocation()
 
         planned = list(get_preset(preset).interventions) if preset and params is None else []
@@ -89,6 +91,7 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         self._officer_duty()                        # C4: stress -> absence
         self._social_programmes()                   # C3: support, awareness
         self._hotspot_beats()                       # hot-spots policing: beats on the most incidents
+        self._problem_solving()                     # C1, C2: beat officers work their hot spots
         self._chase()                               # reactive officers head for recent activity
         if self.p.activation == "sequential":
             self._core_sequential()                 # Epstein: each agent in turn moves, decides, arrests
@@ -131,10 +134,14 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
     def _officer_duty(self):
         o, p, rng = self.officers, self.p, self.streams["duty"]
         absent = rng.random(len(o)) < (self.rules.absence_probability(o.stress, p) if p.stress_on else 0.0)
-        busy = rng.random(len(o)) < self.rules.busy_probability(o.proximity, p)
+        u = rng.random(len(o))
+        busy = u < self.rules.busy_probability(o.proximity, p)
         o.on_duty = ~absent
         o.available = o.on_duty & ~busy
-        self.tally.contact_officer_days = int(np.count_nonzero(o.on_duty & busy))   # proximity's time cost
+        # the same draw splits the busy: u < contact_time on contacts, the rest on problem-solving
+        self._solving = o.on_duty & busy & o.proximity & (u >= p.contact_time) & bool(p.problem_solving_on)
+        self.tally.contact_officer_days = int(np.count_nonzero(o.on_duty & busy & ~self._solving))  # time costs
+        self.tally.problem_officer_days = int(np.count_nonzero(self._solving))
 
     def _social_programmes(self):
         c, p, a = self.citizens, self.p, self.allocation
@@ -220,7 +227,7 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         threshold = float(self.rules.effective_threshold(self.awareness, p))
         n = e.kernel(self.streams["activation"], self.occ, p.width, p.height,
                      c.cell, c.active, c.jailed, grievance, c.risk_aversion, threshold,
-                     o.cell, o.on_duty, o.available, o.confined, o.beat, *e.offsets,
+                     o.cell, o.on_duty, o.available, o.confined, o.beat, self._chased, *e.offsets,
                      e.table, p.movement_on, p.move_tries, p.beat_radius, p.jailed_keep_cell,
                      p.arrest_moves_officer and not p.jailed_keep_cell, p.count_self_active,
                      e.shared,
@@ -324,7 +331,8 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         """Reactive available officers who see recent activity (heat) within ``officer_vision``
         head for the hottest cell (``chase_choice``) and take an empty cell next to it; they skip
         the random move of the core phase (with ``activation = sequential`` the compiled core
-        still moves them: chasing is for the policy runs, synchronous by default)."""
+        also leaves them where they are: the compiled loop skips the move of an officer in
+        ``_chased``)."""
         o, p = self.officers, self.p
         self._chased = np.zeros(len(o), bool)
         if not (p.chase_on and p.movement_on and len(o)) or not self.heat.any():
@@ -385,7 +393,10 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
             keep[leave] = False
             o = o.keep(keep)
         elif a.officers > len(o):
-            o = o.join(Officers.hired(self.grid.random_empty_cells(self.occ, a.officers - len(o), rng)))
+            n_new = a.officers - len(o)
+            cells = self.grid.random_empty_cells(self.occ, n_new, rng)
+            o = o.join(Officers.hired(cells, self.rules.stress_susceptibility(self.streams["stress"].random(n_new),
+                                                                               self.p)))
         was = o.proximity.copy()
         o.proximity = np.arange(len(o)) < a.proximity
         o.beat[o.proximity & ~was] = o.cell[o.proximity & ~was]

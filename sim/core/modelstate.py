@@ -98,7 +98,8 @@ class ModelState:
         self.tally = SimpleNamespace(good=np.zeros(n_c), bad=np.zeros(n_c), confrontations=np.zeros(n_o),
                                      calls=np.zeros(n_o), arrest_cells=[], arrest_harm=[], arrests=0, incidents=0,
                                      offences=0, offence_risk=0.0, incident_cells=np.zeros(0, np.int64), reported=0,
-                                     contacts=0, supported=0, contact_officer_days=0)
+                                     contacts=0, supported=0, contact_officer_days=0,
+                                     problem_officer_days=0)
         self._chased = np.zeros(n_o, bool)
 
     def _run_hooks(self, point):

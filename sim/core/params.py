@@ -29,7 +29,8 @@ GEOMETRIES = ("moore", "von_neumann", "euclidean")
 ARREST_RATIO_RULES = ("literal", "floor", "round")
 ACTIVATIONS = ("synchronous", "batches", "sequential")
 JAIL_TERM_RULES = ("inclusive", "netlogo")
-RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius")
+RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius",
+         "problem_radius")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,7 +129,7 @@ class Params:
     stress_on: bool = _p(True, doc="switch: officer stress, its effect on conduct and absence", group="officers")
     quality_base: float = _p(0.85, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
     stress_quality_loss: float = _p(0.6, 0.0, 1.0, doc="quality = quality_base (1 - loss * stress)", group="officers")
-    stress_per_confrontation: float = _p(0.03, 0.0, 0.5, doc="stress load per arrest", group="officers")
+    stress_per_confrontation: float = _p(0.075, 0.0, 0.5, doc="stress load per arrest", group="officers")
     stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step",
                                 doc="share of stress shed each step: s' = s + load (1 - s) - (recovery + relief) s",
                                 group="officers")
@@ -136,14 +137,19 @@ class Params:
                                doc="extra share of stress shed each step at fully funded welfare", group="officers")
     welfare_cost: float = _p(0.1, 0.001, 10.0, unit="officer-days per officer", doc="welfare spend per officer for full relief", group="officers")
     absence_max: float = _p(0.3, 0.0, 1.0, doc="chance of absence of a fully stressed officer (absence = absence_max * stress)", group="officers")
-    stress_per_shift: float = _p(0.0012, 0.0, 0.1, unit="per step",
+    stress_per_shift: float = _p(0.003, 0.0, 0.1, unit="per step",
                                  doc="stress load of an ordinary 8-hour shift (organisational stress); 0 = off", group="officers")
     shift_hours: float = _p(8.0, 4.0, 16.0, unit="hours", doc="shift length: the shift load scales with hours / 8",
                             group="officers")
-    stress_per_call: float = _p(0.004, 0.0, 0.5, doc="stress load per report answered; 0 = off", group="officers")
-    stress_per_exposure: float = _p(0.001, 0.0, 0.5,
+    stress_per_call: float = _p(0.01, 0.0, 0.5, doc="stress load per report answered; 0 = off", group="officers")
+    stress_per_exposure: float = _p(0.0025, 0.0, 0.5,
                                     doc="stress load per incident within the officer's vision (exposure); 0 = off",
                                     group="officers")
+    stress_susceptibility_cv: float = _p(2.0, 0.0, 4.0,
+                                         doc="spread of officers' stress susceptibility: each officer's workload is "
+                                             "multiplied by a factor drawn at hiring from a Gamma distribution of mean 1 "
+                                             "and this coefficient of variation; 0 = all officers alike",
+                                         group="officers")
     welfare_half: float = _p(0.5, 0.01, 10.0, doc="welfare level giving half of the relief (diminishing returns: "
                                                   "relief = welfare_relief * (1 + half) w / (w + half))", group="officers")
 
@@ -174,6 +180,25 @@ class Params:
     contact_negativity_bias: float = _p(1.5, 1.0, 14.0, unit="x",
                                         doc="procedural-quality channel: how much more a bad contact moves trust than "
                                             "a good one (contacts are judged on procedural fairness)", group="policy")
+    problem_solving_on: bool = _p(True, doc="problem-solving channel: proximity officers spend problem_time on the "
+                                            "cells of their beat with the most past incidents, lowering the "
+                                            "offending opportunity there", group="policy")
+    problem_time: float = _p(0.1, 0.0, 1.0, doc="share of a proximity officer's time spent on problem-solving (not "
+                                                "available for arrests or response); it gets at most what contact_time leaves, "
+                                                "min(problem_time, 1 - contact_time)",
+                             group="policy")
+    problem_effect: float = _p(0.34, 0.0, 1.0, doc="largest relative cut of the offending opportunity at a place by "
+                                                   "problem-solving (the opportunity factor's floor is 1 - effect)",
+                               group="policy")
+    problem_gain: float = _p(0.05, 0.0, 1.0, unit="per officer-day",
+                             doc="share of the remaining possible cut achieved by one officer-day of problem-solving "
+                                 "at a place", group="policy")
+    problem_decay: float = _p(0.01, 0.0, 1.0, unit="per step",
+                              doc="rate at which a place's opportunity factor returns to 1 (the problem comes back)",
+                              group="policy")
+    problem_radius: int = _p(1, 0, 10, unit="cells",
+                             doc="a problem-solving officer works the hot cell and the cells within this Chebyshev "
+                                 "distance of it (the place)", group="policy")
     contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")
     contact_radius: int = _p(2, 1, 10, unit="cells", doc="reach of a proximity officer's contacts", group="policy")
     contact_rate: float = _p(0.5, 0.0, 1.0, unit="per step",

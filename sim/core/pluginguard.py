@@ -91,6 +91,11 @@ RULE_OUTPUTS = {
     "support_cut": (("days_received",), "nonneg"),
     "heat_after_step": (("heat", "events"), "nonneg"),
     "chase_choice": ((), "pairs"),
+    "problem_site_choice": ((), "pairs"),
+    "opportunity_after_step": (("factor", "worked"), "prob"),
+    "offence_at_place": (("prob", "opportunity"), "prob"),
+    "officer_strain": (("load",), "nonneg"),
+    "stress_susceptibility": (("u",), "nonneg"),
 }
 
 _KIND_EXPECTED = {

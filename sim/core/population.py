@@ -40,6 +40,7 @@ class Officers:
     on_duty: np.ndarray       # bool, drawn each step from stress
     available: np.ndarray     # bool: on duty and not busy with contacts this step
     hotspot: np.ndarray       # bool: on a hot-spot beat (confined to it, no contacts)
+    susceptibility: np.ndarray = None  # stress susceptibility, drawn at hiring (rules.stress_susceptibility)
 
     def __len__(self):
         return len(self.cell)
@@ -50,10 +51,10 @@ class Officers:
         return self.proximity | self.hotspot
 
     @classmethod
-    def hired(cls, cells: np.ndarray) -> Officers:
+    def hired(cls, cells: np.ndarray, susceptibility: np.ndarray | None = None) -> Officers:
         n = len(cells)
         return cls(cells, np.zeros(n, bool), cells.copy(), np.zeros(n), np.ones(n, bool), np.ones(n, bool),
-                   np.zeros(n, bool))
+                   np.zeros(n, bool), np.ones(n) if susceptibility is None else np.asarray(susceptibility, float))
 
     def keep(self, mask: np.ndarray) -> Officers:
         return Officers(*(getattr(self, f)[mask] for f in self.__dataclass_fields__))

@@ -223,12 +223,60 @@ def answers_on_beat(distance_to_beat, proximity, p):
 
 
 def busy_probability(proximity, p):
-    """Chance an officer is busy with contacts this step (and so cannot arrest or respond):
-    b = contact_time for a proximity officer, 0 for a reactive one.
+    """Chance an officer is busy on its beat this step (and so cannot arrest or respond):
+    b = contact_time (+ problem_time with ``problem_solving_on``) for a proximity officer, 0 for a
+    reactive one, at most 1 (problem-solving gets min(problem_time, 1 - contact_time)). The model
+    splits the busy ones by the same draw u < b: u < contact_time are busy with contacts, the
+    others with problem-solving.
 
-    Mechanism: time spent on contacts is time not spent on enforcement, the cost side of
-    proximity policing (C1, C5). Source: MODEL.md (proximity officers' time budget)."""
-    return np.where(proximity, float(p.contact_time), 0.0)
+    Mechanism: time spent on contacts and problem-solving is time not spent on enforcement, the
+    cost side of proximity policing (C1, C5). Source: MODEL.md (proximity officers' time budget)."""
+    busy = float(p.contact_time) + (float(p.problem_time) if p.problem_solving_on else 0.0)
+    return np.where(proximity, min(busy, 1.0), 0.0)
+
+
+def problem_site_choice(officer, target, incidents, p):
+    """Where each problem-solving officer works: of its candidate pairs (officer, cell of its beat
+    with past incidents) the pair with the most past incidents (ties: the first listed). Returns
+    the chosen subset of pairs, at most one per officer.
+
+    Mechanism: problem-oriented policing at hot spots: scanning picks the places with the most
+    recorded incidents (the S of SARA; Hinkle, Weisburd, Telep & Petersen 2020; Braga & Weisburd
+    on the concentration of crime at places)."""
+    if not len(officer):
+        return officer[:0], target[:0]
+    order = np.lexsort((-incidents, officer))
+    first = np.ones(len(order), bool)
+    first[1:] = officer[order][1:] != officer[order][:-1]
+    keep = order[first]
+    return officer[keep], target[keep]
+
+
+def opportunity_after_step(factor, worked, p):
+    """Offending opportunity of each cell (1 = untouched):
+
+        f' = clip(f + decay (1 - f) - gain * w * (f - (1 - effect)), 1 - effect, 1)
+
+    w = officer-days of problem-solving at the cell this step, decay = ``problem_decay``,
+    gain = ``problem_gain``, effect = ``problem_effect``. A cell worked on continually settles at
+    1 - effect * gain w / (gain w + decay); left alone it returns to 1.
+
+    Mechanism: problem-solving removes the conditions that make a place a hot spot (situational
+    prevention), and the problem comes back when the work stops. Effect size: POP areas had 33.8%
+    less crime and disorder than controls (Hinkle, Weisburd, Telep & Petersen 2020, Campbell
+    review of 34 studies), the floor 1 - 0.34 (docs/evidence.md)."""
+    floor = 1.0 - p.problem_effect
+    f = factor + p.problem_decay * (1.0 - factor) - p.problem_gain * worked * (factor - floor)
+    return np.clip(f, floor, 1.0)
+
+
+def offence_at_place(prob, opportunity, p):
+    """Ordinary offending at a place: o' = o * f, f the opportunity factor of the offender's cell
+    (``opportunity_after_step``; 1 where no problem-solving has happened).
+
+    Mechanism: offending needs an opportunity at the place (routine activity theory; Clarke's
+    situational prevention); problem-solving lowers it (Hinkle et al. 2020)."""
+    return np.clip(prob * opportunity, 0.0, 1.0)
 
 
 # --- officers (C4) -------------------------------------------------------------------------
@@ -257,6 +305,32 @@ def officer_workload(arrests, calls, exposure, on_duty, p):
     base = p.stress_per_shift * p.shift_hours / 8.0
     load = base + p.stress_per_call * calls + p.stress_per_confrontation * arrests + p.stress_per_exposure * exposure
     return np.where(on_duty, load, 0.0)
+
+
+def officer_strain(load, susceptibility, p):
+    """Load an officer feels: load * susceptibility_j, susceptibility drawn once per officer
+    (Gamma, mean 1, coefficient of variation ``stress_susceptibility_cv``; see
+    ``stress_susceptibility``).
+
+    Mechanism: the same job weighs differently on different officers (coping, resilience,
+    life outside work: Queiros et al. 2020, 53.8% low resilient coping); sickness absence is very
+    unequal between officers (Parkes et al. 2024: 46% none in a year, 8% 20 days or more),
+    which a spread of susceptibility reproduces (C4)."""
+    return np.asarray(load, float) * susceptibility
+
+
+def stress_susceptibility(u, p):
+    """Each officer's stress susceptibility from a uniform draw u (quantile transform): Gamma with
+    mean 1 and coefficient of variation cv = ``stress_susceptibility_cv`` (shape 1 / cv^2); all 1
+    when cv < 0.001. Source of the spread: Parkes et al. (2024) absence distribution, which a
+    Gamma-Poisson mixture with mean 1 fits with shape near 0.24 (cv near 2; docs/evidence.md 7)."""
+    u = np.asarray(u, float)
+    if p.stress_susceptibility_cv < 1e-3:                  # a spread this small is no spread
+        return np.ones(len(u))
+    from scipy.stats import gamma
+
+    shape = 1.0 / p.stress_susceptibility_cv ** 2
+    return gamma.ppf(np.clip(u, 1e-12, 1 - 1e-12), shape, scale=1.0 / shape)
 
 
 def stress_after_step(stress, confrontations, welfare_level, p):

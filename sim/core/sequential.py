@@ -80,7 +80,7 @@ def _arrest_pick(rng, officer, cells, k):
 # checksums of tests/test_checksums.py pin them).
 def _sequential_core(rng, occ, width, height,
                      c_cell, c_active, c_jailed, grievance, risk, threshold,
-                     o_cell, o_on_duty, o_available, o_proximity, o_beat,
+                     o_cell, o_on_duty, o_available, o_proximity, o_beat, o_stay,
                      move_dy, move_dx, omove_dy, omove_dx, see_rows, see_half, osee_rows, osee_half,
                      prob_table, movement_on, move_tries, beat_radius, keep_cell, officer_follows, count_self,
                      shared,
@@ -89,7 +89,8 @@ def _sequential_core(rng, occ, width, height,
     ``occ`` in place; returns the number of arrests, listed in ``arrested`` (citizens) and
     ``arresting`` (officers), in the order they happened. ``move_*``: offsets of a move
     (centre excluded); ``see_*``: rows and half-widths of a neighbourhood count (centre included);
-    ``o*``: the officers' (``officer_vision``). ``cops_v``, ``act_v``, ``act_ov`` are work
+    ``o*``: the officers' (``officer_vision``); ``o_stay``: officers who skip their random move (they
+    chased recent activity before the core phase, ``TrustModel._chase``). ``cops_v``, ``act_v``, ``act_ov`` are work
     grids (one int per cell); they hold the counts at the end. ``officer_follows``: the
     arresting officer moves onto the arrested citizen's cell; ``count_self``: an active citizen
     counts itself among the actives it sees (both NetLogo Rebellion's micro-rules). ``shared``:
@@ -153,7 +154,7 @@ def _sequential_core(rng, occ, width, height,
         else:                                          # an officer: move, then arrest
             j = a - n_c
             cell = o_cell[j]
-            if movement_on:
+            if movement_on and not o_stay[j]:             # o_stay: moved already (chased activity)
                 y0 = cell // width
                 x0 = cell - y0 * width
                 for _ in range(move_tries):

@@ -127,9 +127,23 @@ REASONING: dict[str, str] = {
                     "with the break-even quality D5: below it contacts lower trust on average. " + _CHOSEN,
     "stress_quality_loss": "C4: stressed officers are harsher (D6). " + _CHOSEN,
     "stress_per_confrontation": "C4: arrests are the most stressful events of the workload (Queiros et al. "
-                                "2020: 88% high operational stress). Size chosen with the other loads so that "
-                                "mean absence at the defaults is near the 4% of working days of England and "
-                                "Wales officers (Hansard 2008; docs/evidence.md 7); D10.",
+                                "2020: 88% high operational stress). Relative size of the four loads chosen "
+                                "(arrest > call > shift > exposure); their common scale is anchored: all four "
+                                "were scaled together (issue 12) so that mean absence (`officer_absence`) at the "
+                                "reactive defaults, with officers' susceptibility spread "
+                                "(`stress_susceptibility_cv`), is near the 4.3-4.6% of working days of England "
+                                "and Wales officers (9.6-10.4 days a year, Hansard 2004/2008, over about 225 "
+                                "working days; docs/evidence.md 7); D10. The burnout share is not a target: it "
+                                "emerges and is compared with Queiros et al. (2020), 10.9%. Range: half to "
+                                "twice the anchored scale.",
+    "stress_susceptibility_cv": "C4 heterogeneity (issue 12): officers differ in how much the same workload "
+                                "weighs on them (Queiros et al. 2020: 53.8% low resilient coping). Sickness "
+                                "absence is very unequal: 46% of 40,343 UK police employees had none in a "
+                                "year, 33% 1-5 days, 13% 6-19, 8% 20 or more (Parkes et al. 2024). A Gamma-"
+                                "Poisson mixture with the mean of those bins (about 6 days) gives 46% with "
+                                "none for a Gamma shape near 0.24, a coefficient of variation near 2 (derived; "
+                                "docs/evidence.md 7). Approximate: not all absence is stress. Range 0 (all "
+                                "alike, the first version) to 4.",
     "stress_recovery": "Share of stress shed per day: a half-life of about a month without welfare (chosen). "
                        "Balance with the workload in D10.",
     "welfare_relief": "C4: welfare support lowers stress (mindfulness trials: likely reductions of "
@@ -141,13 +155,15 @@ REASONING: dict[str, str] = {
                    "is near the 4% of working days reported for England and Wales (Hansard 2008), about half "
                    "of it psychological (Avon & Somerset FOI 2023).",
     "stress_per_shift": "Organisational stress of the job itself (Queiros et al. 2020: 87% high organisational "
-                        "stress): a load every day on duty, so stress is not zero in a quiet town. Size chosen "
-                        "with the other loads (see `stress_per_confrontation`).",
+                        "stress): a load every day on duty, so stress is not zero in a quiet town. Scale "
+                        "anchored with the other loads on mean absence (see `stress_per_confrontation`).",
     "shift_hours": "Standard 8-hour shift; 10-12-hour shifts are common in police forces (range). The shift "
                    "load scales with hours.",
-    "stress_per_call": "C4 workload: each report answered is a call for service. Chosen below an arrest's load.",
+    "stress_per_call": "C4 workload: each report answered is a call for service. Chosen below an arrest's load; "
+                       "scale anchored with the other loads on mean absence (see `stress_per_confrontation`).",
     "stress_per_exposure": "C4 exposure: witnessing incidents in the patrol area (trauma exposure; "
-                           "PMC8079856). Chosen small: an officer sees many incidents.",
+                           "PMC8079856). Chosen small: an officer sees many incidents; scale anchored with the "
+                           "other loads on mean absence (see `stress_per_confrontation`).",
     "welfare_half": "Diminishing returns of welfare spending (the closest published model, JASSS 26(3) 12, "
                     "2023, uses diminishing returns for programme spending). The half-relief level is chosen.",
     # policy
@@ -178,6 +194,23 @@ REASONING: dict[str, str] = {
                                "effectiveness (Skogan 2006: 4-14). Contacts are judged on fairness, so a bias "
                                "near 1 (chosen), range 1-14.",
     "contact_time": "MODEL.md: proximity officers spend part of their time on contacts. " + _CHOSEN,
+    "problem_solving_on": "Problem-solving channel of proximity policing (issue 12; Goldstein's problem-"
+                          "oriented policing, the SARA model): beat officers work the places of their beat with "
+                          "the most past incidents.",
+    "problem_time": "Share of a beat officer's time on problem-solving, carved out of availability like "
+                    "`contact_time`. No time-use figure found in the sources read: chosen, range 0-0.5.",
+    "problem_effect": "Hinkle, Weisburd, Telep & Petersen (2020, Campbell review, 34 studies): a statistically "
+                      "significant 33.8% reduction of crime and disorder in POP areas against controls; the "
+                      "floor of the opportunity factor is 1 - this. Effect sizes vary widely between studies "
+                      "(range 0.1-0.5; Braga & Weisburd: problem-solving at hot spots does better than added "
+                      "patrol). docs/evidence.md.",
+    "problem_gain": "How fast officer-days of problem-solving reach the POP effect at a place: chosen so that "
+                    "about a month of one officer's part-time work at a place achieves most of it (SARA "
+                    "responses take weeks); range 0.01-0.2.",
+    "problem_decay": "How fast a solved problem comes back without further work: chosen, a half-life of about "
+                     "ten weeks (POP evaluations follow places for months); range 0.001-0.05.",
+    "problem_radius": "A hot spot is a micro-place (a street segment or address cluster; Braga & Weisburd): "
+                      "the hot cell and its 8 neighbours. Chosen, range 0-3.",
     "contact_radius": _CHOSEN,
     "contact_rate": _CHOSEN + " Contact chance per step in D8.",
     "beat_radius": "Proximity officers keep a beat (MODEL.md). " + _CHOSEN,
@@ -291,7 +324,20 @@ RULE_NOTES: dict[str, str] = {
                             "fraction of citizens reached per step, 1 - exp(-spend / (cost n)) (C3).",
     "effective_threshold": "Used by `becomes_active` for every citizen: awareness is population-wide (C3).",
     "busy_probability": "Drawn once per on-duty officer per step, before the core phase, from the `duty` stream: "
-                        "a busy officer still counts in C but neither arrests nor responds this step (C1, C5).",
+                        "a busy officer still counts in C but neither arrests nor responds this step (C1, C5). "
+                        "The same draw splits contacts (u < `contact_time`) from problem-solving.",
+    "problem_site_choice": "Before the core phase, for each on-duty proximity officer busy with problem-solving "
+                           "this step (`problem_solving_on`): candidates are the cells within `beat_radius` "
+                           "(Chebyshev) of its beat centre with at least one past incident (`incident_map`) (C1, C2).",
+    "opportunity_after_step": "Once per step after the sites are chosen, for every cell: worked = officer-days "
+                              "of problem-solving whose place (the site and cells within `problem_radius`) "
+                              "covers the cell (C2).",
+    "offence_at_place": "After `offence_probability`, for each quiet free citizen, with the opportunity factor "
+                        "of its current cell (only with `problem_solving_on`) (C2).",
+    "officer_strain": "At the end of each step, for every officer, on the workload from `officer_workload`, "
+                      "before `stress_after_step` (C4).",
+    "stress_susceptibility": "Once per officer when it is hired (at set-up and when an allocation adds "
+                             "officers), from the `stress` stream (C4).",
     "within_beat": "Checked for each candidate cell when an officer moves (`move_tries` draws): a proximity "
                    "officer stays within `beat_radius` of its beat centre; reactive officers move freely (C1).",
     "arrest_choice": "Core phase, each step: the candidate pairs are available officers and active free "
