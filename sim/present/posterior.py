@@ -94,8 +94,8 @@ def probability_sentence(d, measure: str) -> str | None:
     worlds = f"{n} posterior draw{'s' if n != 1 else ''}"
     if _num(r["p_beats"]) <= 0:
         return (f"In none of the {n} plausible worlds ({worlds}) did another policy {'raise' if mi.better > 0 else 'lower'} "
-                f"{mi.label} more than {base}{_budget_words(d)}; {_best_words(d, rows)}.")
-    text = f"In {pct(r['p_beats'])} of the plausible worlds ({worlds}) {top} {verb} {mi.label} more than {base}{_budget_words(d)}"
+                f"the {mi.label} more than {base}{_budget_words(d)}; {_best_words(d, rows)}.")
+    text = f"In {pct(r['p_beats'])} of the plausible worlds ({worlds}) {top} {verb} the {mi.label} more than {base}{_budget_words(d)}"
     threshold = mf.threshold_words()
     if math.isfinite(_num(r["p_beats_practical"], math.nan)) and threshold:
         text += f"; by at least the {threshold} that matters in {pct(r['p_beats_practical'])}"

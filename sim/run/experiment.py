@@ -52,6 +52,21 @@ Results folder (``Results.save``, ``trustsim run SCENARIO.toml``, ``trustsim com
     (every policy's full parameters and interventions, window steps, rule plug-in path and
     sha256), ``seeds`` (base seed, per-replicate seeds and the rule), ``budget_check``,
     ``warnings``, ``timings``, ``command``, and the provenance (versions, git commit, created).
+
+Over posterior draws (``execute(..., posterior=N)``, ``trustsim compare --posterior N``;
+:mod:`sim.run.posterior`): ``timeseries.parquet`` numbers the runs ``replicate = draw * replicates + r``
+and has a ``draw`` column; ``summary.csv`` pools every draw's runs; ``seeds`` holds each draw's
+replicate seeds and their rule; ``budget_check`` is the world with the largest gap (equal only if every
+world's is); ``manifest["posterior"]`` records the posterior's source, its manifest's SHA-256 and
+command, N, the particle indices and values and each world's budget gap; and two more tables
+(:mod:`sim.results.posterior`):
+
+``posterior_runs.csv``
+    One row per draw, replicate (within the draw) and policy: ``draw``, ``particle``, ``replicate``,
+    ``seed``, ``policy``, then the columns of :func:`sim.results.summary.per_replicate`.
+``probabilities.csv``
+    One row per measure (with a direction) and policy: ``p_best``, ``p_beats``, ``p_beats_practical``,
+    ``diff_mean``, ``diff_p05``, ``diff_p95`` over the draws (replicates averaged within a draw).
 """
 
 from __future__ import annotations
