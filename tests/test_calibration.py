@@ -252,3 +252,18 @@ def test_other_settings_in_same_folder_refused(quick_run, capsys):
     assert main(["calibrate", "--quick", "--workers", "1", "--population", "7", "--out", str(out)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds a calibration with other settings" in err[0]
+
+
+def test_validate_reads_the_held_out_targets_of_a_quick_run(quick_run, tmp_path):
+    """``trustsim validate``'s reader on a real calibration folder: every held-out statistic (hot spots
+    included, now ready), none of the fitted ones; --quick's 6 draws are too few to judge."""
+    from sim.commands.validate import heldout_input
+    from sim.validation.heldout import MIN_DRAWS, HeldOutCheck
+    data = heldout_input(quick_run[0])
+    spec = load_targets()
+    assert {f"{r['target']}.{r['statistic']}" for r in data.rows} == \
+        {s.key for s in spec.statistics() if spec.target(s.target).role == "held_out"}
+    assert {r["target"] for r in data.rows} >= {"hot_spots"}
+    assert all(r["draws"] == 6 < MIN_DRAWS for r in data.rows)
+    result = HeldOutCheck(data).analyse({}, None, tmp_path, {})
+    assert result.passed is None and result.verdict == "not judged" and result.gating

@@ -8,7 +8,8 @@ Modules: :mod:`~sim.validation.core` (run specs, statistics, outbursts), :mod:`~
 (Epstein's Model I findings, gating under the sequential order; the checks are in the ``epstein_*``
 modules), :mod:`~sim.validation.policy` (the policy layer against published shapes, reported),
 :mod:`~sim.validation.report` (validation.md/json/csv, section.html), :mod:`~sim.validation.config`
-(sizes of the quick and full suites), :mod:`~sim.validation.claims` with
+(sizes of the quick and full suites), :mod:`~sim.validation.heldout` (the calibration's held-out targets
+against the shipped posterior's predictive, read by ``sim.commands.validate``), :mod:`~sim.validation.claims` with
 :mod:`~sim.validation.claims_plan` (``trustsim claims``).
 """
 
@@ -35,15 +36,23 @@ from sim.storage.provenance import now_iso, provenance
 from sim.validation.config import FULL, QUICK, SEED0, SuiteConfig
 from sim.validation.core import Check, CheckResult, RunSpec, find_outbursts, simulate
 from sim.validation.epstein import epstein_checks
+from sim.validation.heldout import HeldOutCheck, HeldOutInput
 from sim.validation.policy import policy_checks
 from sim.validation.report import write_all
 
 __all__ = ["run_validation", "build_checks", "save_runs", "load_runs", "Check", "CheckResult", "RunSpec", "SuiteConfig", "FULL", "QUICK",
-           "find_outbursts"]
+           "find_outbursts", "HeldOutInput", "suite_ok"]
 
 
-def build_checks(cfg: SuiteConfig) -> list[Check]:
-    return epstein_checks(cfg) + policy_checks(cfg)
+def build_checks(cfg: SuiteConfig, heldout: HeldOutInput | None = None) -> list[Check]:
+    """Every check of the suite; ``heldout``: the calibration's held-out statistics (``trustsim validate``
+    reads them from the shipped posterior; without them the held-out check is listed as not run)."""
+    return epstein_checks(cfg) + policy_checks(cfg) + [HeldOutCheck(heldout)]
+
+
+def suite_ok(results) -> bool:
+    """``trustsim validate``'s exit status: every gating check passed (a check not run is not gating)."""
+    return all(r.passed is True for r in results if r.gating)
 
 
 def _clean(obj):
@@ -163,8 +172,11 @@ def analyse_checks(checks, runs: dict, errors: dict, cfg: SuiteConfig, figdir: P
 
 def run_validation(quick: bool = False, workers: int | None = None, out: str | Path | None = None,
                    progress=True, config: SuiteConfig | None = None, command: str | None = None,
-                   reuse: str | Path | None = None) -> dict:
+                   reuse: str | Path | None = None, heldout: HeldOutInput | None = None) -> dict:
     """Run the suite and write its report into the new folder ``out``.
+
+    ``heldout``: the held-out calibration targets' posterior-predictive summaries
+    (:class:`sim.validation.heldout.HeldOutInput`; ``trustsim validate`` reads the shipped posterior).
 
     ``reuse``: a folder written by an earlier run; its saved simulations (runs.json,
     runs.npz) are used instead of running them again (only missing runs are simulated).
@@ -175,7 +187,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
     check_new_folder(out)
     check_output_location(out, kind="new_folder")   # before any run
     started, t0, load0 = now_iso(), time.perf_counter(), _load()
-    checks = build_checks(cfg)
+    checks = build_checks(cfg, heldout)
     wanted = dict.fromkeys(s for c in checks for s in c.specs(cfg))
     cached = load_runs(reuse) if reuse is not None else {}
     runs = {s: cached[s] for s in wanted if s in cached}
@@ -205,7 +217,7 @@ def run_validation(quick: bool = False, workers: int | None = None, out: str | P
             "default_params": Params().to_dict(), "provenance": provenance(),
         }
         ordered = list(results.values())
-        ok = all(r.passed is True for r in ordered if r.gating)
+        ok = suite_ok(ordered)
         meta["ok"] = ok
         write_all(tmp, [_CleanView(r) for r in ordered], _clean(meta))
         save_runs(tmp, runs)

@@ -52,7 +52,8 @@ def timing(meta: dict) -> str:
 def markdown(results: list, meta: dict) -> str:
     epstein = [r for r in results if r.group == "epstein"]
     policy = [r for r in results if r.group == "policy"]
-    gating = [r for r in results if r.gating]
+    calibration = [r for r in results if r.group == "calibration"]
+    gating = [r for r in epstein if r.gating]
     failed = [r for r in gating if r.passed is not True]
     lines = [
         "# trustsim validation report",
@@ -63,6 +64,9 @@ def markdown(results: list, meta: dict) -> str:
         + (f"; not passing: {', '.join('`' + r.name + '`' for r in failed)}." if failed else "."),
         "**Policy-layer checks (reported):** "
         + "; ".join(f"`{r.name}`: {r.verdict}" for r in policy) + ".",
+        *(["**Held-out calibration targets (" + ("gating" if any(r.gating for r in calibration) else
+                                                  "not gating: not run") + "):** "
+           + "; ".join(f"`{r.name}`: {r.verdict} ({r.headline})" for r in calibration) + "."] if calibration else []),
         "",
         SCOPE.format(orders=orders_sentence(results)),
         "",
@@ -74,7 +78,11 @@ def markdown(results: list, meta: dict) -> str:
     for r in results:
         lines.append(f"| [{r.name}](#{r.name}) | {'yes' if r.gating else 'no'} | {r.published} | {r.headline} "
                      f"| {verdict_cell(r)} |")
-    for title, group in (("Epstein (2002) Model I", epstein), ("Policy layer at default parameters", policy)):
+    for title, group in (("Epstein (2002) Model I", epstein), ("Policy layer at default parameters", policy),
+                         ("Held-out calibration targets (posterior predictive of the shipped posterior)",
+                          calibration)):
+        if not group:
+            continue
         lines += ["", f"## {title}"]
         for r in group:
             lines += section(r)
