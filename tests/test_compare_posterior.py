@@ -249,3 +249,10 @@ def test_cli_without_a_shipped_posterior_names_the_file_and_the_command(tiny, tm
     code, err = _main(["compare", str(tiny), "--posterior", "2", "--workers", "1", "--out", str(tmp_path / "o")], capsys)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "posterior.parquet" in lines[0] and "trustsim calibrate --out" in lines[0]
+
+
+def test_a_draw_that_breaks_a_cross_field_check_is_one_line_naming_the_draw(tiny, tmp_path):
+    folder = write_posterior(tmp_path / "fit", witness_radius=10.0)   # in Params' range, too wide for 20 x 20
+    with pytest.raises(UserError) as err:
+        sim.compare(tiny, posterior=2, posterior_from=folder, workers=1, progress=False)
+    assert "posterior draw 0" in err.value.problems[0] and "witness_radius" in err.value.problems[0]
