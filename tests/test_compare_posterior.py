@@ -256,3 +256,24 @@ def test_a_draw_that_breaks_a_cross_field_check_is_one_line_naming_the_draw(tiny
     with pytest.raises(UserError) as err:
         sim.compare(tiny, posterior=2, posterior_from=folder, workers=1, progress=False)
     assert "posterior draw 0" in err.value.problems[0] and "witness_radius" in err.value.problems[0]
+
+
+def test_the_bottom_line_sentence_names_the_share_of_worlds_the_policy_and_what_matters():
+    from sim.present.data import Data
+    from sim.present.posterior import probability_sentence
+    rows = [("incident_rate", "reactive", 0.1, np.nan, np.nan, 0.0, 0.0, 0.0),
+            ("incident_rate", "proximity", 0.8, 0.825, 0.70, -0.64, -0.90, -0.20),
+            ("incident_rate", "mixed", 0.1, 0.60, 0.30, +0.05, -0.30, +0.90)]
+    probs = pd.DataFrame(rows, columns=["measure", "policy", "p_best", "p_beats", "p_beats_practical", "diff_mean",
+                                        "diff_p05", "diff_p95"]).assign(baseline="reactive", draws=40)
+    d = Data(probabilities=probs, manifest={"resolved": {"baseline": "reactive", "policies": [
+        {"name": p} for p in ("reactive", "proximity", "mixed")]}, "budget_check": {"equal": True},
+        "posterior": {"draws": 40}})
+    text = probability_sentence(d, "incident_rate")
+    assert text.startswith("In 82% of the plausible worlds (40 posterior draws) proximity lowered the incident rate "
+                           "more than reactive, at the same budget; by at least the 10% of the baseline's value that "
+                           "matters in 70%; expected difference -0.64"), text
+    assert "90% of worlds -0.90 to -0.20" in text and "proximity was the best of the 3 policies in 80%" in text
+    assert "worse on average" not in text
+    d.manifest["budget_check"] = {"equal": False}
+    assert "budgets were not equal" in probability_sentence(d, "incident_rate")

@@ -67,12 +67,16 @@ def _format(d, measure: str) -> MeasureFormat:
         rows = s[s["measure"] == measure].drop_duplicates("policy").set_index("policy")
         if len(rows) and "ci_low" in rows:
             return measure_format(measure, rows, d.baseline)
-    return MeasureFormat(measure, [], [])
+    return MeasureFormat(measure, [], [], baseline=math.nan)   # (None would fail in matter_decimals for relative thresholds)
 
 
 def _diff_words(mf: MeasureFormat, row) -> str:
+    """'+0.05 (90% of worlds ...)'; 'worse on average' when the mean goes against the policy (it wins in most
+    worlds but loses more in the others)."""
     span = mf.diff_ci(row["diff_p05"], row["diff_p95"])
-    return f"{mf.diff(row['diff_mean'])}{mf.diff_unit}" + (f" (90% of worlds {span})" if span else "")
+    against = mf.info.better * _num(row["diff_mean"]) < 0
+    return (f"{mf.diff(row['diff_mean'])}{mf.diff_unit}" + (", worse on average" if against else "")
+            + (f" (90% of worlds {span})" if span else ""))
 
 
 def _budget_words(d) -> str:
