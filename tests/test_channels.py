@@ -62,7 +62,8 @@ def test_offending_off_means_no_offences(make):
 def test_visible_officers_deter_offending(make):
     """Same population, expected offences (no draw noise) at step 1: more officers, fewer;
     with deter_visible 0 the officers make no difference to the expected offending."""
-    base = dict(NOBODY_ACTIVE, offence_base=0.01, deter_certainty=0.0, stress_on=False)
+    base = dict(NOBODY_ACTIVE, offence_base=0.01, deter_certainty=0.0, stress_on=False,
+                place_sigma=0.0)   # places alike: citizens' cells (moved by the officers) do not matter
     few = make(base, budget_per_cell=0.01).run(1).results.offence_risk[1]
     many = make(base, budget_per_cell=0.2).run(1).results.offence_risk[1]
     assert many < few
@@ -72,7 +73,8 @@ def test_visible_officers_deter_offending(make):
 
 
 def test_certainty_of_response_follows_the_answered_share_and_deters(make):
-    base = dict(NOBODY_ACTIVE, offence_base=0.02, deter_visible=0.0, report_base=1.0, stress_on=False)
+    base = dict(NOBODY_ACTIVE, offence_base=0.02, deter_visible=0.0, report_base=1.0, stress_on=False,
+                place_sigma=0.0)
     answered = make(base, certainty_memory=0.5).run(6).results
     ignored = make(base, certainty_memory=0.5, report_base=0.0, report_trust_gain=0.0).run(6).results
     assert answered.certainty.iloc[-1] > 0.5 > ignored.certainty.iloc[-1]

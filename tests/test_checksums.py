@@ -23,20 +23,21 @@ EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epste
     #           they moved to exact random-sequential activation (issue 11); all re-recorded for issue 12 (new
     #           measure columns; the Epstein presets' original columns unchanged; new policy mechanisms); again for
     #           issue 12's last items (problem-solving, stress susceptibility and anchored loads, chasing under
-    #           sequential order; the column problem_officer_days; the Epstein presets' columns unchanged)
+    #           sequential order; the column problem_officer_days; the Epstein presets' columns unchanged),
+    #           and for places differing in attractiveness (place_sigma; policy presets only)
     "preset:epstein-run1": "63262346e7ca91eb",
     "preset:epstein-run2": "63262346e7ca91eb",
     "preset:epstein-salami": "c354f2ab6535c842",
     "preset:epstein-jump": "39530af982947565",
     "preset:epstein-cop-withdrawal": "4d021c0af6af7a49",
     "preset:netlogo-rebellion": "cbd42c841c07a163",
-    "preset:reactive": "63ee9859f5a1006a",
-    "preset:proximity": "d685188399d1280a",
-    "preset:social-support": "bd7840ad5860ce03",
-    "preset:mixed": "4019e8c8f9d6116f",
-    "preset:hot-spots": "fc7c548f89cbba8e",
-    "compare": "651a6719138b3790/a9a3a94be9310e1a",
-    "sweep": "66776fd9589c164b",
+    "preset:reactive": "81130bfcd80d8078",
+    "preset:proximity": "5a109221842b2006",
+    "preset:social-support": "9da9ecdc4d8e6462",
+    "preset:mixed": "620713aed23c7b14",
+    "preset:hot-spots": "a11b4fb1568ba60b",
+    "compare": "f7d511c562af0e8d/c62e790d2e26808e",
+    "sweep": "b7c90ff7dc92e56b",
 }
 
 

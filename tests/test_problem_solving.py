@@ -40,7 +40,7 @@ def test_opportunity_settles_at_the_documented_steady_state():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=20), st.lists(st.floats(0, 50), min_size=1, max_size=20),
-       st.floats(0, 1), st.floats(0, 1), st.floats(0, 1))
+       st.floats(0, 1), st.floats(0, 0.2), st.floats(0, 0.05))
 def test_opportunity_stays_between_its_floor_and_one(f, w, effect, gain, decay):
     n = min(len(f), len(w))
     p = P.replace(problem_effect=effect, problem_gain=gain, problem_decay=decay)
@@ -173,3 +173,28 @@ def test_chasing_changes_the_sequential_run():
     a = TrustModel(preset="reactive", rng=9, activation="sequential", **SMALL).run(40).results
     b = TrustModel(preset="reactive", rng=9, activation="sequential", chase_on=False, **SMALL).run(40).results
     assert not a.equals(b)
+
+
+# --- places: the law of crime concentration ----------------------------------------------------
+
+def test_place_attractiveness_has_mean_one_and_half_its_mass_in_the_top_four_percent():
+    u = (np.arange(100000) + 0.5) / 100000
+    a = rules.place_attractiveness(u, P.replace(place_sigma=1.75))
+    assert a.mean() == pytest.approx(1.0, rel=0.02)
+    top = np.sort(a)[::-1][:4000]
+    assert top.sum() / a.sum() == pytest.approx(0.5, abs=0.03)
+    assert np.all(rules.place_attractiveness(u[:5], P.replace(place_sigma=0.0)) == 1.0)
+
+
+def test_offences_concentrate_at_places_only_with_place_sigma():
+    def top_share(sigma):
+        m = TrustModel(preset="reactive", rng=8, place_sigma=sigma, threshold=1.0, offence_base=0.004).run(150)
+        counts = np.sort(m.incident_map)[::-1]
+        return counts[:len(counts) // 20].sum() / counts.sum()
+    assert top_share(1.75) > top_share(0.0) + 0.1
+
+
+def test_places_alike_is_the_old_behaviour_of_the_other_streams():
+    a = TrustModel(preset="reactive", rng=6, place_sigma=0.0, offending_on=False).run(20).results
+    b = TrustModel(preset="reactive", rng=6, place_sigma=1.75, offending_on=False).run(20).results
+    assert a.equals(b)

@@ -16,7 +16,8 @@ class Experiences:
 
     def _offence_probability(self, ids):
         """Ordinary offending of citizens ``ids``: hardship, trust, visible officers (weighted by
-        ``officer_visibility``), the certainty of response and awareness."""
+        ``officer_visibility``), the certainty of response and awareness; then the place: its
+        attractiveness times what problem-solving left of its opportunity (``offence_at_place``)."""
         c, o, p = self.citizens, self.officers, self.p
         duty = np.flatnonzero(o.on_duty)
         weight = self.rules.officer_visibility(o.proximity[duty], p)
@@ -24,9 +25,9 @@ class Experiences:
             if len(duty) else np.zeros(len(ids))
         prob = self.rules.offence_probability(c.hardship[ids], self._legitimacy_of(ids), visible, self.certainty,
                                               self.awareness, p)
-        if p.problem_solving_on:
-            prob = self.rules.offence_at_place(prob, self.opportunity[c.cell[ids]], p)
-        return prob
+        cells = c.cell[ids]
+        place = self.place[cells] * self.opportunity[cells] if p.problem_solving_on else self.place[cells]
+        return self.rules.offence_at_place(prob, place, p)
 
     def _problem_solving(self):
         """Problem-solving officers (drawn in ``_officer_duty``) each work the cell of their beat

@@ -28,7 +28,7 @@ from sim.core.scheduling import Scheduling
 from sim.core.views import ModelViews
 
 STREAMS = ("population", "officers", "movement", "activation", "arrests", "incidents", "policy", "contacts", "duty",
-           "support", "stress")
+           "support", "stress", "places")
 
 
 class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
@@ -69,6 +69,7 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         self.heat = np.zeros(self.grid.size)        # recent activity, chased by reactive officers
         self.certainty = 0.5                        # perceived certainty of response (offending)
         self.opportunity = np.ones(self.grid.size)  # offending opportunity per cell, lowered by problem-solving
+        self.place = self.rules.place_attractiveness(self.streams["places"].random(self.grid.size), self.p)
         self._solving = np.zeros(0, bool)
         self._apply_allocation()
 

@@ -29,8 +29,7 @@ GEOMETRIES = ("moore", "von_neumann", "euclidean")
 ARREST_RATIO_RULES = ("literal", "floor", "round")
 ACTIVATIONS = ("synchronous", "batches", "sequential")
 JAIL_TERM_RULES = ("inclusive", "netlogo")
-RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius",
-         "problem_radius")
+RADII = ("vision", "officer_vision", "influence_radius", "witness_radius", "response_radius", "contact_radius")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,6 +120,10 @@ class Params:
     deter_certainty: float = _p(0.3, 0.0, 1.0,
                                 doc="offending multiplier 1 - deter_certainty * c, c = recent share of offences answered "
                                     "(0 = no deterrence by certainty)", group="offending")
+    place_sigma: float = _p(1.75, 0.0, 3.0,
+                            doc="concentration of offending at places: each cell's attractiveness is lognormal with "
+                                "mean 1 and this sigma of its log (drawn once); 0 = all places alike",
+                            group="offending")
     certainty_memory: float = _p(0.05, 0.001, 1.0, unit="per step",
                                  doc="rate at which the perceived certainty of response follows the answered share",
                                  group="offending")
@@ -183,20 +186,20 @@ class Params:
     problem_solving_on: bool = _p(True, doc="problem-solving channel: proximity officers spend problem_time on the "
                                             "cells of their beat with the most past incidents, lowering the "
                                             "offending opportunity there", group="policy")
-    problem_time: float = _p(0.1, 0.0, 1.0, doc="share of a proximity officer's time spent on problem-solving (not "
+    problem_time: float = _p(0.1, 0.0, 0.5, doc="share of a proximity officer's time spent on problem-solving (not "
                                                 "available for arrests or response); it gets at most what contact_time leaves, "
                                                 "min(problem_time, 1 - contact_time)",
                              group="policy")
     problem_effect: float = _p(0.34, 0.0, 1.0, doc="largest relative cut of the offending opportunity at a place by "
                                                    "problem-solving (the opportunity factor's floor is 1 - effect)",
                                group="policy")
-    problem_gain: float = _p(0.05, 0.0, 1.0, unit="per officer-day",
+    problem_gain: float = _p(0.05, 0.0, 0.2, unit="per officer-day",
                              doc="share of the remaining possible cut achieved by one officer-day of problem-solving "
                                  "at a place", group="policy")
-    problem_decay: float = _p(0.01, 0.0, 1.0, unit="per step",
+    problem_decay: float = _p(0.01, 0.0, 0.05, unit="per step",
                               doc="rate at which a place's opportunity factor returns to 1 (the problem comes back)",
                               group="policy")
-    problem_radius: int = _p(1, 0, 10, unit="cells",
+    problem_radius: int = _p(1, 0, 3, unit="cells",
                              doc="a problem-solving officer works the hot cell and the cells within this Chebyshev "
                                  "distance of it (the place)", group="policy")
     contact_time: float = _p(0.5, 0.0, 1.0, doc="share of a proximity officer's time spent on contacts (not arrests or response)", group="policy")

@@ -94,6 +94,7 @@ RULE_OUTPUTS = {
     "problem_site_choice": ((), "pairs"),
     "opportunity_after_step": (("factor", "worked"), "prob"),
     "offence_at_place": (("prob", "opportunity"), "prob"),
+    "place_attractiveness": (("u",), "nonneg"),
     "officer_strain": (("load",), "nonneg"),
     "stress_susceptibility": (("u",), "nonneg"),
 }

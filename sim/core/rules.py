@@ -271,12 +271,32 @@ def opportunity_after_step(factor, worked, p):
 
 
 def offence_at_place(prob, opportunity, p):
-    """Ordinary offending at a place: o' = o * f, f the opportunity factor of the offender's cell
-    (``opportunity_after_step``; 1 where no problem-solving has happened).
+    """Ordinary offending at a place: o' = clip(o * A * f, 0, 1), ``opportunity`` = A * f: A the
+    attractiveness of the offender's cell (``place_attractiveness``) and f its opportunity factor
+    (``opportunity_after_step``; 1 without problem-solving).
 
     Mechanism: offending needs an opportunity at the place (routine activity theory; Clarke's
-    situational prevention); problem-solving lowers it (Hinkle et al. 2020)."""
+    situational prevention); some places offer far more (the law of crime concentration,
+    Weisburd 2015); problem-solving lowers it (Hinkle et al. 2020)."""
     return np.clip(prob * opportunity, 0.0, 1.0)
+
+
+def place_attractiveness(u, p):
+    """Each cell's attractiveness for offending, drawn once from a uniform u (quantile transform):
+    A = exp(sigma z - sigma^2 / 2), z = Phi^-1(u), sigma = ``place_sigma``: lognormal with mean 1,
+    so the mean offending rate is unchanged; all 1 when sigma = 0.
+
+    Mechanism: crime concentrates at a few micro places (the law of crime concentration: 50% of
+    crime at 2.1-6.0% of street segments in eight cities, Weisburd 2015). For a lognormal the
+    top share q of places holds half of the expected offences when sigma = Phi^-1(1 - q):
+    q = 4% gives sigma = 1.75 (2.1%: 2.03; 6%: 1.55)."""
+    u = np.asarray(u, float)
+    if p.place_sigma < 1e-6:
+        return np.ones(len(u))
+    from scipy.stats import norm
+
+    z = norm.ppf(np.clip(u, 1e-12, 1 - 1e-12))
+    return np.exp(p.place_sigma * z - p.place_sigma ** 2 / 2)
 
 
 # --- officers (C4) -------------------------------------------------------------------------

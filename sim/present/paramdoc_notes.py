@@ -112,6 +112,12 @@ REASONING: dict[str, str] = {
                      "order. Mello (2019): hiring deters rather than incapacitates.",
     "deter_certainty": "Deterrence by the certainty of apprehension (Nagin 2013, recalled, not read for "
                        "docs/evidence.md). The size is chosen: full certainty cuts offending by this share.",
+    "place_sigma": "Law of crime concentration (Weisburd 2015, eight cities): 50% of crime at 2.1-6.0% of "
+                   "street segments (Seattle 1989-2004: 4.7-6.1% every year). A cell stands for a micro place; "
+                   "for the lognormal attractiveness the top share q of cells holds half the expected offences "
+                   "when sigma = Phi^-1(1 - q): q = 4% (mid-band) gives 1.75; the band gives 1.55-2.03 (derived). "
+                   "Observed concentration of counts is higher than that of rates when counts are sparse. Range "
+                   "0 (places alike, the first version) to 3.",
     "certainty_memory": "Chosen: would-be offenders update their sense of the chance of a response over "
                         "weeks.",
     "witness_radius": "Chosen: the immediate neighbours. With the Euclidean disc, radius 1 is the 4 "
@@ -155,8 +161,9 @@ REASONING: dict[str, str] = {
                    "is near the 4% of working days reported for England and Wales (Hansard 2008), about half "
                    "of it psychological (Avon & Somerset FOI 2023).",
     "stress_per_shift": "Organisational stress of the job itself (Queiros et al. 2020: 87% high organisational "
-                        "stress): a load every day on duty, so stress is not zero in a quiet town. Scale "
-                        "anchored with the other loads on mean absence (see `stress_per_confrontation`).",
+                        "stress): a load every day on duty, so stress is not zero in a quiet town. Size relative "
+                        "to the other loads chosen; their common scale anchored on mean absence (see "
+                        "`stress_per_confrontation`).",
     "shift_hours": "Standard 8-hour shift; 10-12-hour shifts are common in police forces (range). The shift "
                    "load scales with hours.",
     "stress_per_call": "C4 workload: each report answered is a call for service. Chosen below an arrest's load; "
@@ -206,11 +213,11 @@ REASONING: dict[str, str] = {
                       "patrol). docs/evidence.md.",
     "problem_gain": "How fast officer-days of problem-solving reach the POP effect at a place: chosen so that "
                     "about a month of one officer's part-time work at a place achieves most of it (SARA "
-                    "responses take weeks); range 0.01-0.2.",
+                    "responses take weeks); range 0 (off) to 0.2.",
     "problem_decay": "How fast a solved problem comes back without further work: chosen, a half-life of about "
-                     "ten weeks (POP evaluations follow places for months); range 0.001-0.05.",
+                     "ten weeks (POP evaluations follow places for months); range 0 (never) to 0.05 (two weeks).",
     "problem_radius": "A hot spot is a micro-place (a street segment or address cluster; Braga & Weisburd): "
-                      "the hot cell and its 8 neighbours. Chosen, range 0-3.",
+                      "the hot cell and its 8 neighbours. Chosen, range 0 (the cell alone) to 3.",
     "contact_radius": _CHOSEN,
     "contact_rate": _CHOSEN + " Contact chance per step in D8.",
     "beat_radius": "Proximity officers keep a beat (MODEL.md). " + _CHOSEN,
@@ -332,8 +339,10 @@ RULE_NOTES: dict[str, str] = {
     "opportunity_after_step": "Once per step after the sites are chosen, for every cell: worked = officer-days "
                               "of problem-solving whose place (the site and cells within `problem_radius`) "
                               "covers the cell (C2).",
-    "offence_at_place": "After `offence_probability`, for each quiet free citizen, with the opportunity factor "
-                        "of its current cell (only with `problem_solving_on`) (C2).",
+    "offence_at_place": "After `offence_probability`, for each quiet free citizen, with its current cell's "
+                        "attractiveness times its opportunity factor (the factor only with "
+                        "`problem_solving_on`) (C2).",
+    "place_attractiveness": "Once per cell at set-up, from the `places` stream (C2).",
     "officer_strain": "At the end of each step, for every officer, on the workload from `officer_workload`, "
                       "before `stress_after_step` (C4).",
     "stress_susceptibility": "Once per officer when it is hired (at set-up and when an allocation adds "
