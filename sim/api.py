@@ -24,6 +24,7 @@ from pathlib import Path
 from sim.present import plots
 from sim.present.bottom_line import bottom_line
 from sim.present.data import as_data
+from sim.present.posterior import has_probabilities, probability_table
 from sim.present.report import headline_text, write_report
 from sim.present.sections import e, summary_table
 from sim.present.tables import comparison_table
@@ -74,7 +75,8 @@ class Results(ComparisonData):
         return headline_text(self)
 
     def table(self) -> str:
-        return comparison_table(self)
+        """The printed comparison table, then, over posterior draws, the probabilities' table."""
+        return comparison_table(self) + (probability_table(self) if has_probabilities(self) else "")
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the title line, the bottom line (:func:`sim.present.bottom_line.bottom_line`)

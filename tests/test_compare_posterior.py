@@ -173,7 +173,7 @@ def test_results_are_identical_with_one_and_two_workers_and_share_seeds_within_a
     assert runs["seed"].nunique() == 6
     assert sorted(runs["particle"].unique()) == one.manifest["posterior"]["indices"]
     assert set(one.timeseries["draw"]) == {0, 1, 2} and one.timeseries["replicate"].max() == 5
-    assert one.summary["n"].max() == 6
+    assert one.summary["n"].max() == 6 and "P(best)" in one.table() and "P(best)" not in sim.compare(tiny, workers=1, progress=False).table()
     p = one.probabilities.set_index(["measure", "policy"])
     assert p.loc[("trust_mean", "reactive"), "p_best"] + p.loc[("trust_mean", "mixed"), "p_best"] == pytest.approx(1)
 

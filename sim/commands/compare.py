@@ -30,8 +30,7 @@ from sim.api import compare
 from sim.core.params import unknown_name_message
 from sim.core.plugins import load_plugin
 from sim.errors import UserError
-from sim.present.posterior import has_probabilities, probability_table
-from sim.present.tables import comparison_table
+from sim.present.posterior import has_probabilities
 from sim.run.experiment import DEFAULT_SCENARIO
 from sim.run.posterior import posterior_draws
 from sim.run.single import check_plugin
@@ -114,9 +113,7 @@ def run_and_report(args, scenario, command: str) -> int:
     for note in res.manifest["warnings"]:
         print(f"trustsim: WARNING: {note}", file=sys.stderr)
     out = res.save(out)
-    print(comparison_table(res))
-    if has_probabilities(res):
-        print(probability_table(res))
+    print(res.table())     # with the probabilities' table over posterior draws
     plugin = res.manifest.get("plugin")
     if plugin:
         print(f"rule plug-in {plugin['path']} (sha256 {plugin['sha256'][:12]}) in: {', '.join(plugin['policies'])}")
