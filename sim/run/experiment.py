@@ -286,7 +286,7 @@ def execute(path_or_dict, workers: int | None = None, *, overrides: dict | None 
     worlds = [plain_world(scenario)] if draws is None else posterior_worlds(scenario, draws)
     plugin, plugin_policies = plugin_for(scenario, rules, rules_policies)     # before anything runs
     started, t0 = now_iso(), time.perf_counter()
-    notes = ["only 1 replicate: no confidence intervals (set replicates >= 2)"] if scenario.replicates < 2 else []
+    notes = ["only 1 replicate: no confidence intervals (set replicates >= 2)"] if len(worlds) * scenario.replicates < 2 else []
     planned_checks = [check_planned_budget(w.scenario, label=w.label) for w in worlds]
     planned = _worst([c for c, _ in planned_checks])
     notes += _unique(n for _, ns in planned_checks for n in ns)
