@@ -97,10 +97,13 @@ REASONING: dict[str, str] = {
     "offending_on": "Issue 12 / MODEL.md: ordinary offending kept apart from rebellion, deterred by visible "
                     "officers and by the certainty of response, so that the police elasticity of crime can "
                     "emerge (Chalfin & McCrary 2018: about -0.3 to -0.5; docs/evidence.md 1).",
-    "offence_base": "Unverified scale: recorded crime in European cities is of the order of 50-150 offences "
-                    "per 1,000 residents a year, 0.15-0.4 per 1,000 per day (not checked in a source read for "
-                    "docs/evidence.md); the default puts the offence rate at the defaults near 0.5 per 1,000 "
-                    "per day. The calibration issue fits it.",
+    "offence_base": "Scale of offending. England and Wales, year ending September 2019 (ONS): the police "
+                    "recorded 5.8 million crimes and the Crime Survey estimated 10.9 million offences experienced "
+                    "by adults; over about 59 million residents (ONS mid-2019 UK 66.8 million, England and Wales "
+                    "about 89% of it, derived) that is about 0.27 recorded and 0.5 experienced offences per 1,000 "
+                    "residents per day (derived; docs/evidence.md 1). `offences` are crimes known to victims, so "
+                    "the survey rate is the comparison: the default puts the offence rate at the `reactive` "
+                    "defaults near 0.5-0.6 per 1,000 per day. The calibration issue fits it.",
     "offence_hardship_gain": "Strain: offending rises with economic hardship (income support cuts crime by "
                              "about 20%: Chioda, De Mello & Soares 2012; Loureiro 2013; docs/evidence.md 9). The "
                              "size is chosen; range 0-20 for calibration.",
