@@ -36,6 +36,7 @@ INERT = {
     "incident_cost": "an accounting weight: no behaviour depends on it",
     "jailed_keep_cell": "a switch of Epstein's variants, not a quantity",
     "budget_per_cell": "the policy lever (the size of the budget), held fixed: the elasticity experiment varies it",
+    "hotspot_refresh": "no fitted experiment deploys hot-spot officers (the held-out hot-spots trial fixes their beats)",
 }
 
 #: Priors narrower than the documented range, and why.
