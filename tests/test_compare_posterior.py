@@ -211,6 +211,7 @@ def test_cli_compare_posterior_end_to_end_then_the_report_says_it_in_words(post,
     assert "How sure: 3 plausible worlds" in report.stdout
     page = (out / "report.html").read_text()
     assert "Decisions under uncertainty" in page and "plausible worlds (3 posterior draws)" in page
+    assert "3 plausible worlds x 2 replicates" in page
     assert any("plausible worlds (3 posterior draws)" in b for b in bottom_line(again))
 
 

@@ -16,7 +16,7 @@ from sim.present.data import Data, as_data
 from sim.present.labels import window_words
 from sim.present.plots import figures as all_figures
 from sim.present.plots import metadata
-from sim.present.posterior import has_probabilities, probability_html
+from sim.present.posterior import has_probabilities, posterior_of, probability_html
 from sim.present.prose import cost_sentences, headline_paragraphs
 from sim.present.sections import assumptions_html, e, full_table, provenance_html, summary_table
 from sim.storage.provenance import provenance
@@ -206,7 +206,9 @@ def _subtitle(d: Data, generated: dict) -> list[str]:
                    f"{e(r.get('replicates'))} replicates &middot; {e(r.get('steps'))} days &middot; "
                    f"{e(runs.get('ok', '?'))} of {e(runs.get('total', '?'))} runs ok")
     elif r.get("steps"):
-        sub.append(f"{len(d.policies)} policies &middot; {e(r.get('replicates'))} replicates &middot; "
+        worlds = posterior_of(d).get("draws")
+        sub.append(f"{len(d.policies)} policies &middot; " + (f"{e(worlds)} plausible worlds x " if worlds else "") +
+                   f"{e(r.get('replicates'))} replicates &middot; "
                    f"{e(r.get('steps'))} days &middot; baseline {e(d.baseline)}")
     sub.append(f"generated {e(generated['created'])}")
     return sub
