@@ -41,6 +41,7 @@ from sim.calibration.priors import Prior, candidate_names, prior, priors
 from sim.calibration.report import predictive_report, write_figures
 from sim.calibration.results import RUN_MARKER, CalibrationResult, check_out, load_result
 from sim.calibration.results import collect as _collect
+from sim.calibration.sampler import OrderedSampler
 from sim.calibration.screening import screen, screening_summary, selected_parameters
 from sim.calibration.simulator import Simulator, StandardisedDistance, evaluate
 from sim.calibration.targets import load_targets
@@ -84,26 +85,12 @@ def _parse_params(params) -> list[str] | None:
     return names
 
 
-def _sampler(workers: int, scheduler: str | None):
-    """pyabc sampler and an evaluator for the other runs (screening, predictive), sharing the workers.
-    The local samplers check pyabc's ``max_eval`` (so ``min_acceptance`` caps a generation's simulations);
-    pyabc's Dask sampler ignores it (a Dask run is capped by ``generations`` only)."""
-    if scheduler is not None:
-        ev = DaskEvaluator(scheduler, workers)
-        return pyabc.sampler.DaskDistributedSampler(dask_client=ev.client, batch_size=1), ev
-    n = check_workers(workers)
-    if n == 1:
-        return pyabc.sampler.SingleCoreSampler(check_max_eval=True), make_evaluator(1)
-    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=n, check_max_eval=True), make_evaluator(n)
-
-
-def _stop_sampler(sampler) -> None:
-    sampler_stop = getattr(sampler, "stop", None)
-    if callable(sampler_stop):
-        try:
-            sampler_stop()
-        except Exception:  # noqa: BLE001 -- best effort
-            pass
+def _sampler(workers: int, scheduler: str | None, seed: int, batch: int):
+    """The evaluator (serial, process pool or Dask) and the pyabc sampler running on it: one
+    :class:`OrderedSampler` for every executor, so the posterior depends on the seed only; it honours
+    ``max_eval`` (``min_acceptance``) on every executor."""
+    evaluator = DaskEvaluator(scheduler, workers) if scheduler is not None else make_evaluator(check_workers(workers))
+    return OrderedSampler(evaluator, seed, batch), evaluator
 
 
 def _quiet_pyabc(verbose: bool):
@@ -130,38 +117,33 @@ def calibrate(out, *, quick: bool = False, workers: int | None = None, scheduler
     _quiet_pyabc(verbose)
     seed_ = int(settings["seed"])
 
-    sampler, evaluator = _sampler(workers, scheduler)
-    try:
-        with evaluator:
-            # 1. screening
-            table, names = _screening_step(spec, settings, quick, seed_, fixed_params, evaluator, folder, manifest,
-                                           progress)
-            if scheduler is None:   # a local pool's threads must not be alive while pyabc's sampler forks
-                evaluator.close()   # (it restarts for the posterior predictive); Dask's client is the sampler's
-            fitted = [prior(n) for n in names]
-            manifest["parameters"] = [vars(p) for p in fitted]
-            manifest["statistics"] = [{"key": s.key, "band": list(s.band), "role": spec.target(s.target).role}
-                                      for s in spec.statistics()]
-            _atomic_json(folder / RUN_MARKER, manifest)
+    sampler, evaluator = _sampler(workers, scheduler, seed_, settings["batch"])
+    with evaluator:
+        # 1. screening
+        table, names = _screening_step(spec, settings, quick, seed_, fixed_params, evaluator, folder, manifest,
+                                       progress)
+        fitted = [prior(n) for n in names]
+        manifest["parameters"] = [vars(p) for p in fitted]
+        manifest["statistics"] = [{"key": s.key, "band": list(s.band), "role": spec.target(s.target).role}
+                                  for s in spec.statistics()]
+        _atomic_json(folder / RUN_MARKER, manifest)
 
-            # 2. ABC-SMC, one generation per call (fresh and resumed runs alike)
-            history = _fit(spec, settings, quick, seed_, names, fitted, sampler, folder, manifest, progress,
-                           stop_after)
-            if history is None:     # stopped after generation ``stop_after``
-                return _collect(folder, manifest, table)
-            diagnostics = _diagnostics(history)
-            diagnostics.to_csv(folder / DIAGNOSTICS, index=False)
-            posterior = _posterior(history)
-            posterior.to_parquet(folder / POSTERIOR, index=False)
+        # 2. ABC-SMC, one generation per call (fresh and resumed runs alike)
+        history = _fit(spec, settings, quick, seed_, names, fitted, sampler, folder, manifest, progress,
+                       stop_after)
+        if history is None:     # stopped after generation ``stop_after``
+            return _collect(folder, manifest, table)
+        diagnostics = _diagnostics(history)
+        diagnostics.to_csv(folder / DIAGNOSTICS, index=False)
+        posterior = _posterior(history)
+        posterior.to_parquet(folder / POSTERIOR, index=False)
 
-            # 3. posterior predictive (every ready target) and the same runs at today's defaults
-            t0 = time.perf_counter()
-            predictive = posterior_predictive(spec, posterior, names, quick, settings["predictive_draws"], seed_,
-                                              evaluator)
-            predictive.to_csv(folder / PREDICTIVE, index=False)
-            manifest["predictive_seconds"] = round(time.perf_counter() - t0, 1)
-    finally:
-        _stop_sampler(sampler)
+        # 3. posterior predictive (every ready target) and the same runs at today's defaults
+        t0 = time.perf_counter()
+        predictive = posterior_predictive(spec, posterior, names, quick, settings["predictive_draws"], seed_,
+                                          evaluator)
+        predictive.to_csv(folder / PREDICTIVE, index=False)
+        manifest["predictive_seconds"] = round(time.perf_counter() - t0, 1)
     report = predictive_report(spec, predictive)
     report.to_csv(folder / CALIBRATION_REPORT, index=False)
     write_figures(folder, posterior, fitted, predictive, spec, diagnostics)

@@ -26,7 +26,7 @@ STATUSES = ("ready", "needs issue 12")
 TARGET_FIELDS = ("id", "title", "source", "published", "checked", "role", "role_reason", "status")
 CALIBRATION_FIELDS = {"seed": int, "population": int, "generations": int, "min_epsilon": float,
                       "min_acceptance": float, "screening_trajectories": int, "select": int,
-                      "predictive_draws": int}
+                      "predictive_draws": int, "batch": int}
 
 
 @dataclass(frozen=True)
