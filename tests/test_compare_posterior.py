@@ -132,7 +132,7 @@ def test_a_missing_shipped_posterior_is_one_line_naming_the_file_and_the_command
 @pytest.mark.parametrize("replace, needle", [
     ({"trust_stepp": 0.5}, "column 'trust_stepp'"),
     ({"quality_base": 1.5}, "column quality_base: expected values in [0, 1]"),
-    ({"witness_radius": 2.5}, "column witness_radius: expected whole numbers"),
+    ({"witness_radius": 25.0}, "column witness_radius: expected values in"),
     ({"share_officers": 0.5}, "column share_officers: a policy lever"),
     ({"trust_on": True}, "column trust_on: expected a numeric parameter"),
     ({"weight": None}, "has no column weight"),
@@ -145,6 +145,23 @@ def test_a_bad_posterior_table_is_one_line_naming_the_column(tmp_path, replace, 
         load_posterior(folder)
     assert len(err.value.problems) == 1 and needle in err.value.problems[0], err.value.problems
     assert "posterior.parquet" in err.value.problems[0]
+
+
+def test_integer_parameters_are_rounded_as_the_calibration_ran_them(tmp_path):
+    """pyabc samples integer parameters on the continuous range; the model wrapper rounds them
+    (sim.calibration.experiments.model_values), and so does the loader."""
+    folder = write_posterior(tmp_path / "fit", witness_radius=2.6)
+    assert set(load_posterior(folder).values["witness_radius"]) == {3}
+
+
+def test_medians_are_weighted():
+    post = posterior_module.Posterior(folder=Path("."), values=pd.DataFrame({"trust_step": [0.1, 0.2, 0.3],
+                                                                             "witness_radius": [1, 2, 3]}),
+                                      weights=np.array([0.2, 0.2, 0.6]), manifest_sha256="", command=None)
+    assert post.medians() == {"trust_step": 0.3, "witness_radius": 3}
+    post = posterior_module.Posterior(folder=Path("."), values=pd.DataFrame({"trust_step": [0.123456, 0.2]}),
+                                      weights=np.array([0.5, 0.5]), manifest_sha256="", command=None)
+    assert post.medians() == {"trust_step": 0.123}
 
 
 # ------------------------------------------------------------------ the runs

@@ -15,7 +15,8 @@ plus ``weight``, ``generation``, ``distance``) and ``manifest.json`` (its SHA-25
 recorded by the comparison). Every parameter column must name a :class:`sim.core.params.Params` field
 that is a number (not a policy lever, :data:`sim.core.params.POLICY_FIELDS`: a policy keeps its own
 budget split), every value must lie in that field's range (integers for integer fields), and the
-weights must be finite, non-negative and not all zero; anything else is one :class:`UserError` line
+weights must be finite, non-negative and not all zero (integer parameters are rounded as the calibration ran
+them); anything else is one :class:`UserError` line
 naming the file and the column.
 
 How draws are made (:func:`draw_posterior`): N particles are drawn **by weight without replacement**
@@ -82,6 +83,19 @@ class Posterior:
     def positive(self) -> int:
         """Particles with a positive weight (those that can be drawn)."""
         return int(np.count_nonzero(self.weights > 0))
+
+    def medians(self) -> dict:
+        """``{parameter: weighted median}``: for each parameter the smallest particle value whose
+        cumulative normalised weight reaches 1/2, rounded to 3 significant digits (integers stay
+        integers). ``Params`` defaults are these values (docs/calibration.md, "The shipped posterior")."""
+        out = {}
+        for name in self.parameters:
+            column = self.values[name]
+            order = np.argsort(column.to_numpy(dtype=float), kind="stable")
+            cumulative = np.cumsum(self.weights[order]) / self.weights.sum()
+            value = column.iloc[order[int(np.searchsorted(cumulative, 0.5))]]
+            out[name] = int(value) if isinstance(value, (int, np.integer)) else float(f"{float(value):.3g}")
+        return out
 
     def describe(self) -> dict:
         """The provenance a comparison's manifest records."""
@@ -187,8 +201,6 @@ def _column_problem(column: pd.Series, name: str) -> str | None:
     bad = ~np.isfinite(x)
     if bad.any():
         return f"column {name}: row {int(np.flatnonzero(bad)[0])} is not a finite number"
-    if spec["type"] == "int" and np.any(x != np.round(x)):
-        return f"column {name}: expected whole numbers (an integer parameter), got {x[x != np.round(x)][0]:g}"
     lo, hi = spec["lo"], spec["hi"]
     out = (x < lo) | (x > hi) if lo is not None else np.zeros(len(x), bool)
     if out.any():
@@ -198,7 +210,10 @@ def _column_problem(column: pd.Series, name: str) -> str | None:
 
 
 def _as_type(column: pd.Series, name: str) -> list:
-    """A checked column as Python ints or floats (the type of the Params field)."""
+    """A checked column as Python ints or floats (the type of the Params field). pyabc samples integer
+    parameters on the continuous range and the calibration's model wrapper rounds them with Python's
+    ``round`` (sim.calibration.experiments.model_values): they are rounded here the same way, so a draw
+    is the model the calibration ran."""
     x = pd.to_numeric(column).to_numpy(float)
     return [int(round(v)) for v in x] if Params.spec(name)["type"] == "int" else [float(v) for v in x]
 
