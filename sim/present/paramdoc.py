@@ -1,4 +1,4 @@
-"""The generated parts of ``docs/ODD.md``: parameter table, presets, rules, schedule, streams.
+"""The generated parts of ``docs/ODD.md``: parameter table, presets, rules, schedule, streams, calibrated defaults.
 
 Everything here is rendered from the code, so the documentation cannot drift from it:
 ``tests/test_docs.py`` fails when a block in ``docs/ODD.md`` differs from a fresh render.
@@ -33,6 +33,7 @@ from sim.core.params import Params
 from sim.core.policy import allocate
 from sim.core.presets import PRESETS
 from sim.errors import UserError
+from sim.present.paramdoc_calibrated import render_calibrated
 from sim.present.paramdoc_derived import cell, derived, fmt, render_derived, steady
 from sim.present.paramdoc_notes import GROUP_TITLES, REASONING, RULE_NOTES
 
@@ -215,6 +216,7 @@ BLOCKS = {
     "streams": render_streams,
     "rules": render_rules,
     "derived": render_derived,
+    "calibrated": render_calibrated,
 }
 
 
