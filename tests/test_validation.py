@@ -84,6 +84,46 @@ def test_saved_runs_load_back_equal_so_reuse_redoes_only_the_analysis(tmp_path):
     assert back[other]["cpu_seconds"] == 0.9
 
 
+def test_fixed_density_diagnostic_says_the_order_its_runs_run_in():
+    from sim.core.presets import preset_params
+    from sim.validation.epstein_experiments import CopDensityEquilibrium
+
+    check = CopDensityEquilibrium()
+    specs = check.specs(config.FULL)
+    orders = {{**preset_params(s.preset), **s.overrides}["activation"] for s in specs}
+    assert orders == {"sequential"}
+    assert "exact random sequential" in check.configuration and "synchronous" not in check.configuration
+
+
+def test_saved_runs_keep_interventions_and_the_whole_spec_so_reuse_finds_the_hysteresis_runs(tmp_path, capsys):
+    cfg = dataclasses.replace(QUICK, hysteresis_reps={config.SEQUENTIAL: 1, 1: 0, 10: 0})
+    specs = hysteresis.CopHysteresis(config.SEQUENTIAL).specs(cfg)
+    rebel = [s for s in specs if s.interventions]
+    assert rebel and rebel[0].interventions[0]["set"]["officer_density"] > 0   # started in rebellion
+    calm_same_seed = RunSpec.make("epstein-run2", rebel[0].seed, rebel[0].steps, officer_density=0.0,
+                                  activation="sequential")
+    assert calm_same_seed != rebel[0]                                            # only the interventions differ
+    full = RunSpec(seed=4, steps=7, params={"width": 20, "height": 20}, overrides={"legitimacy": 0.7},
+                   interventions=({"step": 3, "set": {"legitimacy": 0.5}},), policy="mixed", replicate=2,
+                   columns=("actives",), time_limit=60.0)
+    runs = {s: {"series": {"actives": np.arange(s.steps + 1) + i}, "citizens": 1120, "seconds": 1.0,
+                "cpu_seconds": 1.0} for i, s in enumerate(specs + [full])}
+    save_runs(tmp_path, runs)
+    back = load_runs(tmp_path)
+    assert set(back) == set(runs) and calm_same_seed not in back
+    for s, r in runs.items():
+        assert np.array_equal(back[s]["series"]["actives"], r["series"]["actives"])
+    # a folder from before the specs were kept whole: its runs are simulated again, said in one line
+    index = json.loads((tmp_path / "runs.json").read_text())
+    for r in index:
+        for k in ("params", "interventions", "rules", "rules_sha256", "policy", "replicate", "time_limit"):
+            r.pop(k)
+    (tmp_path / "runs.json").write_text(json.dumps(index))
+    assert load_runs(tmp_path) == {}
+    err = capsys.readouterr().err
+    assert f"{len(index)} runs in {tmp_path} were saved without their interventions" in err and len(err.splitlines()) == 1
+
+
 def test_cli_reuse_without_saved_runs_is_a_one_line_error(tmp_path, capsys):
     assert main(["validate", "--quick", "--reuse", str(tmp_path), "--out", str(tmp_path / "v")]) == 2
     err = capsys.readouterr().err

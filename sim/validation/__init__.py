@@ -90,14 +90,35 @@ def _progress_printer(total: int, stream=sys.stderr):
 
 RUNS_FILES = (VALIDATION_RUNS, VALIDATION_ARRAYS)
 
+# Everything a RunSpec holds besides preset, seed, steps, overrides and columns, with its value when absent.
+# Each saved run keeps all of them, so a reused run is the run that was simulated (the hysteresis check's
+# runs differ only by their interventions).
+_SPEC_EXTRAS = {"params": None, "interventions": (), "rules": None, "rules_sha256": None, "policy": "", "replicate": 0,
+                "time_limit": None}
+
+
+def _spec_record(spec: RunSpec) -> dict:
+    extras = {k: getattr(spec, k) for k in _SPEC_EXTRAS}
+    extras["params"] = None if spec.params is None else dict(spec.params)
+    extras["interventions"] = list(spec.interventions)
+    return {"preset": spec.preset, "seed": spec.seed, "steps": spec.steps,
+            "overrides": [list(kv) for kv in sorted(spec.overrides.items())], "columns": list(spec.columns), **extras}
+
+
+def _spec_from(record: dict) -> RunSpec:
+    extras = {k: record[k] for k in _SPEC_EXTRAS}
+    extras["interventions"] = tuple(extras["interventions"] or ())
+    return RunSpec(seed=int(record["seed"]), steps=int(record["steps"]), preset=record["preset"],
+                   overrides={k: v for k, v in record["overrides"]}, columns=tuple(record["columns"]), **extras)
+
 
 def save_runs(folder: Path, runs: dict) -> None:
-    """The simulated series, so a later ``reuse`` redoes the analysis without simulating."""
+    """The simulated series with their whole specs (interventions, full parameters, plug-in, ...), so a
+    later ``reuse`` redoes the analysis without simulating."""
     index, arrays = [], {}
     for i, (spec, res) in enumerate(runs.items()):
-        index.append({"preset": spec.preset, "seed": spec.seed, "steps": spec.steps,
-                      "overrides": [list(kv) for kv in sorted(spec.overrides.items())], "columns": list(spec.columns),
-                      "citizens": res["citizens"], "seconds": res["seconds"], "cpu_seconds": res["cpu_seconds"]})
+        index.append({**_spec_record(spec), "citizens": res["citizens"], "seconds": res["seconds"],
+                      "cpu_seconds": res["cpu_seconds"]})
         for col, values in res["series"].items():
             arrays[f"r{i}__{col}"] = values
     write_json(folder / RUNS_FILES[0], index)
@@ -105,24 +126,33 @@ def save_runs(folder: Path, runs: dict) -> None:
 
 
 def load_runs(folder) -> dict:
+    """The runs saved by :func:`save_runs`, keyed by their specs. Runs saved before the specs were kept
+    whole (no ``interventions`` entry) are left out, and so simulated again: their interventions and
+    parameters were not saved, so which run they are is not known."""
     folder = Path(folder)
     missing = [n for n in RUNS_FILES if not (folder / n).is_file()]
     if missing:
         raise UserError(f"--reuse {folder}: expected {' and '.join(RUNS_FILES)} from an earlier validate run "
                         f"(missing {', '.join(missing)})")
-    runs = {}
+    runs, incomplete = {}, 0
     try:
         index = json.loads((folder / RUNS_FILES[0]).read_text(encoding="utf-8"))
         with np.load(folder / RUNS_FILES[1]) as arrays:
             for i, r in enumerate(index):
-                spec = RunSpec.make(r["preset"], r["seed"], r["steps"], columns=r["columns"],
-                                    **{k: v for k, v in r["overrides"]})
-                runs[spec] = {"series": {c: np.asarray(arrays[f"r{i}__{c}"]) for c in r["columns"]},
-                              "citizens": r["citizens"], "seconds": r["seconds"], "cpu_seconds": r["cpu_seconds"]}
+                series = {c: np.asarray(arrays[f"r{i}__{c}"]) for c in r["columns"]}
+                if not set(_SPEC_EXTRAS) <= set(r):           # an earlier format: read, then left out
+                    int(r["seed"]), int(r["steps"]), dict(r["overrides"]), r["preset"], r["citizens"]
+                    incomplete += 1
+                    continue
+                runs[_spec_from(r)] = {"series": series, "citizens": r["citizens"], "seconds": r["seconds"],
+                                       "cpu_seconds": r["cpu_seconds"]}
     except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, RecursionError,
             zipfile.BadZipFile) as err:
         raise UserError(f"--reuse {folder}: {RUNS_FILES[0]} and {RUNS_FILES[1]} cannot be read as saved validation "
                         f"runs ({type(err).__name__}); run trustsim validate without --reuse") from None
+    if incomplete:
+        print(f"validate: {incomplete} runs in {folder} were saved without their interventions and parameters "
+              "(an earlier trustsim); they are simulated again", file=sys.stderr)
     return runs
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.core.params import Params
+from sim.core.presets import preset_params
+
 SEED0 = 1  # replicate r uses seed SEED0 + r in every condition (common random numbers)
 SEQUENTIAL = 0  # the order code of exact random-sequential activation (the Epstein presets' own)
 
@@ -66,6 +69,17 @@ def order_label(k: int) -> str:
     if k == SEQUENTIAL:
         return "exact random sequential"
     return "synchronous" if k == 1 else f"{k} random sub-batches, random-sequential-like"
+
+
+def preset_order_label(preset: str) -> str:
+    """The activation order a preset runs in when a check does not set one, as :func:`order_label` names it."""
+    p = preset_params(preset)
+    activation = p.get("activation", Params().activation)
+    if activation == "sequential":
+        return order_label(SEQUENTIAL)
+    if activation == "batches":
+        return order_label(int(p.get("activation_batches", Params().activation_batches)))
+    return order_label(1)
 
 
 def order_tag(k: int) -> str:

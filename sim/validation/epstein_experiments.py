@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core.presets import get_preset, preset_params
-from sim.validation.config import order_label, order_overrides
+from sim.validation.config import order_label, order_overrides, preset_order_label
 from sim.validation.core import (
     ACTIVES,
     OUTBURST_THRESHOLD,
@@ -268,7 +268,8 @@ class CopDensityEquilibrium(Check):
 
     def specs(self, cfg):
         self.configuration = (f"preset {RUN2} with officer_density fixed at each of {list(cfg.equilibrium_densities)}, "
-                              f"synchronous, {cfg.equilibrium_steps} steps, {cfg.equilibrium_reps} replicates each; "
+                              f"in the preset's own order ({preset_order_label(RUN2)}), {cfg.equilibrium_steps} steps, "
+                              f"{cfg.equilibrium_reps} replicates each; "
                               f"measured over steps {cfg.equilibrium_steps // 2 + 1}-{cfg.equilibrium_steps}")
         base = preset_params(RUN2)["officer_density"]
         return [RunSpec.make(RUN2, s, cfg.equilibrium_steps, **({} if d == base else {"officer_density": d}))

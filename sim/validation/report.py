@@ -10,14 +10,16 @@ from sim.storage.folders import write_json
 from sim.storage.layout import VALIDATION_CSV, VALIDATION_JSON, VALIDATION_MD, VALIDATION_SECTION
 
 SCOPE = """\
-**Scope.** The Epstein checks run trustsim's Epstein presets as they stand (`sim/presets.py`: every extension off,
-Euclidean vision, arrest ratio floor(C/A) as in NetLogo's *Rebellion*, jailed citizens leave the grid). Where a
-preset's set-up departs from the paper's run (for instance the legitimacy and officer-withdrawal presets keep
-run 2's officers and jail term), a check tests the paper's qualitative finding, not its exact run. The paper
-activates agents in random sequential order; trustsim's default is synchronous (`activation_batches = 1`);
+**Scope.** The Epstein checks run trustsim's Epstein presets as they stand (`sim/core/presets.py`: every extension
+off, Euclidean vision, arrest ratio floor(C/A) as in NetLogo's *Rebellion*, jailed citizens leave the grid). Where a
+preset's set-up departs from the paper's run, a check tests the paper's qualitative finding, not its exact run: the
+paper's Table 2 (as quoted in `docs/ODD.md`, section 8, item 20) gives runs 3-5 (legitimacy and cops) an initial cop
+density of 0.074 and jail terms without end, while the legitimacy and officer-withdrawal presets keep run 2's
+officers and jail term. The paper activates agents in random sequential order, and so do the Epstein presets
+(`activation = "sequential"`, exact); trustsim's policy presets update synchronously;
 {orders} The criteria and their thresholds were written into `sim/validation/` before any number was measured;
-which activation order gates was settled after the first full run (at first both orders gated; every check has
-the same verdict under both, so this changes no verdict). No parameter was changed to make a check pass.
+earlier reports gated under synchronous updating and 10 random sub-batches, and every check had the same verdict
+under both. No parameter was changed to make a check pass.
 Intervals are 95% (t-based over replicates unless stated)."""
 
 
