@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -32,6 +36,43 @@ preset = "reactive"
 name = "mixed"
 preset = "mixed"
 """
+
+
+PARTICLES = 8
+
+
+def write_posterior(folder: Path, particles: int = PARTICLES, **replace) -> Path:
+    """A calibration-like folder: posterior.parquet (fitted parameters trust_step, quality_base,
+    witness_radius; weight, generation, distance; particle 0 has weight 0) and manifest.json;
+    ``replace`` swaps or adds columns (None drops one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"trust_step": rng.uniform(0.2, 1.5, particles), "quality_base": rng.uniform(0.5, 0.95, particles),
+                          "witness_radius": rng.integers(2, 6, particles).astype(float),
+                          "weight": np.r_[0.0, rng.uniform(0.5, 1.5, particles - 1)], "generation": 1,
+                          "distance": rng.uniform(1, 3, particles)})
+    for k, v in replace.items():
+        if v is None:
+            table = table.drop(columns=k)
+        else:
+            table[k] = v
+    table.to_parquet(folder / "posterior.parquet", index=False)
+    (folder / "manifest.json").write_text(json.dumps({"command": "trustsim calibrate --quick --out fit", "status": "complete"}))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def synthetic_posterior(tmp_path_factory) -> Path:
+    """A synthetic posterior folder of :data:`PARTICLES` particles (:func:`write_posterior`)."""
+    return write_posterior(tmp_path_factory.mktemp("fit"))
+
+
+@pytest.fixture(scope="session")
+def tiny_scenario(tmp_path_factory) -> Path:
+    """The tiny scenario file (:data:`TINY_TOML`)."""
+    path = tmp_path_factory.mktemp("scenario") / "tiny.toml"
+    path.write_text(TINY_TOML)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ import pytest
 
 import sim
 import sim.scenario.posterior as posterior_module
-from conftest import TINY_TOML
+from conftest import PARTICLES, write_posterior
 from sim.cli import main
 from sim.errors import UserError
 from sim.present.bottom_line import bottom_line
@@ -27,38 +27,15 @@ from sim.run.posterior import posterior_worlds
 from sim.scenario.files import load_scenario
 from sim.scenario.posterior import draw_posterior, load_posterior, posterior_seed
 
-PARTICLES = 8
 
-
-def write_posterior(folder: Path, **replace) -> Path:
-    """A calibration-like folder: posterior.parquet (fitted parameters, weight, generation, distance)
-    and manifest.json; ``replace`` swaps or adds columns."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    table = pd.DataFrame({"trust_step": rng.uniform(0.2, 1.5, PARTICLES), "quality_base": rng.uniform(0.5, 0.95, PARTICLES),
-                          "witness_radius": rng.integers(2, 6, PARTICLES).astype(float),
-                          "weight": np.r_[0.0, rng.uniform(0.5, 1.5, PARTICLES - 1)], "generation": 1,
-                          "distance": rng.uniform(1, 3, PARTICLES)})
-    for k, v in replace.items():
-        if v is None:
-            table = table.drop(columns=k)
-        else:
-            table[k] = v
-    table.to_parquet(folder / "posterior.parquet", index=False)
-    (folder / "manifest.json").write_text(json.dumps({"command": "trustsim calibrate --quick --out fit", "status": "complete"}))
-    return folder
+@pytest.fixture(scope="module")
+def post(synthetic_posterior) -> Path:
+    return synthetic_posterior
 
 
 @pytest.fixture(scope="module")
-def post(tmp_path_factory) -> Path:
-    return write_posterior(tmp_path_factory.mktemp("fit"))
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("scenario") / "tiny.toml"
-    path.write_text(TINY_TOML)
-    return path
+def tiny(tiny_scenario) -> Path:
+    return tiny_scenario
 
 
 # ------------------------------------------------------------------ the statistics, by hand

@@ -8,6 +8,7 @@ import pytest
 
 from sim.analysis.discover import cases_of_interest, discover
 from sim.cli import main
+from sim.errors import UserError
 
 
 def synthetic_points(n=400, seed=1, measure="trust_mean", sign=1.0):
@@ -21,7 +22,7 @@ def synthetic_points(n=400, seed=1, measure="trust_mean", sign=1.0):
 
 
 def test_prim_finds_the_region_where_the_policy_wins():
-    d = discover(synthetic_points(), "proximity", "trust_mean", "reactive")
+    d = discover(synthetic_points(), "proximity", "trust_mean", "reactive", criterion="mean")
     assert [r.name for r in d.rules] == ["quality_base"]
     rule = d.rules[0]
     assert rule.high is None and 0.65 <= rule.low <= 0.75
@@ -31,7 +32,8 @@ def test_prim_finds_the_region_where_the_policy_wins():
 
 def test_direction_follows_the_measure_lower_is_better_for_incidents():
     # a negative difference in incidents is a win: the same region must come out
-    d = discover(synthetic_points(measure="incident_rate", sign=-1.0), "proximity", "incident_rate", "reactive")
+    d = discover(synthetic_points(measure="incident_rate", sign=-1.0), "proximity", "incident_rate", "reactive",
+                 criterion="mean")
     assert [r.name for r in d.rules] == ["quality_base"] and d.rules[0].low >= 0.65
 
 
@@ -47,14 +49,14 @@ def test_clear_criterion_needs_the_interval_to_exclude_zero():
 def test_everywhere_and_nowhere_are_said_without_running_prim():
     pts = synthetic_points()
     pts["diff_mean"] = 0.5
-    assert "everywhere" in discover(pts, "proximity", "trust_mean", "reactive").sentence()
+    assert "everywhere" in discover(pts, "proximity", "trust_mean", "reactive", criterion="mean").sentence()
 
 
 def test_cli_on_a_finished_sweep_folder(tmp_path, capsys):
     folder = tmp_path / "sweep"
     folder.mkdir()
     synthetic_points().to_csv(folder / "points.csv", index=False)
-    assert main(["discover", str(folder), "--measure", "trust_mean"]) == 0
+    assert main(["discover", str(folder), "--measure", "trust_mean", "--criterion", "mean"]) == 0
     out = capsys.readouterr().out
     assert "When quality_base is at least" in out
     table = pd.read_csv(folder / "discovery.csv")
@@ -82,3 +84,40 @@ def test_cli_unfinished_or_foreign_folder(tmp_path, capsys):
     (tmp_path / "points.csv").write_text("a,b\n1,2\n")
     assert main(["discover", str(tmp_path)]) == 2
     assert "not a sweep's points table" in capsys.readouterr().err
+
+
+def with_baseline_rows(pts: pd.DataFrame, level: float) -> pd.DataFrame:
+    """``pts`` with a 'mean' column and the baseline's rows (its level ``level`` at every point)."""
+    base = pts.assign(policy="reactive", mean=level, diff_mean=0.0, diff_ci_low=0.0, diff_ci_high=0.0)
+    cols = ["point", "quality_base", "negativity_bias", "policy", "measure", "mean", "baseline", "diff_mean",
+            "diff_ci_low", "diff_ci_high"]
+    return pd.concat([base, pts.assign(mean=level + pts["diff_mean"])])[cols].sort_values(["point", "policy"])
+
+
+def test_matters_on_a_sweep_takes_a_relative_threshold_from_the_baselines_level_at_each_point():
+    pts = synthetic_points(measure="incident_rate", sign=-1.0)        # -0.02 where quality > 0.7, else +0.02
+    small = with_baseline_rows(pts, 0.1)                              # 10% of 0.1 = 0.01: -0.02 matters
+    x, y = cases_of_interest(small, "proximity", "incident_rate", "matters")
+    assert (y == (x["quality_base"] > 0.7).to_numpy()).all()
+    d = discover(small, "proximity", "incident_rate", "reactive")
+    assert d.criterion == "matters" and [r.name for r in d.rules] == ["quality_base"]
+    assert "by at least 10% of reactive's level" in d.sentence()
+    large = with_baseline_rows(pts, 1.0)                              # 10% of 1 = 0.1: nothing matters
+    assert "nowhere in this sweep" in discover(large, "proximity", "incident_rate", "reactive").sentence()
+    with pytest.raises(UserError, match="no baseline level"):
+        cases_of_interest(pts, "proximity", "incident_rate", "matters")
+
+
+def test_the_sweep_report_shows_the_discovery_and_reads_an_older_table_without_kind():
+    from sim.present.data import Data
+    from sim.present.posterior import discovery_html
+    found = pd.DataFrame([discover(synthetic_points(), "proximity", "trust_mean", "reactive", criterion="mean").to_row()])
+    page = discovery_html(Data(discovery=found, points=synthetic_points()), "sweep")
+    assert "Where in the swept space" in page and "When quality_base is at least" in page
+    assert discovery_html(Data(discovery=found.drop(columns="kind"), points=synthetic_points()), "sweep") == page
+    assert discovery_html(Data(discovery=found), "posterior") == ""
+
+
+def test_a_small_sweep_is_too_few_for_prim():
+    d = discover(synthetic_points(n=12), "proximity", "trust_mean", "reactive", criterion="mean")
+    assert d.too_few and d.rules == () and "12 cases are too few" in d.sentence()

@@ -15,6 +15,7 @@ import pandas as pd
 from sim.errors import UserError, safe_text
 from sim.present import readers
 from sim.storage.layout import (
+    DISCOVERY,
     FIGURES,
     INDICES,
     MANIFEST,
@@ -42,7 +43,9 @@ class Data:
     and ``maps``; a sweep folder (:mod:`sim.run.sweep`) gives ``sweep`` (runs.parquet: one row per
     run), ``points`` (points.csv: per design point, policy and measure) and ``sweep_meta``
     (sweep.json); a sensitivity folder adds ``indices`` (indices.csv); a comparison over posterior
-    draws adds ``posterior_runs`` and ``probabilities`` (:mod:`sim.results.posterior`)."""
+    draws adds ``posterior_runs`` and ``probabilities`` (:mod:`sim.results.posterior`); a sweep or a
+    comparison over posterior draws on which ``trustsim discover`` ran adds ``discovery``
+    (discovery.csv: one row per policy and measure, :mod:`sim.analysis.discover`)."""
 
     timeseries: pd.DataFrame | None = None
     summary: pd.DataFrame | None = None
@@ -55,6 +58,7 @@ class Data:
     folder: Path | None = None
     posterior_runs: pd.DataFrame | None = None
     probabilities: pd.DataFrame | None = None
+    discovery: pd.DataFrame | None = None
 
     @property
     def resolved(self) -> dict:
@@ -152,6 +156,7 @@ def load(folder) -> Data:
     if readers.is_single_run(d.timeseries, d.manifest) and d.summary is None:
         d.timeseries, d.summary, d.maps, d.manifest = readers.as_comparison(d.timeseries, d.maps, d.manifest, folder)
     _load_sweep(d, folder)
+    d.discovery = read_discovery(folder)
     if d.timeseries is None and d.summary is None and not d.is_sweep:
         if (folder / VALIDATION_JSON).is_file() or (folder / VALIDATION_RUNS).is_file():
             readers.read_json(folder / VALIDATION_JSON)
@@ -177,6 +182,14 @@ def _load_sweep(d: Data, folder: Path) -> None:
         d.indices = readers.read_summary(folder / INDICES, needs=("parameter", "measure"))
 
 
+def read_discovery(folder) -> pd.DataFrame | None:
+    """``trustsim discover``'s table in ``folder`` (None when it has not been run there)."""
+    path = Path(folder) / DISCOVERY
+    if not path.is_file():
+        return None
+    return readers.read_summary(path, needs=("policy", "measure", "cases", "sentence"))
+
+
 def as_data(obj) -> Data:
     """A :class:`Data` from a Data, a results object, a folder path, or a dict of the parts."""
     if isinstance(obj, Data):
@@ -191,11 +204,13 @@ def as_data(obj) -> Data:
         if isinstance(folder, (str, Path)) and Path(folder).is_dir() and not isinstance(getattr(obj, "timeseries", None),
                                                                                       pd.DataFrame):
             return load(folder)       # a sweep or sensitivity results object: its folder has everything
+        folder = Path(folder) if isinstance(folder, (str, Path)) else None
         return Data(timeseries=frame("timeseries"), summary=frame("summary"),
                     manifest=getattr(obj, "manifest", None) or {}, maps=getattr(obj, "maps", None) or {},
                     sweep=frame("runs"), points=frame("points"), indices=frame("indices"),
                     posterior_runs=frame("posterior_runs"), probabilities=frame("probabilities"),
-                    folder=Path(folder) if isinstance(folder, (str, Path)) else None)
+                    discovery=read_discovery(folder) if folder is not None and folder.is_dir() else None,
+                    folder=folder)
     raise TypeError(f"expected a results object, a results folder or sim.present.data.Data, got {type(obj).__name__}")
 
 

@@ -16,7 +16,7 @@ from sim.present.data import Data, as_data
 from sim.present.labels import window_words
 from sim.present.plots import figures as all_figures
 from sim.present.plots import metadata
-from sim.present.posterior import has_probabilities, posterior_of, probability_html
+from sim.present.posterior import discovery_html, has_probabilities, posterior_of, probability_html
 from sim.present.prose import cost_sentences, headline_paragraphs
 from sim.present.sections import assumptions_html, e, full_table, provenance_html, summary_table
 from sim.storage.provenance import provenance
@@ -262,7 +262,7 @@ def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
                         "worlds where it was the best of all; P(beats): where it beat the baseline; P(beats by what "
                         "matters): by at least the measure's practical threshold; the difference is the mean over "
                         "worlds with the 5th to 95th percentile.</p>"
-                        f"{probability_html(d)}</section>")
+                        f"{probability_html(d)}{discovery_html(d, 'posterior')}</section>")
     if has_summary:
         sections.append("<section id='summary'><h2>Summary table</h2><p class='note'>Means over "
                         f"{e(window_words(d) or 'the summary window')} (totals: whole run), across replicates, with 95% "
@@ -274,7 +274,7 @@ def _sections(d: Data, figs: dict, generated: dict) -> list[str]:
     if charts:
         sections.append(f"<section id='charts'><h2>Charts</h2>{charts}</section>")
     sections += _cost_section(d, fig, figs)
-    sweep = "".join(fig(n) for n in ("sweep_heatmap", "sweep_lines"))
+    sweep = "".join(fig(n) for n in ("sweep_heatmap", "sweep_lines")) + (discovery_html(d, "sweep") if d.is_sweep else "")
     if sweep:
         sections.append(f"<section id='sweep'><h2>How the results change with the swept parameters</h2>{sweep}"
                         "</section>")

@@ -9,7 +9,10 @@ The numbers come from ``probabilities.csv`` (:mod:`sim.results.posterior`); here
 - :func:`posterior_how_sure`: how many worlds and replicates, where the posterior came from, and how
   precise a share of N worlds is;
 - :func:`probability_table`: the compact table ``trustsim compare --posterior`` prints;
-- :func:`probability_html`: the same table for the report.
+- :func:`probability_html`: the same table for the report;
+- :func:`discovery_html`: where each policy wins, as ``trustsim discover DIR`` found it with PRIM
+  (``discovery.csv``, :mod:`sim.analysis.discover`), in plain words under the table: rules with their
+  coverage and density, or one line when the worlds are too few for PRIM.
 
 The policy a sentence is about is the non-baseline policy that beats the baseline in the most worlds
 (ties: the larger expected gain). Numbers are formatted like the rest of the report
@@ -21,6 +24,7 @@ from __future__ import annotations
 import html
 import math
 
+from sim.analysis.discover import MIN_CASES, too_few_line
 from sim.core.measures import measure_info
 from sim.present.labels import and_, better_words, budget_equal
 from sim.present.numbers import MeasureFormat, measure_format
@@ -198,3 +202,44 @@ def probability_html(d) -> str:
                f"policies compared: {e(and_(d.policies))}")
     return (f"<table><caption>{caption}</caption><thead><tr>" + "".join(f"<th scope='col'>{e(h)}</th>" for h in head)
             + "</tr></thead><tbody>" + "".join(body) + "</tbody></table>")
+
+
+CRITERION_WORDS = {"matters": "by at least the measure's practical threshold",
+                   "mean": "by any amount (mean difference on the better side of zero)",
+                   "clear": "with a 95% interval across replicates that excludes zero"}
+
+
+def discovery_html(d, kind: str = "posterior") -> str:
+    """Where each policy beats the baseline, from ``d.discovery`` (``trustsim discover DIR``), as HTML:
+    a heading, what counts as a win, then one sentence per policy and measure (or one line when there
+    were fewer than :data:`sim.analysis.discover.MIN_CASES` cases). ``kind``: ``"posterior"`` (the
+    plausible worlds of this comparison) or ``"sweep"``; rows of the other kind are not shown. A table
+    made from other draws than the folder's (its case count differs) is not shown either: a note says
+    to run ``trustsim discover`` again. Empty when there is nothing to show."""
+    table = getattr(d, "discovery", None)
+    if table is None or not len(table):
+        return ""
+    rows = table[table["kind"].astype(str) == kind] if "kind" in table.columns else \
+        (table if kind == "sweep" else table.iloc[0:0])
+    if not len(rows):
+        return ""
+    e = lambda x: html.escape(str(x))
+    cases = int(rows["cases"].max())
+    if kind == "posterior":
+        head = "<h3>In which plausible worlds each policy wins (scenario discovery)</h3>"
+        expected = int(posterior_of(d).get("draws") or 0)
+        if expected and cases != expected:
+            return (f"{head}<p class='note'>discovery.csv describes {cases} worlds, not the {expected} of this "
+                    "comparison: run <code>trustsim discover</code> on this folder again.</p>")
+    else:
+        head = "<h3>Where in the swept space each policy wins (scenario discovery)</h3>"
+    if cases < MIN_CASES:
+        return f"{head}<p>{e(too_few_line(kind, cases, d.baseline))}</p>"
+    criterion = str(rows["criterion"].iloc[0]) if "criterion" in rows.columns else "mean"
+    note = (f"<p class='note'>Found by <code>trustsim discover</code> with PRIM (EMA Workbench) over the "
+            f"{cases} {'worlds and their parameter values' if kind == 'posterior' else 'design points'}: a "
+            f"{'world' if kind == 'posterior' else 'point'} counts as a win when the policy beats "
+            f"{e(d.baseline)} there {e(CRITERION_WORDS.get(criterion, criterion))}. Density: share of wins "
+            "inside the region; coverage: share of all the wins that fall in it.</p>")
+    items = "".join(f"<li>{e(t)}</li>" for t in rows["sentence"].astype(str))
+    return f"{head}{note}<ul class='discovery'>{items}</ul>"

@@ -25,6 +25,10 @@ policy) (``probabilities.csv``):
 
 Only measures with a direction (``better`` +1 or -1) are ranked. Draws are equally weighted (they
 were drawn by weight: :func:`sim.scenario.posterior.draw_posterior`).
+
+:func:`draw_table` gives the same runs one row per (draw, policy, measure) with the draw's parameter
+values as columns: the per-world table on which ``trustsim discover`` runs PRIM
+(:mod:`sim.analysis.discover`), "in which plausible worlds does proximity beat reactive on trust".
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 from sim.core.measures import measure_info
+from sim.errors import UserError
+from sim.results.stats import t_intervals
 from sim.results.summary import CUMULATIVE, per_replicate
 
 PROBABILITY_COLUMNS = ("measure", "policy", "baseline", "draws", "direction", "threshold", "relative",
@@ -110,4 +116,68 @@ def probabilities(runs: pd.DataFrame, policies, baseline: str, measures=None) ->
     return pd.DataFrame(rows, columns=list(PROBABILITY_COLUMNS))
 
 
-__all__ = ["CUMULATIVE", "PROBABILITY_COLUMNS", "probabilities", "ranked_measures", "runs_table", "world_means"]
+DRAW_STATISTICS = ("mean", "sd", "ci_low", "ci_high", "n", "baseline", "diff_mean", "diff_sd", "diff_ci_low",
+                   "diff_ci_high")
+
+
+def draw_table(runs: pd.DataFrame, values, policies, baseline: str, measures=None) -> pd.DataFrame:
+    """The plausible worlds as cases for scenario discovery: one row per (draw, policy, ranked measure)
+    with ``draw``, the draw's parameter values (one column each, from ``values``: the manifest's
+    ``posterior["values"]``, one ``{parameter: value}`` per draw), ``policy``, ``measure`` and, across
+    the draw's replicates, the policy's level (``mean``, ``sd``, ``ci_low``, ``ci_high``, ``n``) and
+    its paired difference to ``baseline`` replicate by replicate (same seed within a draw):
+    ``diff_mean`` (the draw's mean paired difference, averaged over its replicates), ``diff_sd``,
+    ``diff_ci_low``, ``diff_ci_high`` (t interval; NaN with one replicate).
+
+    It has the shape of a sweep's ``points.csv`` with ``draw`` for ``point`` (the columns between it
+    and ``policy`` are the parameters), so :func:`sim.analysis.discover.discover` reads both. A
+    replicate with a missing value (e.g. the reported share of a run without incidents) drops out of
+    that draw's paired difference, so ``diff_mean`` can differ there from the difference of
+    :func:`world_means` that :func:`probabilities` uses."""
+    policies, values = list(policies), [dict(v) for v in values]
+    if baseline not in policies:
+        raise UserError(f"baseline {baseline!r} is not one of the policies ({', '.join(policies)})")
+    draws = np.sort(runs["draw"].unique().astype(int))
+    if len(draws) == 0 or draws[0] < 0 or draws[-1] >= len(values):
+        raise UserError(f"the runs' draws ({', '.join(map(str, draws[:5]))}...) do not match the {len(values)} draws "
+                        "whose values the manifest lists")
+    names = list(values[0])
+    reps = np.sort(runs["replicate"].unique().astype(int))
+    d_of = {d: i for i, d in enumerate(draws)}
+    p_of = {p: i for i, p in enumerate(policies)}
+    r_of = {r: i for i, r in enumerate(reps)}
+    runs = runs[runs["policy"].isin(policies)]
+    idx = (runs["draw"].map(d_of).to_numpy(int), runs["policy"].map(p_of).to_numpy(int),
+           runs["replicate"].map(r_of).to_numpy(int))
+    b = p_of[baseline]
+    measures = ranked_measures(measures if measures is not None else runs.columns)
+    frames = []
+    for measure in measures:
+        cube = np.full((len(draws), len(policies), len(reps)), np.nan)
+        cube[idx] = runs[measure].to_numpy(float)
+        level, diff = t_intervals(cube), t_intervals(cube - cube[:, b:b + 1, :])
+        frame = pd.DataFrame({"draw": np.repeat(draws, len(policies))})
+        for name in names:
+            frame[name] = np.repeat([values[d].get(name, np.nan) for d in draws], len(policies))
+        frame["policy"] = np.tile(np.array(policies, dtype=object), len(draws))
+        frame["measure"] = measure
+        for name, x in zip(("mean", "sd", "ci_low", "ci_high", "n"), level):
+            frame[name] = x.reshape(-1)
+        frame["baseline"] = baseline
+        for name, x in zip(("diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high"), diff[:4]):
+            frame[name] = x.reshape(-1)
+        frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    out["n"] = out["n"].astype(int)
+    return out.sort_values(["draw", "policy", "measure"], key=_order(policies, measures), kind="stable") \
+        .reset_index(drop=True)
+
+
+def _order(policies, measures):
+    """Sort key: draws ascending, policies and measures in the given order."""
+    rank = {"policy": {p: i for i, p in enumerate(policies)}, "measure": {m: i for i, m in enumerate(measures)}}
+    return lambda col: col.map(rank[col.name]) if col.name in rank else col
+
+
+__all__ = ["CUMULATIVE", "DRAW_STATISTICS", "PROBABILITY_COLUMNS", "draw_table", "probabilities", "ranked_measures",
+           "runs_table", "world_means"]
