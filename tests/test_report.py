@@ -13,7 +13,7 @@ import pytest
 from sim.cli import main
 from sim.core.measures import EXTRA_MEASURES, MEASURE_INFO, MEASURES, measure_info
 from sim.present import report
-from sim.present.numbers import measure_format
+from sim.present.numbers import matter_decimals, measure_format
 from sim.present.plots import Data
 from sim.present.prose import rows_of
 from sim.results.stats import paired_interval
@@ -521,3 +521,10 @@ def test_sweep_bottom_line_is_one_sentence_per_bullet_with_how_sure():
     assert any(b.startswith("Proximity minus reactive in mean trust ranged") for b in bullets)
     assert bullets[-1].startswith("How sure: 5 replicates per design point")
     assert all(b[0].isupper() for b in bullets) and 2 <= len(bullets) <= 5
+
+
+def test_matter_decimals_of_a_relative_threshold_needs_a_baseline():
+    """A relative threshold (incident rate: a share of the baseline's level) has no decimals without a
+    baseline level, instead of failing (trustsim report SWEEP_DIR called it so)."""
+    assert matter_decimals("incident_rate") is None
+    assert matter_decimals("incident_rate", 1.0) is not None

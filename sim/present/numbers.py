@@ -120,7 +120,7 @@ def matter_decimals(measure: str, baseline: float | None = None) -> int | None:
     (``MeasureInfo.scale``): a threshold of 0.02 shows 2 decimals, 5 points of a share shown in %
     none. None when the measure has no threshold (or a relative one without a baseline)."""
     mi = measure_info(measure)
-    if mi.threshold is None:
+    if mi.threshold is None or (mi.relative and baseline is None):
         return None
     t = mi.threshold * (abs(baseline) if mi.relative else 1.0) * mi.scale
     if not (math.isfinite(t) and t > 0):
