@@ -59,37 +59,39 @@ def _nan(*names) -> dict:
     return {n: math.nan for n in names}
 
 
-def _log_ratio(a: float, b: float) -> float:
-    """log((a + 0.5) / (b + 0.5)): counts with a continuity correction, finite when a count is zero."""
-    return math.log((a + 0.5) / (b + 0.5))
-
-
 # ------------------------------------------------------------------------------------------ experiments
 def police_elasticity(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, steps: int = 60,
                       replicates: int = 2, change: float = 0.10, preset: str = "reactive") -> dict:
-    """Elasticity of incidents with respect to the number of officers (Chalfin & McCrary 2018; Levitt).
+    """Elasticity of crime with respect to the number of officers (Chalfin & McCrary 2018; Levitt).
 
     Two arms at the same seed: the budget (so the officers bought) cut and raised by ``change`` (+-10%).
-    Incidents are summed over ``steps`` steps after ``burn_in``, over all replicates; the arc elasticity
-    is ``log(I+ / I-) / log(officers+ / officers-)`` with the officers actually employed (whole people)
-    and a continuity correction of 0.5 on the incident counts."""
+    Crime is the model's ordinary offending (ODD 7.8: offences map to crime statistics; rebel incidents
+    are public disorder, counted apart), measured without draw noise as ``offence_risk`` (the sum of the
+    quiet citizens' offending chances per step), summed over ``steps`` steps after ``burn_in`` and over the
+    replicates; the arc elasticity is ``log(O+ / O-) / log(officers+ / officers-)`` with the officers
+    actually employed (whole people)."""
     base = _params(values, preset, grid)
     if base is None:
         return _nan("elasticity")
-    incidents, officers = {}, {}
+    crime, officers = {}, {}
     for sign in (-1, +1):
         p = _params(values, preset, grid, budget_per_cell=base.budget_per_cell * (1 + sign * change))
         if p is None:
             return _nan("elasticity")
-        total = 0
+        crime[sign] = 0.0
         for s in replicate_seeds(seed, replicates):
             m = TrustModel(params=p, rng=s).run(burn_in + steps)
-            total += int(m.results["incidents"].iloc[burn_in + 1:].sum())
+            crime[sign] += _crime(m, burn_in)
             officers[sign] = len(m.officers)
-        incidents[sign] = total
-    if officers[+1] <= officers[-1] or officers[-1] == 0:
+    if officers[+1] <= officers[-1] or officers[-1] == 0 or min(crime.values()) <= 0:
         return _nan("elasticity")
-    return {"elasticity": _log_ratio(incidents[+1], incidents[-1]) / math.log(officers[+1] / officers[-1])}
+    return {"elasticity": math.log(crime[+1] / crime[-1]) / math.log(officers[+1] / officers[-1])}
+
+
+def _crime(model: TrustModel, burn_in: int) -> float:
+    """Expected ordinary offences per 1,000 citizens summed over the steps after ``burn_in``
+    (``offence_risk``: the offending chances, so two arms differ by their deterrence, not by draw noise)."""
+    return float(model.results["offence_risk"].iloc[burn_in + 1:].sum())
 
 
 def community_policing(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, steps: int = 60,
@@ -99,25 +101,26 @@ def community_policing(values: dict, seed: int, *, grid: int = 30, burn_in: int 
     Two arms at the same seed: the ``proximity`` and ``reactive`` presets. Over the ``steps`` steps after
     ``burn_in``: ``legitimacy_gain_sd``, the difference in mean trust (the model's legitimacy), averaged
     over the window and the replicates, in standard deviations of citizens' trust in the control arm at
-    the end; ``crime_log_ratio``, the change in incidents as ``log(I_t / I_c)`` (continuity 0.5; a log ratio
-    rather than ``I_t / I_c - 1``, whose tail when the control arm has almost no incidents swamps the
+    the end; ``crime_log_ratio``, the change in crime as ``log(O_t / O_c)``, O the expected ordinary
+    offences (:func:`_crime`; ODD 7.8: offences, not rebel incidents, map to crime statistics; a log ratio
+    rather than ``O_t / O_c - 1``, whose tail when the control arm has almost no crime swamps the
     screening and the distance)."""
     out = {}
     for arm in (treatment, control):
         p = _params(values, arm, grid)
         if p is None:
             return _nan("legitimacy_gain_sd", "crime_log_ratio")
-        trust, incidents, sds = [], 0, []
+        trust, crime, sds = [], 0.0, []
         for s in replicate_seeds(seed, replicates):
             m = TrustModel(params=p, rng=s).run(burn_in + steps)
-            window = m.results.iloc[burn_in + 1:]
-            trust.append(float(window["trust_mean"].mean()))
-            incidents += int(window["incidents"].sum())
+            trust.append(float(m.results["trust_mean"].iloc[burn_in + 1:].mean()))
+            crime += _crime(m, burn_in)
             sds.append(float(np.std(m.legitimacy)))
-        out[arm] = (float(np.mean(trust)), incidents, float(np.mean(sds)))
+        out[arm] = (float(np.mean(trust)), crime, float(np.mean(sds)))
     sd = out[control][2]
     gain = (out[treatment][0] - out[control][0]) / sd if sd > 0 else math.nan
-    return {"legitimacy_gain_sd": gain, "crime_log_ratio": _log_ratio(out[treatment][1], out[control][1])}
+    ratio = math.log(out[treatment][1] / out[control][1]) if min(out[treatment][1], out[control][1]) > 0 else math.nan
+    return {"legitimacy_gain_sd": gain, "crime_log_ratio": ratio}
 
 
 class _OneDayContacts:
