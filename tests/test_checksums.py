@@ -24,8 +24,9 @@ EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epste
     #           measure columns; the Epstein presets' original columns unchanged; new policy mechanisms); again for
     #           issue 12's last items (problem-solving, stress susceptibility and anchored loads, chasing under
     #           sequential order; the column problem_officer_days; the Epstein presets' columns unchanged),
-    #           and for places differing in attractiveness (place_sigma; policy presets only)
-    "preset:epstein-run1": "63262346e7ca91eb",
+    #           and for places differing in attractiveness (place_sigma; policy presets only); epstein-run1 alone
+    #           when it took run 1's inputs from Epstein's Table 2 (Moore vision, legitimacy 0.89, J_max 15)
+    "preset:epstein-run1": "6c035e8c96c05aba",
     "preset:epstein-run2": "63262346e7ca91eb",
     "preset:epstein-salami": "c354f2ab6535c842",
     "preset:epstein-jump": "39530af982947565",

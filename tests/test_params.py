@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.core.grid import offsets
 from sim.core.params import RADII, ParamError, Params
 from sim.core.policy import allocate
 from sim.core.presets import POLICY_PRESETS, PRESETS
@@ -237,9 +238,21 @@ def test_epstein_presets_are_model_one_with_every_extension_off(name):
     p = Params.build(name)
     for switch in EXTENSION_SWITCHES:
         assert getattr(p, switch) is False, switch
-    assert (p.width, p.height, p.citizen_density, p.officer_density, p.vision, p.max_jail_term) == (40, 40, 0.7, 0.04, 7, 30)
-    assert p.legitimacy == (0.82 if name in ("epstein-run1", "epstein-run2", "epstein-cop-withdrawal") else 0.9)
-    assert (p.threshold, p.arrest_k) == (0.1, 2.3)
+    assert (p.width, p.height, p.citizen_density, p.officer_density, p.threshold, p.arrest_k) == (40, 40, 0.7, 0.04, 0.1, 2.3)
+    assert p.activation == "sequential" and p.movement_on
+    if name == "epstein-run1":   # Epstein (2002) Table 2, run 1 (docs/ODD.md section 8, item 20)
+        assert (p.geometry, p.vision, p.officer_vision, p.legitimacy, p.max_jail_term) == ("moore", 1, 1, 0.89, 15)
+    else:
+        assert (p.geometry, p.vision, p.officer_vision, p.max_jail_term) == ("euclidean", 7, 7, 30)
+        assert p.legitimacy == (0.82 if name in ("epstein-run2", "epstein-cop-withdrawal") else 0.9)
+
+
+def test_epstein_run1_sees_the_eight_neighbours_as_a_euclidean_radius_of_1_7_does():
+    p = Params.build("epstein-run1")
+    dy, dx = offsets(p.vision, p.geometry)
+    assert sorted(zip(dy.tolist(), dx.tolist())) == sorted(
+        (y, x) for y in range(-2, 3) for x in range(-2, 3) if (y, x) != (0, 0) and y * y + x * x <= 1.7 ** 2)
+    assert Params.build("epstein-run1") != Params.build("epstein-run2")
 
 
 def test_policy_presets_spend_the_same_budget_per_step():

@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 
 from sim.cli import main
+from sim.core.presets import preset_params
 from sim.validation import QUICK, RunSpec, build_checks, config, find_outbursts, load_runs, save_runs
 from sim.validation import epstein_hysteresis as hysteresis
 from sim.validation.core import mean_ci, ols
+from sim.validation.epstein_experiments import CopDensityEquilibrium
 
 
 def test_outbursts_follow_epsteins_definition_with_waits_between_them():
@@ -85,9 +87,6 @@ def test_saved_runs_load_back_equal_so_reuse_redoes_only_the_analysis(tmp_path):
 
 
 def test_fixed_density_diagnostic_says_the_order_its_runs_run_in():
-    from sim.core.presets import preset_params
-    from sim.validation.epstein_experiments import CopDensityEquilibrium
-
     check = CopDensityEquilibrium()
     specs = check.specs(config.FULL)
     orders = {{**preset_params(s.preset), **s.overrides}["activation"] for s in specs}

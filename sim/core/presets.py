@@ -43,12 +43,17 @@ def _withdrawal_steps(start=0.04, end=0.0, first_step=50, every=25, cut=0.004):
 
 
 PRESETS: dict[str, Preset] = {
+    # Epstein (2002) Table 2, run 1: vision 1.7 (the eight neighbours: Moore vision 1), L 0.89, J_max 15, no movement
+    # (here everyone still moves: movement_on would stop officers too, and run 1 would freeze); docs/ODD.md 8, item 20.
     "epstein-run1": Preset(
-        "Epstein (2002) Model I, run 1 (figs. 1-2): local outbursts and deceptive behaviour; every extension off.",
-        dict(EPSTEIN_MODEL_I),
+        "Epstein (2002) Model I, run 1 (Table 2; figs. 1-2): local outbursts and deceptive behaviour under short "
+        "sight (the eight neighbouring cells), legitimacy 0.89, J_max 15; Table 2 has no movement, but here everyone "
+        "moves (trustsim cannot stop citizens alone); every extension off.",
+        dict(EPSTEIN_MODEL_I, geometry="moore", vision=1, officer_vision=1, legitimacy=0.89, max_jail_term=15),
     ),
     "epstein-run2": Preset(
-        "Epstein (2002) Model I, run 2 (figs. 3-7): punctuated equilibrium over a long run; every extension off.",
+        "Epstein (2002) Model I, run 2 (Table 2; figs. 3-7): punctuated equilibrium over a long run; every extension "
+        "off.",
         dict(EPSTEIN_MODEL_I),
     ),
     "epstein-salami": Preset(
