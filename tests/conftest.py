@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
+import sim.cli
 from sim.core import rules as default_rules
 from sim.core.grid import EMPTY
 from sim.core.policy import allocate
@@ -39,6 +40,16 @@ preset = "mixed"
 
 
 PARTICLES = 8
+
+
+def cli(argv, capsys) -> tuple[int, list[str], str]:
+    """Run the CLI in this process: (exit status, stderr lines, stdout)."""
+    try:
+        status = sim.cli.main([str(a) for a in argv])
+    except SystemExit as stop:           # argparse
+        status = stop.code if isinstance(stop.code, int) else 2
+    out = capsys.readouterr()
+    return status, [line for line in out.err.splitlines() if line.strip()], out.out
 
 
 def write_posterior(folder: Path, particles: int = PARTICLES, **replace) -> Path:

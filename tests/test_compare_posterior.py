@@ -18,8 +18,7 @@ import pytest
 
 import sim
 import sim.scenario.posterior as posterior_module
-from conftest import PARTICLES, write_posterior
-from sim.cli import main
+from conftest import PARTICLES, cli, write_posterior
 from sim.errors import UserError
 from sim.present.bottom_line import bottom_line
 from sim.results.posterior import probabilities
@@ -209,14 +208,6 @@ def test_cli_compare_posterior_end_to_end_then_the_report_says_it_in_words(post,
     assert any("plausible worlds (3 posterior draws)" in b for b in bottom_line(again))
 
 
-def _main(argv, capsys) -> tuple[int, str]:
-    try:
-        code = main(argv)
-    except SystemExit as stop:
-        code = stop.code
-    return code, capsys.readouterr().err
-
-
 @pytest.mark.parametrize("extra, needle", [
     (["--posterior", "0"], "--posterior: expected a whole number of posterior draws >= 1, got 0"),
     (["--posterior", "-3"], "got -3"),
@@ -233,16 +224,14 @@ def test_cli_bad_posterior_input_is_one_line_exit_2_and_nothing_written(post, ti
     if "--posterior-from" not in extra:
         extra += ["--posterior-from", str(post)] if extra[1] == "8" else []
     out = tmp_path / "out"
-    code, err = _main(["compare", str(tiny), "--workers", "1", "--out", str(out), *extra], capsys)
-    lines = err.strip().splitlines()
+    code, lines, _ = cli(["compare", str(tiny), "--workers", "1", "--out", str(out), *extra], capsys)
     assert code == 2 and len(lines) == 1 and needle in lines[0], lines
-    assert "Traceback" not in err and not out.exists()
+    assert not any("Traceback" in line for line in lines) and not out.exists()
 
 
 def test_cli_without_a_shipped_posterior_names_the_file_and_the_command(tiny, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(posterior_module, "SHIPPED_POSTERIOR", tmp_path / "posterior")
-    code, err = _main(["compare", str(tiny), "--posterior", "2", "--workers", "1", "--out", str(tmp_path / "o")], capsys)
-    lines = err.strip().splitlines()
+    code, lines, _ = cli(["compare", str(tiny), "--posterior", "2", "--workers", "1", "--out", str(tmp_path / "o")], capsys)
     assert code == 2 and len(lines) == 1 and "posterior.parquet" in lines[0] and "trustsim calibrate --out" in lines[0]
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import write_posterior
+from conftest import cli, write_posterior
 from sim.analysis.discover import MIN_CASES, cases_of_interest, discover
 from sim.cli import main
 from sim.errors import UserError
@@ -144,29 +144,19 @@ def test_cli_discover_on_few_draws_is_one_line(synthetic_posterior, tiny_scenari
     assert (pd.read_csv(out / "discovery.csv")["criterion"] == "mean").all()
 
 
-def _main(argv, capsys) -> tuple[int, str]:
-    try:
-        code = main(argv)
-    except SystemExit as stop:
-        code = stop.code
-    return code, capsys.readouterr().err
-
-
 def test_cli_folder_with_neither_table_is_one_line_exit_2(tmp_path, capsys):
     (tmp_path / "summary.csv").write_text("policy,measure,mean\nreactive,trust_mean,0.5\n")
-    code, err = _main(["discover", str(tmp_path)], capsys)
-    lines = err.strip().splitlines()
+    code, lines, _ = cli(["discover", str(tmp_path)], capsys)
     assert code == 2 and len(lines) == 1 and "neither a finished sweep" in lines[0] and "--posterior N" in lines[0]
     assert not (tmp_path / "discovery.csv").exists()
-    code, err = _main(["discover", str(tmp_path / "nowhere")], capsys)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "no such folder" in err
+    code, lines, _ = cli(["discover", str(tmp_path / "nowhere")], capsys)
+    assert code == 2 and len(lines) == 1 and "no such folder" in lines[0]
 
 
 def test_cli_posterior_runs_without_the_manifests_draws_is_one_line_exit_2(tmp_path, capsys):
     runs, _ = hand_runs(n_draws=3)
     runs.to_csv(tmp_path / "posterior_runs.csv", index=False)
     (tmp_path / "manifest.json").write_text(json.dumps({"resolved": {"baseline": "reactive"}}))
-    code, err = _main(["discover", str(tmp_path)], capsys)
-    lines = err.strip().splitlines()
+    code, lines, _ = cli(["discover", str(tmp_path)], capsys)
     assert code == 2 and len(lines) == 1 and "no posterior entry" in lines[0]
     assert not (tmp_path / "discovery.csv").exists()

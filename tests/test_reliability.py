@@ -30,7 +30,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sim.cli
+from conftest import cli
 from sim.core.presets import POLICY_PRESETS, PRESETS
 from sim.core.timelimit import TimeLimitExceeded, check_time_limit, run_time_limit
 from sim.errors import UserError
@@ -41,16 +41,6 @@ from sim.storage.guard import check_output_location, is_results_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def cli(argv, capsys) -> tuple[int, list[str], str]:
-    """Run the CLI in this process: (exit status, stderr lines, stdout)."""
-    try:
-        status = sim.cli.main([str(a) for a in argv])
-    except SystemExit as stop:           # argparse
-        status = stop.code if isinstance(stop.code, int) else 2
-    out = capsys.readouterr()
-    return status, [line for line in out.err.splitlines() if line.strip()], out.out
 
 
 def assert_one_line_errors(lines):
