@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
+from sim.core import rules as default_rules
 from sim.core import sequential
 from sim.core.experiences import Experiences
 from sim.core.grid import EMPTY, Torus, random_matching
@@ -188,8 +189,10 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
 
         confined = o.confined
         officers = officers[~self._chased[officers]]            # officers who chased already moved
+        beat = (o.beat[officers], confined[officers], p.beat_radius) \
+            if self.rules.within_beat is default_rules.within_beat else None      # the compiled claims know the rule
         movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
-                                     p.officer_vision, p.geometry, p.move_tries, within_beat)
+                                     p.officer_vision, p.geometry, p.move_tries, within_beat, beat)
         o.cell[officers[movers]] = to
 
     def _arrest(self, officers):
