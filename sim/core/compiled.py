@@ -15,13 +15,16 @@ import numpy as np
 
 from sim.core.kernels import EMPTY, bounded_uint16, chebyshev, next_uint64, njit, stream_handle, wrap
 
+ENABLED = True
+"""False: every caller takes its NumPy path (for tests that compare the two)."""
+
 _HANDLES: dict = {}
 
 
 def handle(rng) -> np.ndarray | None:
     """The kernel handle of ``rng`` (None if it is not a NumPy Generator: the caller takes its NumPy path).
     Cached by identity; the cache holds the generator, so an id is not reused while cached."""
-    if type(rng) is not np.random.Generator:
+    if type(rng) is not np.random.Generator or not ENABLED:
         return None
     hit = _HANDLES.get(id(rng))
     if hit is not None and hit[0] is rng:
@@ -116,3 +119,111 @@ def claims(h, occ, cells, dy, dx, width, height, tries, beat, confined, beat_rad
             out_where[k] = out_where[i]
             k += 1
     return k
+
+
+@njit
+def pairs_within(sources, dy, dx, width, height, targets):
+    """:meth:`sim.core.grid.Torus.pairs_within`: every (i, cell) with ``cell`` at an offset (``dy``, ``dx``, the
+    shape without its centre, in :func:`sim.core.grid.offsets` order) of ``sources[i]`` and ``targets[cell]``
+    true, ordered by source, then by offset."""
+    n = sources.shape[0]
+    k = dy.shape[0]
+    total = 0
+    for i in range(n):
+        y0 = sources[i] // width
+        x0 = sources[i] - y0 * width
+        for m in range(k):
+            if targets[wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)]:
+                total += 1
+    who = np.empty(total, np.intp)
+    cells = np.empty(total, np.intp)
+    j = 0
+    for i in range(n):
+        y0 = sources[i] // width
+        x0 = sources[i] - y0 * width
+        for m in range(k):
+            c = wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)
+            if targets[c]:
+                who[j] = i
+                cells[j] = c
+                j += 1
+    return who, cells
+
+
+@njit
+def window_sum(v, plan_dy, plan_h, width, height, rows, out):
+    """:meth:`sim.core.grid.Torus._window_sum` and ``_per_cell`` in one pass, the same additions in the same
+    order (so float sums are bit-identical): row segments B_0 = v, B_h = (B_{h-1} + v[x - h]) + v[x + h]
+    (``rows``, updated in place from h - 1 to h), and ``out`` = the shape's rows B_{h(dy)} shifted by dy, added
+    in the order of ``plan_dy`` (``_row_plan``: by half-width ``plan_h``, then by row), the first one copied.
+    ``rows`` and ``out``: work arrays of one entry per cell, of ``v``'s dtype."""
+    size = width * height
+    for c in range(size):
+        rows[c] = v[c]
+    p = 0
+    n_plan = plan_dy.shape[0]
+    h = 0
+    while p < n_plan:
+        while h < plan_h[p]:
+            h += 1
+            for y in range(height):
+                base = y * width
+                for x in range(width):
+                    rows[base + x] = (rows[base + x] + v[base + wrap(x - h, width)]) + v[base + wrap(x + h, width)]
+        while p < n_plan and plan_h[p] == h:
+            dy = plan_dy[p]
+            for y in range(height):
+                src = wrap(y + dy, height) * width
+                dst = y * width
+                if p == 0:
+                    for x in range(width):
+                        out[dst + x] = rows[src + x]
+                else:
+                    for x in range(width):
+                        out[dst + x] += rows[src + x]
+            p += 1
+    return out
+
+
+@njit
+def count_layer(cells, layer):
+    """``layer`` (int64, one per cell) := how many of ``cells`` are on each cell."""
+    layer[:] = 0
+    for c in cells:
+        layer[c] += 1
+
+
+@njit
+def weight_layer(cells, weights, layer, distinct):
+    """``layer`` (float, one per cell) := the weight of the agent on each cell, as ``Torus.sum_near`` builds it:
+    assigned when the cells are distinct (``distinct`` promises it; else checked), else summed in order from 0
+    (``np.bincount``)."""
+    layer[:] = 0.0
+    repeats = False
+    if not distinct:
+        mark = np.zeros(layer.shape[0], np.bool_)
+        for c in cells:
+            if mark[c]:
+                repeats = True
+                break
+            mark[c] = True
+    if repeats:
+        for i in range(cells.shape[0]):
+            layer[cells[i]] += weights[i]
+    else:
+        for i in range(cells.shape[0]):
+            layer[cells[i]] = weights[i]
+
+
+@njit
+def scatter_sum(cells, weights, dy, dx, width, height):
+    """The few-sources branch of ``Torus.sum_near``: each source adds its weight to the cells of its shape
+    (offsets ``dy``, ``dx`` with the centre, in order), sources in order, from 0 (``np.bincount``)."""
+    out = np.zeros(width * height)
+    for i in range(cells.shape[0]):
+        y0 = cells[i] // width
+        x0 = cells[i] - y0 * width
+        w = weights[i]
+        for m in range(dy.shape[0]):
+            out[wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)] += w
+    return out

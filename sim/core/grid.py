@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim.core import compiled
 from sim.core.movement import EMPTY, Movement, draw_winners, random_matching, random_winners
 
 __all__ = ["EMPTY", "Torus", "offsets", "shape_size", "random_matching", "random_winners", "draw_winners"]
@@ -99,6 +100,29 @@ class Torus(Movement):
         dy = np.abs(ay - by)
         dx = np.abs(ax - bx)
         return np.maximum(np.minimum(dy, self.height - dy), np.minimum(dx, self.width - dx))
+
+    # --- compiled kernels (sim.core.compiled): the same results as the NumPy code below ----------
+    def _compiled_ok(self, radius: int) -> bool:
+        """The compiled kernels wrap an offset around the torus once: radius at most the grid's side."""
+        return compiled.ENABLED and radius <= min(self.width, self.height)
+
+    def shape_offsets(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`offsets` with the centre, as int64 arrays (cached)."""
+        key = ("shape_offsets", radius, geometry)
+        off = self._tables.get(key)
+        if off is None:
+            off = self._tables[key] = tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, geometry, True))
+        return off
+
+    def row_plan_arrays(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_row_plan` flattened: (dy, half-width) of each row of the shape, in the order
+        :meth:`_window_sum` adds them."""
+        key = ("row_plan", radius, geometry)
+        plan = self._tables.get(key)
+        if plan is None:
+            rows = [(i - radius, h) for h, shape_rows in _row_plan(radius, geometry) for i in shape_rows]
+            plan = self._tables[key] = (np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64))
+        return plan
 
     # --- the padded torus ------------------------------------------------------------
     def _buffer(self, name: str, n: int, dtype) -> np.ndarray:
@@ -220,6 +244,15 @@ class Torus(Movement):
         fields of one small unsigned integer (e.g. two counts below 256 in a uint16); no
         field can carry into the next, as each holds at most the size of the shape. Cells
         repeated within a group (not expected: one agent per cell) are counted unpacked."""
+        if self._compiled_ok(radius):
+            out = []
+            layer, rows, sums = (self._buffer(name, self.size, np.int64) for name in ("c_layer", "c_rows", "c_sums"))
+            plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
+            for cells in groups:
+                compiled.count_layer(np.asarray(cells, np.int64), layer)
+                compiled.window_sum(layer, plan_dy, plan_h, self.width, self.height, rows, sums)
+                out.append(sums[at].astype(dtype))
+            return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
         field = np.dtype(f"uint{bits}")
         per_word = max(1, 32 // bits)
@@ -260,6 +293,15 @@ class Torus(Movement):
         cells = np.asarray(cells, np.intp)
         weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
         off = self.flat_offsets(radius, geometry, include_centre=True)
+        if self._compiled_ok(radius):
+            w = np.ascontiguousarray(weights)
+            if len(cells) * len(off) <= self.size // 2:
+                dy, dx = self.shape_offsets(radius, geometry)
+                return compiled.scatter_sum(cells, w, dy, dx, self.width, self.height)[at]
+            layer, rows, sums = (self._buffer(name, self.size, float) for name in ("f_layer", "f_rows", "f_sums"))
+            compiled.weight_layer(cells, w, layer, distinct)
+            plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
+            return compiled.window_sum(layer, plan_dy, plan_h, self.width, self.height, rows, sums)[at]
         if len(cells) * len(off) <= self.size // 2:
             reach = self.unpad((self.padded_index(cells, radius)[:, None] + off).ravel(), radius)
             return np.bincount(reach, weights=np.repeat(weights, len(off)), minlength=self.size)[at]
@@ -287,6 +329,10 @@ class Torus(Movement):
         k = len(off)
         if not len(sources) or not k:
             return np.empty(0, np.intp), np.empty(0, np.intp)
+        if self._compiled_ok(radius):
+            dy, dx = self.move_offsets(radius, geometry)
+            return compiled.pairs_within(np.asarray(sources, np.int64), dy, dx, self.width, self.height,
+                                         np.asarray(targets, bool).reshape(-1))
         hit = self.pad(np.asarray(targets, bool).reshape(-1), radius, name="pad_targets")
         start = self.padded_index(sources, radius).astype(np.int32)
         per = max(1, chunk // k)
