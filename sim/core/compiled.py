@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.kernels import EMPTY, bounded_uint16, chebyshev, next_uint64, njit, stream_handle, wrap
+from sim.core.kernels import EMPTY, add_rows, bounded_uint16, chebyshev, next_uint64, njit, stream_handle, wrap
 
 ENABLED = True
 """False: every caller takes its NumPy path (for tests that compare the two)."""
@@ -122,31 +122,35 @@ def claims(h, occ, cells, dy, dx, width, height, tries, beat, confined, beat_rad
 
 
 @njit
-def pairs_within(sources, dy, dx, width, height, targets):
-    """:meth:`sim.core.grid.Torus.pairs_within`: every (i, cell) with ``cell`` at an offset (``dy``, ``dx``, the
-    shape without its centre, in :func:`sim.core.grid.offsets` order) of ``sources[i]`` and ``targets[cell]``
-    true, ordered by source, then by offset."""
-    n = sources.shape[0]
-    k = dy.shape[0]
-    total = 0
-    for i in range(n):
-        y0 = sources[i] // width
-        x0 = sources[i] - y0 * width
-        for m in range(k):
-            if targets[wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)]:
-                total += 1
-    who = np.empty(total, np.intp)
-    cells = np.empty(total, np.intp)
+def _pairs_pass(sources, row_dy, row_half, width, height, targets, who, cells, fill):
     j = 0
-    for i in range(n):
+    for i in range(sources.shape[0]):
         y0 = sources[i] // width
         x0 = sources[i] - y0 * width
-        for m in range(k):
-            c = wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)
-            if targets[c]:
-                who[j] = i
-                cells[j] = c
-                j += 1
+        for r in range(row_dy.shape[0]):
+            base = wrap(y0 + row_dy[r], height) * width
+            centre = row_dy[r] == 0
+            for x in range(x0 - row_half[r], x0 + row_half[r] + 1):
+                c = base + wrap(x, width)
+                if targets[c] and not (centre and x == x0):
+                    if fill:
+                        who[j] = i
+                        cells[j] = c
+                    j += 1
+    return j
+
+
+@njit
+def pairs_within(sources, row_dy, row_half, width, height, targets):
+    """:meth:`sim.core.grid.Torus.pairs_within`: every (i, cell) with ``cell`` within the shape (rows at
+    ``row_dy``, ascending, of half-width ``row_half``: :func:`sim.core.grid.offsets` order is by row, then
+    by column) around ``sources[i]``, not its centre, and ``targets[cell]`` true; ordered by source, then by
+    offset. Each row of the shape is a run of cells (wrapped at the torus's edge). Two passes: count, fill."""
+    who = np.empty(0, np.intp)
+    n = _pairs_pass(sources, row_dy, row_half, width, height, targets, who, who, False)
+    who = np.empty(n, np.intp)
+    cells = np.empty(n, np.intp)
+    _pairs_pass(sources, row_dy, row_half, width, height, targets, who, cells, True)
     return who, cells
 
 
@@ -168,8 +172,12 @@ def window_sum(v, plan_dy, plan_h, width, height, rows, out):
             h += 1
             for y in range(height):
                 base = y * width
-                for x in range(width):
-                    rows[base + x] = (rows[base + x] + v[base + wrap(x - h, width)]) + v[base + wrap(x + h, width)]
+                for x in range(h):
+                    rows[base + x] = (rows[base + x] + v[base + x - h + width]) + v[base + x + h]
+                for x in range(h, width - h):                   # no wrap: a loop the compiler vectorises
+                    rows[base + x] = (rows[base + x] + v[base + x - h]) + v[base + x + h]
+                for x in range(max(h, width - h), width):
+                    rows[base + x] = (rows[base + x] + v[base + x - h]) + v[base + x + h - width]
         while p < n_plan and plan_h[p] == h:
             dy = plan_dy[p]
             for y in range(height):
@@ -183,14 +191,6 @@ def window_sum(v, plan_dy, plan_h, width, height, rows, out):
                         out[dst + x] += rows[src + x]
             p += 1
     return out
-
-
-@njit
-def count_layer(cells, layer):
-    """``layer`` (int64, one per cell) := how many of ``cells`` are on each cell."""
-    layer[:] = 0
-    for c in cells:
-        layer[c] += 1
 
 
 @njit
@@ -226,4 +226,52 @@ def scatter_sum(cells, weights, dy, dx, width, height):
         w = weights[i]
         for m in range(dy.shape[0]):
             out[wrap(y0 + dy[m], height) * width + wrap(x0 + dx[m], width)] += w
+    return out
+
+
+@njit
+def counts_at(cells, row_dy, row_half, width, height, at, prefix):
+    """How many of ``cells`` lie within the shape (rows at ``row_dy`` of half-width ``row_half``, a stack of
+    centred row segments, each narrower than the grid) around each cell of ``at``: row prefix sums of the
+    count layer, then one difference per row of the shape. Integers: exact in any order. ``prefix``: an int64
+    work array of ``height * (width + 1)`` entries."""
+    w1 = width + 1
+    prefix[:] = 0
+    for c in cells:
+        y = c // width
+        prefix[y * w1 + (c - y * width) + 1] += 1
+    for y in range(height):
+        base = y * w1
+        for x in range(1, w1):
+            prefix[base + x] += prefix[base + x - 1]
+    out = np.empty(at.shape[0], np.int64)
+    for i in range(at.shape[0]):
+        y0 = at[i] // width
+        x0 = at[i] - y0 * width
+        total = 0
+        for r in range(row_dy.shape[0]):
+            base = wrap(y0 + row_dy[r], height) * w1
+            lo = x0 - row_half[r]
+            hi = x0 + row_half[r]
+            if lo < 0:
+                total += prefix[base + width] - prefix[base + width + lo] + prefix[base + hi + 1]
+            elif hi >= width:
+                total += prefix[base + width] - prefix[base + lo] + prefix[base + hi + 1 - width]
+            else:
+                total += prefix[base + hi + 1] - prefix[base + lo]
+        out[i] = total
+    return out
+
+
+@njit
+def counts_scatter(cells, row_dy, row_half, width, height, at, grid):
+    """:func:`counts_at` for few sources: each of ``cells`` adds 1 to the cells of its shape (contiguous row
+    segments), read at ``at``. ``grid``: an int32 work array of one 0 per cell (left so)."""
+    for c in cells:
+        add_rows(grid, c, row_dy, row_half, 1, width, height)
+    out = np.empty(at.shape[0], np.int64)
+    for i in range(at.shape[0]):
+        out[i] = grid[at[i]]
+    for c in cells:
+        add_rows(grid, c, row_dy, row_half, -1, width, height)
     return out

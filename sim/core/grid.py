@@ -114,6 +114,15 @@ class Torus(Movement):
             off = self._tables[key] = tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, geometry, True))
         return off
 
+    def shape_rows(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """(dy, half-width) of each row of the shape, dy ascending (:func:`offsets` order)."""
+        key = ("shape_rows", radius, geometry)
+        rows = self._tables.get(key)
+        if rows is None:
+            half = _half_widths(radius, geometry)
+            rows = self._tables[key] = (np.arange(-radius, radius + 1, dtype=np.int64), np.array(half, np.int64))
+        return rows
+
     def row_plan_arrays(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
         """:func:`_row_plan` flattened: (dy, half-width) of each row of the shape, in the order
         :meth:`_window_sum` adds them."""
@@ -244,14 +253,20 @@ class Torus(Movement):
         fields of one small unsigned integer (e.g. two counts below 256 in a uint16); no
         field can carry into the next, as each holds at most the size of the shape. Cells
         repeated within a group (not expected: one agent per cell) are counted unpacked."""
-        if self._compiled_ok(radius):
-            out = []
-            layer, rows, sums = (self._buffer(name, self.size, np.int64) for name in ("c_layer", "c_rows", "c_sums"))
+        at = np.asarray(at)
+        if self._compiled_ok(2 * radius + 1) and at.ndim == 1 and at.dtype.kind in "iu":
             plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
+            prefix = self._buffer("prefix", self.height * (self.width + 1), np.int64)
+            at = at.astype(np.int64, copy=False)
+            out = []
             for cells in groups:
-                compiled.count_layer(np.asarray(cells, np.int64), layer)
-                compiled.window_sum(layer, plan_dy, plan_h, self.width, self.height, rows, sums)
-                out.append(sums[at].astype(dtype))
+                cells = np.asarray(cells, np.int64).reshape(-1)
+                if len(cells) * shape_size(radius, geometry) < 3 * len(at) * len(plan_dy) + self.size:
+                    n = compiled.counts_scatter(cells, plan_dy, plan_h, self.width, self.height, at,
+                                                self._count_buffer())
+                else:
+                    n = compiled.counts_at(cells, plan_dy, plan_h, self.width, self.height, at, prefix)
+                out.append(n.astype(dtype))
             return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
         field = np.dtype(f"uint{bits}")
@@ -293,7 +308,7 @@ class Torus(Movement):
         cells = np.asarray(cells, np.intp)
         weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
         off = self.flat_offsets(radius, geometry, include_centre=True)
-        if self._compiled_ok(radius):
+        if self._compiled_ok(2 * radius + 1):
             w = np.ascontiguousarray(weights)
             if len(cells) * len(off) <= self.size // 2:
                 dy, dx = self.shape_offsets(radius, geometry)
@@ -329,10 +344,10 @@ class Torus(Movement):
         k = len(off)
         if not len(sources) or not k:
             return np.empty(0, np.intp), np.empty(0, np.intp)
-        if self._compiled_ok(radius):
-            dy, dx = self.move_offsets(radius, geometry)
-            return compiled.pairs_within(np.asarray(sources, np.int64), dy, dx, self.width, self.height,
-                                         np.asarray(targets, bool).reshape(-1))
+        if self._compiled_ok(2 * radius + 1):
+            row_dy, row_half = self.shape_rows(radius, geometry)
+            return compiled.pairs_within(np.asarray(sources, np.int64).reshape(-1), row_dy, row_half, self.width,
+                                         self.height, np.asarray(targets, bool).reshape(-1))
         hit = self.pad(np.asarray(targets, bool).reshape(-1), radius, name="pad_targets")
         start = self.padded_index(sources, radius).astype(np.int32)
         per = max(1, chunk // k)
