@@ -275,3 +275,31 @@ def counts_scatter(cells, row_dy, row_half, width, height, at, grid):
     for c in cells:
         add_rows(grid, c, row_dy, row_half, -1, width, height)
     return out
+
+
+@njit
+def best_within(sources, row_dy, row_half, width, height, values):
+    """:meth:`sim.core.grid.Torus.pairs_within` (targets: ``values > 0``) followed by the default
+    ``chase_choice`` / ``problem_site_choice`` (:mod:`sim.core.rules`): for each source with a target, the
+    target cell of the largest value, the first listed (offset order) among ties. Returns (source index,
+    cell), by source."""
+    n = sources.shape[0]
+    who = np.empty(n, np.intp)
+    cells = np.empty(n, np.intp)
+    j = 0
+    for i in range(n):
+        y0 = sources[i] // width
+        x0 = sources[i] - y0 * width
+        best = -1
+        for r in range(row_dy.shape[0]):
+            base = wrap(y0 + row_dy[r], height) * width
+            centre = row_dy[r] == 0
+            for x in range(x0 - row_half[r], x0 + row_half[r] + 1):
+                c = base + wrap(x, width)
+                if values[c] > 0 and not (centre and x == x0) and (best < 0 or values[c] > values[best]):
+                    best = c
+        if best >= 0:
+            who[j] = i
+            cells[j] = best
+            j += 1
+    return who[:j].copy(), cells[:j].copy()

@@ -333,6 +333,17 @@ class Torus(Movement):
         mark[cells] = True
         return mark
 
+    def best_within(self, sources: np.ndarray, radius: int, geometry: str, values: np.ndarray):
+        """For each of ``sources`` with a cell of ``values > 0`` within ``radius`` (centre excluded): (index
+        into ``sources``, the cell of the largest value, the first in :func:`offsets` order among ties), by
+        source: :meth:`pairs_within` then the default ``chase_choice`` in one compiled pass. None when
+        the kernel cannot be used (the caller then takes the NumPy path)."""
+        if not self._compiled_ok(2 * radius + 1):
+            return None
+        row_dy, row_half = self.shape_rows(radius, geometry)
+        return compiled.best_within(np.asarray(sources, np.int64).reshape(-1), row_dy, row_half, self.width,
+                                    self.height, np.ascontiguousarray(values).reshape(-1))
+
     # --- pairs within a radius --------------------------------------------------------
     def pairs_within(self, sources: np.ndarray, radius: int, geometry: str,
                      targets: np.ndarray, chunk: int = 1 << 18) -> tuple[np.ndarray, np.ndarray]:

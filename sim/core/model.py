@@ -344,8 +344,12 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         free = np.flatnonzero(o.available & ~o.confined)
         if not len(free):
             return
-        who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
-        who, cells = self.rules.chase_choice(who, cells, self.heat[cells], p)
+        best = self.grid.best_within(o.cell[free], p.officer_vision, p.geometry, self.heat) \
+            if self.rules.chase_choice is default_rules.chase_choice else None     # compiled: the default rule
+        if best is None:
+            who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
+            best = self.rules.chase_choice(who, cells, self.heat[cells], p)
+        who, cells = best
         ids = free[who]
         target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", p.move_tries)
         ids = self._relocate_officers(ids, target)
