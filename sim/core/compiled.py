@@ -230,42 +230,8 @@ def scatter_sum(cells, weights, dy, dx, width, height):
 
 
 @njit
-def counts_at(cells, row_dy, row_half, width, height, at, prefix):
-    """How many of ``cells`` lie within the shape (rows at ``row_dy`` of half-width ``row_half``, a stack of
-    centred row segments, each narrower than the grid) around each cell of ``at``: row prefix sums of the
-    count layer, then one difference per row of the shape. Integers: exact in any order. ``prefix``: an int64
-    work array of ``height * (width + 1)`` entries."""
-    w1 = width + 1
-    prefix[:] = 0
-    for c in cells:
-        y = c // width
-        prefix[y * w1 + (c - y * width) + 1] += 1
-    for y in range(height):
-        base = y * w1
-        for x in range(1, w1):
-            prefix[base + x] += prefix[base + x - 1]
-    out = np.empty(at.shape[0], np.int64)
-    for i in range(at.shape[0]):
-        y0 = at[i] // width
-        x0 = at[i] - y0 * width
-        total = 0
-        for r in range(row_dy.shape[0]):
-            base = wrap(y0 + row_dy[r], height) * w1
-            lo = x0 - row_half[r]
-            hi = x0 + row_half[r]
-            if lo < 0:
-                total += prefix[base + width] - prefix[base + width + lo] + prefix[base + hi + 1]
-            elif hi >= width:
-                total += prefix[base + width] - prefix[base + lo] + prefix[base + hi + 1 - width]
-            else:
-                total += prefix[base + hi + 1] - prefix[base + lo]
-        out[i] = total
-    return out
-
-
-@njit
 def counts_scatter(cells, row_dy, row_half, width, height, at, grid):
-    """:func:`counts_at` for few sources: each of ``cells`` adds 1 to the cells of its shape (contiguous row
+    """:meth:`sim.core.grid.Torus.counts_near` for few sources: each of ``cells`` adds 1 to the cells of its shape (contiguous row
     segments), read at ``at``. ``grid``: an int32 work array of one 0 per cell (left so)."""
     for c in cells:
         add_rows(grid, c, row_dy, row_half, 1, width, height)
@@ -303,3 +269,17 @@ def best_within(sources, row_dy, row_half, width, height, values):
             cells[j] = best
             j += 1
     return who[:j].copy(), cells[:j].copy()
+
+
+@njit
+def counts_window(cells, plan_dy, plan_h, width, height, at, layer, rows, sums):
+    """:meth:`sim.core.grid.Torus.counts_near` for many sources: the count layer, its window sum (:func:`window_sum`, in integers),
+    read at ``at``. ``layer``, ``rows``, ``sums``: int64 work arrays of one entry per cell."""
+    layer[:] = 0
+    for c in cells:
+        layer[c] += 1
+    window_sum(layer, plan_dy, plan_h, width, height, rows, sums)
+    out = np.empty(at.shape[0], np.int64)
+    for i in range(at.shape[0]):
+        out[i] = sums[at[i]]
+    return out

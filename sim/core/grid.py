@@ -256,16 +256,16 @@ class Torus(Movement):
         at = np.asarray(at)
         if self._compiled_ok(2 * radius + 1) and at.ndim == 1 and at.dtype.kind in "iu":
             plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
-            prefix = self._buffer("prefix", self.height * (self.width + 1), np.int64)
             at = at.astype(np.int64, copy=False)
             out = []
             for cells in groups:
                 cells = np.asarray(cells, np.int64).reshape(-1)
-                if len(cells) * shape_size(radius, geometry) < 3 * len(at) * len(plan_dy) + self.size:
+                if 2 * len(cells) * shape_size(radius, geometry) < self.size * (len(plan_dy) + plan_h.max()):
                     n = compiled.counts_scatter(cells, plan_dy, plan_h, self.width, self.height, at,
                                                 self._count_buffer())
                 else:
-                    n = compiled.counts_at(cells, plan_dy, plan_h, self.width, self.height, at, prefix)
+                    n = compiled.counts_window(cells, plan_dy, plan_h, self.width, self.height, at,
+                                               *(self._buffer(k, self.size, np.int64) for k in ("i_layer", "i_rows", "i_sums")))
                 out.append(n.astype(dtype))
             return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
