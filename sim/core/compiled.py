@@ -38,7 +38,7 @@ def handle(rng) -> np.ndarray | None:
 
 @njit
 def claims(h, occ, cells, dy, dx, width, height, tries, beat, confined, beat_radius, use_beat,
-           out_who, out_where, best, count):
+           out_who, out_where, best, count, shift=33):
     """:meth:`sim.core.movement.Movement._claims`: each agent ``i`` (at ``cells[i]``) draws up to ``tries``
     random offsets (``dy``, ``dx``: the shape without its centre) until the cell there is empty (``occ``) and,
     with ``use_beat``, allowed (``within_beat``: not ``confined[i]`` or the torus Chebyshev distance to
@@ -46,32 +46,46 @@ def claims(h, occ, cells, dy, dx, width, height, tries, beat, confined, beat_rad
     (``draw_winners``). Draws as NumPy: one ``integers(0, len(dy), size=len(todo), dtype=int16)`` per try,
     then one ``random_raw`` per claim (and again among tied keys). Writes the winners (index into ``cells``,
     cell) to ``out_who``, ``out_where`` in claim order; returns their number. ``best``, ``count``: int32
-    work arrays of one entry per cell, all -1 and all 0 (left so)."""
+    work arrays of one entry per cell, all -1 and all 0 (left so). ``shift``: a key is a raw draw >> shift (33
+    as NumPy's code; tests use more to make ties, which are drawn again, frequent)."""
     n = cells.shape[0]
     k_off = dy.shape[0]
     todo = np.arange(n)
     n_todo = n
     n_claims = 0
     st = np.zeros(2, np.uint64)
+    empty = np.empty(occ.shape[0], np.bool_)          # a byte per cell: fewer cache misses than occ itself
+    for c in range(occ.shape[0]):
+        empty[c] = occ[c] == EMPTY
+    ys = np.empty(n, np.int64)
+    xs = np.empty(n, np.int64)
+    for i in range(n):
+        ys[i] = cells[i] // width
+        xs[i] = cells[i] - ys[i] * width
+    cand = np.empty(n, np.int64)
+    ok = np.empty(n, np.bool_)
     for _ in range(tries):
         if n_todo == 0:
             break
         st[0] = 0
         st[1] = 0
+        for q in range(n_todo):                      # the draws first, then the lookups (no branch on a
+            i = todo[q]                              # cache miss: the lookups overlap on a large grid)
+            k = bounded_uint16(h, k_off - 1, st) if k_off > 1 else 0
+            cand[q] = wrap(ys[i] + dy[k], height) * width + wrap(xs[i] + dx[k], width)
+        for q in range(n_todo):
+            ok[q] = empty[cand[q]]
+        if use_beat:
+            for q in range(n_todo):
+                i = todo[q]
+                if ok[q] and confined[i]:
+                    ok[q] = chebyshev(cand[q], beat[i], width, height) <= beat_radius
         m = 0
         for q in range(n_todo):
             i = todo[q]
-            k = bounded_uint16(h, k_off - 1, st) if k_off > 1 else 0
-            cell = cells[i]
-            y0 = cell // width
-            x0 = cell - y0 * width
-            to = wrap(y0 + dy[k], height) * width + wrap(x0 + dx[k], width)
-            ok = occ[to] == EMPTY
-            if ok and use_beat and confined[i]:
-                ok = chebyshev(to, beat[i], width, height) <= beat_radius
-            if ok:
+            if ok[q]:
                 out_who[n_claims] = i
-                out_where[n_claims] = to
+                out_where[n_claims] = cand[q]
                 n_claims += 1
             else:
                 todo[m] = i
@@ -85,32 +99,39 @@ def claims(h, occ, cells, dy, dx, width, height, tries, beat, confined, beat_rad
     sub = np.arange(n_claims)
     n_sub = n_claims
     while n_sub:                                     # draw_winners, its ties drawn again among themselves
+        n_groups = 0
         for q in range(n_sub):
             i = sub[q]
-            keys[i] = np.int32(next_uint64(h) >> np.uint64(33))
+            keys[i] = np.int32(next_uint64(h) >> np.uint64(shift))
             c = out_where[i]
+            if best[c] < 0:
+                n_groups += 1
             if keys[i] > best[c]:
                 best[c] = keys[i]
+        n_win = 0
         for q in range(n_sub):
             i = sub[q]
-            c = out_where[i]
-            if keys[i] == best[c]:
-                win[i] = True
-                count[c] += 1
+            win[i] = keys[i] == best[out_where[i]]
+            n_win += win[i]
         for q in range(n_sub):
-            i = sub[q]
-            again[i] = win[i] and count[out_where[i]] > 1
-        for q in range(n_sub):
-            c = out_where[sub[q]]
-            best[c] = -1
-            count[c] = 0
+            best[out_where[sub[q]]] = -1
         m = 0
-        for q in range(n_sub):
-            i = sub[q]
-            if again[i]:
-                win[i] = False
-                sub[m] = i
-                m += 1
+        if n_win != n_groups:                        # some cell has tied top keys (rare)
+            for q in range(n_sub):
+                i = sub[q]
+                if win[i]:
+                    count[out_where[i]] += 1
+            for q in range(n_sub):
+                i = sub[q]
+                again[i] = win[i] and count[out_where[i]] > 1
+            for q in range(n_sub):
+                count[out_where[sub[q]]] = 0
+            for q in range(n_sub):
+                i = sub[q]
+                if again[i]:
+                    win[i] = False
+                    sub[m] = i
+                    m += 1
         n_sub = m
     k = 0
     for i in range(n_claims):

@@ -37,6 +37,10 @@ from sim.core.movement import EMPTY, Movement, draw_winners, random_matching, ra
 __all__ = ["EMPTY", "Torus", "offsets", "shape_size", "random_matching", "random_winners", "draw_winners"]
 
 
+COMPILED_GRID_MAX = 20_000
+"""Grids of up to this many cells use the compiled counts, sums and pairs (:mod:`sim.core.compiled`)."""
+
+
 @lru_cache(maxsize=64)
 def offsets(radius: int, geometry: str, include_centre: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Cell offsets (dy, dx) within ``radius``: Moore square max(|dy|,|dx|) <= r,
@@ -102,9 +106,12 @@ class Torus(Movement):
         return np.maximum(np.minimum(dy, self.height - dy), np.minimum(dx, self.width - dx))
 
     # --- compiled kernels (sim.core.compiled): the same results as the NumPy code below ----------
-    def _compiled_ok(self, radius: int) -> bool:
-        """The compiled kernels wrap an offset around the torus once: radius at most the grid's side."""
-        return compiled.ENABLED and radius <= min(self.width, self.height)
+    def _compiled_ok(self, span: int, any_size: bool = False) -> bool:
+        """Whether a compiled kernel serves: it wraps an offset around the torus once (``span``, the shape's
+        width, at most the grid's side), and it pays on small grids (:data:`COMPILED_GRID_MAX` cells, where
+        NumPy's calls on small arrays cost more than their work; on larger grids NumPy's packed, streaming
+        passes are as fast or faster) unless ``any_size``."""
+        return compiled.ENABLED and span <= min(self.width, self.height) and (any_size or self.size <= COMPILED_GRID_MAX)
 
     def shape_offsets(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
         """:func:`offsets` with the centre, as int64 arrays (cached)."""
@@ -265,7 +272,7 @@ class Torus(Movement):
                                                 self._count_buffer())
                 else:
                     n = compiled.counts_window(cells, plan_dy, plan_h, self.width, self.height, at,
-                                               *(self._buffer(k, self.size, np.int64) for k in ("i_layer", "i_rows", "i_sums")))
+                                               *(self._buffer(k, self.size, np.int16) for k in ("i_layer", "i_rows", "i_sums")))
                 out.append(n.astype(dtype))
             return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
@@ -338,7 +345,7 @@ class Torus(Movement):
         into ``sources``, the cell of the largest value, the first in :func:`offsets` order among ties), by
         source: :meth:`pairs_within` then the default ``chase_choice`` in one compiled pass. None when
         the kernel cannot be used (the caller then takes the NumPy path)."""
-        if not self._compiled_ok(2 * radius + 1):
+        if not self._compiled_ok(2 * radius + 1, any_size=True):
             return None
         row_dy, row_half = self.shape_rows(radius, geometry)
         return compiled.best_within(np.asarray(sources, np.int64).reshape(-1), row_dy, row_half, self.width,

@@ -12,6 +12,10 @@ import numpy as np
 
 from sim.core import compiled
 
+COMPILED_CLAIMS_MAX = 40_000
+"""Claims on grids of more cells than this take the NumPy path: the compiled kernel is faster while the
+grid is small enough to stay in cache (up to about 200 x 200), NumPy's bulk passes beyond."""
+
 EMPTY = -1   # the occupancy of an empty cell (the same value as sim.core.kernels.EMPTY)
 
 
@@ -70,9 +74,11 @@ class Movement:
     def _claims_compiled(self, occ, cells, rng, radius, geometry, tries, allowed, beat):
         if allowed is not None and beat is None:
             return None
+        if self.size > COMPILED_CLAIMS_MAX:
+            return None
         h = compiled.handle(rng)
         dy, dx = self.move_offsets(radius, geometry)
-        if h is None or not 1 <= len(dy) < 2**15 or occ.dtype != np.int32:
+        if h is None or not 1 <= len(dy) < 2**15 or occ.dtype != np.int32 or 2 * radius + 1 > min(self.width, self.height):
             return None
         cells = np.asarray(cells, np.int64)
         n = len(cells)
