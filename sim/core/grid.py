@@ -315,7 +315,7 @@ class Torus(Movement):
         cells = np.asarray(cells, np.intp)
         weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
         off = self.flat_offsets(radius, geometry, include_centre=True)
-        if self._compiled_ok(2 * radius + 1, any_size=True):          # float sums: compiled pays at any size
+        if len(cells) and self._compiled_ok(2 * radius + 1, any_size=True):    # float sums: pays at any size
             w = np.ascontiguousarray(weights)
             if len(cells) * len(off) <= self.size // 2:
                 dy, dx = self.shape_offsets(radius, geometry)
