@@ -253,3 +253,17 @@ def test_a_plugin_replacing_a_fused_rule_takes_the_numpy_path_with_the_same_resu
         assert all(not args[11] for args in calls)
     else:
         assert not calls
+
+
+@FAST
+@given(st.integers(0, 200), st.integers(1, 40), st.integers(1, 40), st.integers(1, 5), st.integers(0, 2**32))
+def test_random_matching_equals_numpy(n, n_left, n_right, rounds, seed):
+    from sim.core.movement import random_matching
+
+    r = np.random.default_rng(seed)
+    left, right = r.integers(0, n_left, n) * 3, r.integers(0, n_right, n) + 7
+    a, b = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    got = random_matching(left, right, a, rounds)
+    want = _numpy(random_matching, left, right, b, rounds)
+    assert _same(got[0], want[0]) and _same(got[1], want[1])
+    assert _state(a) == _state(b)

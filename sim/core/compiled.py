@@ -304,3 +304,63 @@ def counts_window(cells, plan_dy, plan_h, width, height, at, layer, rows, sums):
     for i in range(at.shape[0]):
         out[i] = sums[at[i]]
     return out
+
+
+@njit
+def matching(left, right, key, rounds):
+    """:func:`sim.core.movement.random_matching` after its draw (``key``, a permutation of the pairs): each
+    round, each left takes its pair of the largest key, a right taken twice goes to the larger key, matched
+    lefts and rights leave; up to ``rounds`` rounds. Returns the matched pairs' indices, by round, then by
+    pair (the order of the NumPy code)."""
+    n = left.shape[0]
+    left_of = np.empty(n, np.int64)
+    right_of = np.empty(n, np.int64)
+    label = np.empty(left.max() + 1, np.int64)
+    for i in range(n):
+        label[left[i]] = i
+    for i in range(n):
+        left_of[i] = label[left[i]]
+    label = np.empty(right.max() + 1, np.int64)
+    for i in range(n):
+        label[right[i]] = i
+    for i in range(n):
+        right_of[i] = label[right[i]]
+    best_l = np.full(n, -1, np.int64)
+    best_r = np.full(n, -1, np.int64)
+    used_l = np.zeros(n, np.bool_)
+    used_r = np.zeros(n, np.bool_)
+    pair = np.arange(n)
+    won = np.empty(n, np.int64)
+    m = n
+    n_won = 0
+    for _ in range(rounds):
+        if m == 0:
+            break
+        for q in range(m):
+            i = pair[q]
+            if key[i] > best_l[left_of[i]]:
+                best_l[left_of[i]] = key[i]
+        for q in range(m):
+            i = pair[q]
+            if key[i] == best_l[left_of[i]] and key[i] > best_r[right_of[i]]:
+                best_r[right_of[i]] = key[i]
+        for q in range(m):
+            i = pair[q]
+            if key[i] == best_l[left_of[i]] and key[i] == best_r[right_of[i]]:
+                won[n_won] = i
+                n_won += 1
+        for k in range(n_won):
+            used_l[left_of[won[k]]] = True
+            used_r[right_of[won[k]]] = True
+        for q in range(m):
+            i = pair[q]
+            best_l[left_of[i]] = -1
+            best_r[right_of[i]] = -1
+        kept = 0
+        for q in range(m):
+            i = pair[q]
+            if not used_l[left_of[i]] and not used_r[right_of[i]]:
+                pair[kept] = i
+                kept += 1
+        m = kept
+    return won[:n_won].copy()

@@ -199,6 +199,10 @@ def random_matching(left: np.ndarray, right: np.ndarray, rng: np.random.Generato
     key = rng.permutation(len(left))
     if not len(left):
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if compiled.ENABLED and left.ndim == right.ndim == 1 and left.dtype.kind == right.dtype.kind == "i" \
+            and left.min() >= 0 and right.min() >= 0:
+        won = compiled.matching(left.astype(np.int64, copy=False), right.astype(np.int64, copy=False), key, rounds)
+        return left[won], right[won]
     left_of, right_of = _compact(left), _compact(right)    # labels below len(pairs): small work arrays
     pair, l_lab, r_lab = np.arange(len(left)), left_of, right_of
     used_l, used_r = np.zeros(len(left), bool), np.zeros(len(left), bool)
