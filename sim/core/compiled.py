@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core.kernels import EMPTY, add_rows, bounded_uint16, chebyshev, next_uint64, njit, stream_handle, wrap
+from sim.core.kernels import EMPTY, bounded_uint16, chebyshev, next_uint64, njit, stream_handle, wrap
 
 ENABLED = True
 """False: every caller takes its NumPy path (for tests that compare the two)."""
@@ -185,31 +185,40 @@ def window_sum(v, plan_dy, plan_h, width, height, rows, out):
     size = width * height
     for c in range(size):
         rows[c] = v[c]
-    p = 0
+    w = np.uint64(width)                             # unsigned indices: no negative-index check per access,
+    p = 0                                            # so the row loops vectorise
     n_plan = plan_dy.shape[0]
     h = 0
     while p < n_plan:
         while h < plan_h[p]:
             h += 1
+            hh = np.uint64(h)
             for y in range(height):
-                base = y * width
+                base = np.uint64(y) * w
                 for x in range(h):
-                    rows[base + x] = (rows[base + x] + v[base + x - h + width]) + v[base + x + h]
-                for x in range(h, width - h):                   # no wrap: a loop the compiler vectorises
-                    rows[base + x] = (rows[base + x] + v[base + x - h]) + v[base + x + h]
+                    i = base + np.uint64(x)
+                    rows[i] = (rows[i] + v[i + w - hh]) + v[i + hh]
+                for x in range(h, width - h):
+                    i = base + np.uint64(x)
+                    rows[i] = (rows[i] + v[i - hh]) + v[i + hh]
                 for x in range(max(h, width - h), width):
-                    rows[base + x] = (rows[base + x] + v[base + x - h]) + v[base + x + h - width]
+                    i = base + np.uint64(x)
+                    rows[i] = (rows[i] + v[i - hh]) + v[i + hh - w]
         while p < n_plan and plan_h[p] == h:
-            dy = plan_dy[p]
             for y in range(height):
-                src = wrap(y + dy, height) * width
-                dst = y * width
+                if y + plan_dy[p] >= height:
+                    src_y = np.uint64(y + plan_dy[p] - height) * w
+                elif y + plan_dy[p] < 0:
+                    src_y = np.uint64(y + plan_dy[p] + height) * w
+                else:
+                    src_y = np.uint64(y + plan_dy[p]) * w
+                dst = np.uint64(y) * w
                 if p == 0:
                     for x in range(width):
-                        out[dst + x] = rows[src + x]
+                        out[dst + np.uint64(x)] = rows[src_y + np.uint64(x)]
                 else:
                     for x in range(width):
-                        out[dst + x] += rows[src + x]
+                        out[dst + np.uint64(x)] += rows[src_y + np.uint64(x)]
             p += 1
     return out
 
@@ -255,13 +264,31 @@ def counts_scatter(cells, row_dy, row_half, width, height, at, grid):
     """:meth:`sim.core.grid.Torus.counts_near` for few sources: each of ``cells`` adds 1 to the cells of its shape (contiguous row
     segments), read at ``at``. ``grid``: an int32 work array of one 0 per cell (left so)."""
     for c in cells:
-        add_rows(grid, c, row_dy, row_half, 1, width, height)
+        _add_rows(grid, c, row_dy, row_half, 1, width, height)
     out = np.empty(at.shape[0], np.int64)
     for i in range(at.shape[0]):
-        out[i] = grid[at[i]]
+        out[i] = grid[np.uint64(at[i])]
     for c in cells:
-        add_rows(grid, c, row_dy, row_half, -1, width, height)
+        _add_rows(grid, c, row_dy, row_half, -1, width, height)
     return out
+
+
+@njit
+def _add_rows(grid, cell, row_dy, row_half, delta, width, height):
+    """:func:`sim.core.kernels.add_rows` with unsigned indices (no negative-index check per access)."""
+    y0 = cell // width
+    x0 = cell - y0 * width
+    w = np.uint64(width)
+    for r in range(row_dy.shape[0]):
+        base = np.uint64(wrap(y0 + row_dy[r], height)) * w
+        lo = x0 - row_half[r]
+        hi = x0 + row_half[r]
+        if lo >= 0 and hi < width:
+            for x in range(base + np.uint64(lo), base + np.uint64(hi) + np.uint64(1)):
+                grid[x] += delta
+        else:
+            for x in range(lo, hi + 1):
+                grid[base + np.uint64(wrap(x, width))] += delta
 
 
 @njit
