@@ -261,13 +261,13 @@ class Torus(Movement):
         field can carry into the next, as each holds at most the size of the shape. Cells
         repeated within a group (not expected: one agent per cell) are counted unpacked."""
         at = np.asarray(at)
-        if self._compiled_ok(2 * radius + 1) and at.ndim == 1 and at.dtype.kind in "iu":
+        if self._compiled_ok(2 * radius + 1, any_size=True) and at.ndim == 1 and at.dtype.kind in "iu":
             plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
             at = at.astype(np.int64, copy=False)
             out = []
             for cells in groups:
                 cells = np.asarray(cells, np.int64).reshape(-1)
-                if 2 * len(cells) * shape_size(radius, geometry) < self.size * (len(plan_dy) + plan_h.max()):
+                if 6 * len(cells) * shape_size(radius, geometry) < self.size * (len(plan_dy) + plan_h.max()):
                     n = compiled.counts_scatter(cells, plan_dy, plan_h, self.width, self.height, at,
                                                 self._count_buffer())
                 else:
