@@ -153,7 +153,7 @@ def _pairs_pass(sources, row_dy, row_half, width, height, targets, who, cells, f
             centre = row_dy[r] == 0
             for x in range(x0 - row_half[r], x0 + row_half[r] + 1):
                 c = base + wrap(x, width)
-                if targets[c] and not (centre and x == x0):
+                if targets[np.uint64(c)] and not (centre and x == x0):
                     if fill:
                         who[j] = i
                         cells[j] = c
@@ -166,7 +166,17 @@ def pairs_within(sources, row_dy, row_half, width, height, targets):
     """:meth:`sim.core.grid.Torus.pairs_within`: every (i, cell) with ``cell`` within the shape (rows at
     ``row_dy``, ascending, of half-width ``row_half``: :func:`sim.core.grid.offsets` order is by row, then
     by column) around ``sources[i]``, not its centre, and ``targets[cell]`` true; ordered by source, then by
-    offset. Each row of the shape is a run of cells (wrapped at the torus's edge). Two passes: count, fill."""
+    offset. Each row of the shape is a run of cells (wrapped at the torus's edge). Many sources: two passes
+    (count, fill)."""
+    bound = 0
+    for r in range(row_half.shape[0]):
+        bound += 2 * row_half[r] + 1
+    bound *= sources.shape[0]
+    if bound <= 1 << 16:                             # few: one pass into arrays of the largest possible size
+        who = np.empty(bound, np.intp)
+        cells = np.empty(bound, np.intp)
+        n = _pairs_pass(sources, row_dy, row_half, width, height, targets, who, cells, True)
+        return who[:n].copy(), cells[:n].copy()
     who = np.empty(0, np.intp)
     n = _pairs_pass(sources, row_dy, row_half, width, height, targets, who, who, False)
     who = np.empty(n, np.intp)

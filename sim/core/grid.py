@@ -2,9 +2,19 @@
 
 Cells are numbered ``y * width + x``. Movement, claims of empty cells and random matchings are in
 :mod:`sim.core.movement` (a mixin of :class:`Torus`; its names are re-exported here). An occupancy array holds, per cell, the id of the
-agent there or -1. Everything here is vectorised over agents; nothing loops over agents.
+agent there or -1. Everything here is vectorised over agents; the loops over agents are in compiled
+kernels (:mod:`sim.core.compiled`), which give the same results bit for bit.
 
 How it is fast (see ``benchmarks/README.md``):
+
+* **Compiled kernels** (numba, :mod:`sim.core.compiled`) do counts and sums near cells, pairs within a
+  radius, the fused chase / problem-site choice, claims of empty cells and random matchings in one
+  compiled pass each, where a NumPy version would make tens of calls on small arrays: on small grids
+  (the sweeps' 60 x 60) that call overhead was most of a step. Each reproduces the NumPy code below
+  exactly (the same draws from the same streams, the same float additions in the same order), and
+  each is used only where it is at least as fast (:data:`COMPILED_GRID_MAX`,
+  ``movement.COMPILED_CLAIMS_MAX``); the NumPy code stays the reference and the fallback
+  (``tests/test_kernels_fast.py``).
 
 * **Padded torus.** For a radius ``R`` the grid is copied into a ``(H + 2R) x (W + 2R)``
   array whose border repeats the opposite edges (a wrap pad). On it, the neighbour of a

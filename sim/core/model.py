@@ -1,5 +1,6 @@
 """TrustModel: citizens and officers on a torus, Epstein's core plus trust, incidents,
-officer stress and budgeted policies. Agent state is arrays; every phase is vectorised.
+officer stress and budgeted policies. Agent state is arrays; every phase is vectorised (its spatial
+steps in compiled kernels where those pay, :mod:`sim.core.compiled`, with the same results).
 
 The schedule of one step is :meth:`TrustModel.step`; each phase is a short method: those that draw
 random numbers below it, the others in :mod:`sim.core.experiences`, :mod:`sim.core.modelstate`,
