@@ -267,3 +267,12 @@ def test_random_matching_equals_numpy(n, n_left, n_right, rounds, seed):
     want = _numpy(random_matching, left, right, b, rounds)
     assert _same(got[0], want[0]) and _same(got[1], want[1])
     assert _state(a) == _state(b)
+
+
+def test_counts_near_many_sources_on_one_cell_do_not_overflow():
+    """Counts above the int16 range (incidents can repeat on a cell) are exact."""
+    g = Torus(9, 9)
+    cells = np.full(40_000, 40)
+    got = g.counts_near([cells], np.array([40, 41, 0]), 1, "moore", dtype=float)[0]
+    assert list(got) == [40_000.0, 40_000.0, 0.0]
+    assert _same(got, _numpy(g.counts_near, [cells], np.array([40, 41, 0]), 1, "moore", dtype=float)[0])

@@ -280,9 +280,10 @@ class Torus(Movement):
                 if 6 * len(cells) * shape_size(radius, geometry) < self.size * (len(plan_dy) + plan_h.max()):
                     n = compiled.counts_scatter(cells, plan_dy, plan_h, self.width, self.height, at,
                                                 self._count_buffer())
-                else:
+                else:                          # int16 holds every count when there are fewer sources than 2^15
+                    kind = np.int16 if len(cells) < 2**15 else np.int64
                     n = compiled.counts_window(cells, plan_dy, plan_h, self.width, self.height, at,
-                                               *(self._buffer(k, self.size, np.int16) for k in ("i_layer", "i_rows", "i_sums")))
+                                               *(self._buffer(k, self.size, kind) for k in ("i_layer", "i_rows", "i_sums")))
                 out.append(n.astype(dtype))
             return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
