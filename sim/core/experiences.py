@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.core import rules as default_rules
-
 
 class Experiences:
     """Phases of :meth:`TrustModel.step <sim.core.model.TrustModel.step>` after the core."""
@@ -43,7 +41,7 @@ class Experiences:
         ids = np.flatnonzero(self._solving) if len(self._solving) == len(self.officers) else np.zeros(0, np.int64)
         if len(ids) and self.incident_map.any():
             best = self.grid.best_within(self.officers.beat[ids], p.beat_radius, "moore", self.incident_map) \
-                if self.rules.problem_site_choice is default_rules.problem_site_choice else None   # compiled
+                if self._default_rule("problem_site_choice") else None   # compiled
             if best is None:
                 who, cells = self.grid.pairs_within(self.officers.beat[ids], p.beat_radius, "moore",
                                                     self.incident_map > 0)

@@ -14,7 +14,6 @@ from types import SimpleNamespace
 import mesa
 import numpy as np
 
-from sim.core import rules as default_rules
 from sim.core import sequential
 from sim.core.experiences import Experiences
 from sim.core.grid import EMPTY, Torus, random_matching
@@ -191,7 +190,7 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         confined = o.confined
         officers = officers[~self._chased[officers]]            # officers who chased already moved
         beat = (o.beat[officers], confined[officers], p.beat_radius) \
-            if self.rules.within_beat is default_rules.within_beat else None      # the compiled claims know the rule
+            if self._default_rule("within_beat") else None      # the compiled claims know the rule
         movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
                                      p.officer_vision, p.geometry, p.move_tries, within_beat, beat)
         o.cell[officers[movers]] = to
@@ -346,7 +345,7 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         if not len(free):
             return
         best = self.grid.best_within(o.cell[free], p.officer_vision, p.geometry, self.heat) \
-            if self.rules.chase_choice is default_rules.chase_choice else None     # compiled: the default rule
+            if self._default_rule("chase_choice") else None     # compiled: the default rule
         if best is None:
             who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
             best = self.rules.chase_choice(who, cells, self.heat[cells], p)
