@@ -3,6 +3,8 @@ path against the compiled (numba, exact random-sequential) engine, and trustsim 
 
     .venv/bin/python benchmarks/engine.py            # full run (a few minutes)
     .venv/bin/python benchmarks/engine.py --quick    # smoke run (about a minute)
+    .venv/bin/python benchmarks/engine.py --targets  # only the policy model's two speed figures (about a minute)
+    .venv/bin/python benchmarks/engine.py --targets --sim-path ../other-checkout   # the same for another version
 
 Part 1, 100x100, one process, interleaved: Mesa's ``epstein_civil_violence`` example, trustsim's
 ``epstein-run2`` and full ``mixed`` presets, each under the NumPy path (``activation =
@@ -74,6 +76,8 @@ def trustsim_model(preset: str, size: int, seed: int, **overrides):
 
 
 ENGINES = {"numpy": {"activation": "synchronous"}, "compiled": {"activation": "sequential"}}
+"""``numpy``: the vectorised path (``synchronous``; its spatial and movement steps call compiled kernels of
+:mod:`sim.core.compiled` where those pay); ``compiled``: the exact random-sequential engine."""
 
 
 def agents(model) -> int:
@@ -229,6 +233,48 @@ def part_big(args) -> list[dict]:
     return out
 
 
+def part_targets(args) -> dict:
+    """The two figures of the policy model's speed targets, CPU time: full ``mixed`` (its default
+    activation) at 60x60, 200 steps per run, after compilation (one warm-up run first; median and
+    minimum over ``--sweep-runs`` runs, seeds 1, 2, ...); and ``mixed`` at ``--big-size`` squared, seconds
+    per step (median over ``--big-steps`` steps after ``--big-warmup``, in its own process)."""
+    trustsim_model("mixed", 60, 0).run(5)                           # compile (or load the cache) first
+    cpu = []
+    for r in range(args.sweep_runs):
+        c = time.process_time()
+        trustsim_model("mixed", 60, args.seed + r).run(200)
+        cpu.append(time.process_time() - c)
+    out = {"mixed 60x60 200 steps CPU s/run": {"median": statistics.median(cpu), "min": min(cpu),
+                                               "runs": len(cpu)}}
+    if not args.no_big:
+        cmd = [sys.executable, __file__, "--worker", "mixed", "--size", str(args.big_size), "--seed", str(args.seed),
+               "--warmup", str(args.big_warmup), "--steps", str(args.big_steps), "--late", "0"]
+        if args.sim_path:
+            cmd += ["--sim-path", args.sim_path]
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(res.stderr, file=sys.stderr)
+            raise SystemExit("benchmark worker for mixed failed")
+        big = json.loads(res.stdout)
+        w = big["windows"]["early"]
+        out[f"mixed {args.big_size}x{args.big_size} CPU s/step"] = {
+            "median": w["s_per_step_cpu"], "steps": f"{w['first_step']}-{w['last_step']}",
+            "peak_rss_mb": big["peak_rss_mb"]}
+    return out
+
+
+TARGETS = {"mixed 60x60 200 steps CPU s/run": 0.04, "mixed 1000x1000 CPU s/step": 0.06}
+
+
+def print_targets(figures: dict):
+    print("policy model speed targets (CPU time):")
+    for name, f in figures.items():
+        target = TARGETS.get(name)
+        extra = ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}" for k, v in f.items() if k != "median")
+        verdict = "" if target is None else f"  target <= {target}: {'met' if f['median'] <= target else 'NOT met'}"
+        print(f"  {name:36s} {f['median']:8.3f}  ({extra}){verdict}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="few rounds and steps: a smoke run, figures are rough")
@@ -255,6 +301,9 @@ def main(argv=None):
     ap.add_argument("--activation", default="", help=argparse.SUPPRESS)
     ap.add_argument("--sweep-runs", type=int, default=5, help="sweep-sized mixed runs (60x60, 200 steps) per path")
     ap.add_argument("--no-compile", action="store_true", help="skip the compile-time probe")
+    ap.add_argument("--targets", action="store_true",
+                    help="only the policy model's two speed figures: mixed 60x60 x 200 steps (CPU s per run) and "
+                         "mixed at --big-size (CPU s per step)")
     args = ap.parse_args(argv)
 
     if args.worker:
@@ -273,6 +322,13 @@ def main(argv=None):
     print(f"engine: sim from {Path(sim.__file__).parent}")
     print("versions: " + ", ".join(f"{k} {v}" for k, v in prov["versions"].items()))
     print(f"machine: {os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.targets:
+        figures = part_targets(args)
+        print_targets(figures)
+        print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if args.json:
+            args.json.write_text(json.dumps({"provenance": prov, "targets": figures}, indent=2))
+        return
     small = part_small(args)
     print(f"\n100x100, interleaved, median of {args.rounds} rounds (agent-steps per second):")
     print(f"  {'model':14s} {'agents':>7s} {'wall':>12s} {'CPU':>12s} {'ms/step':>8s}")

@@ -40,8 +40,13 @@ class Experiences:
         worked = np.zeros(self.grid.size)
         ids = np.flatnonzero(self._solving) if len(self._solving) == len(self.officers) else np.zeros(0, np.int64)
         if len(ids) and self.incident_map.any():
-            who, cells = self.grid.pairs_within(self.officers.beat[ids], p.beat_radius, "moore", self.incident_map > 0)
-            who, cells = self.rules.problem_site_choice(who, cells, self.incident_map[cells], p)
+            best = self.grid.best_within(self.officers.beat[ids], p.beat_radius, "moore", self.incident_map) \
+                if self._default_rule("problem_site_choice") else None   # compiled
+            if best is None:
+                who, cells = self.grid.pairs_within(self.officers.beat[ids], p.beat_radius, "moore",
+                                                    self.incident_map > 0)
+                best = self.rules.problem_site_choice(who, cells, self.incident_map[cells], p)
+            who, cells = best
             if len(cells):
                 k, place = self.grid.pairs_within(cells, p.problem_radius, "moore", np.ones(self.grid.size, bool)) \
                     if p.problem_radius > 0 else (np.arange(len(cells)), cells)

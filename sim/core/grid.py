@@ -2,9 +2,19 @@
 
 Cells are numbered ``y * width + x``. Movement, claims of empty cells and random matchings are in
 :mod:`sim.core.movement` (a mixin of :class:`Torus`; its names are re-exported here). An occupancy array holds, per cell, the id of the
-agent there or -1. Everything here is vectorised over agents; nothing loops over agents.
+agent there or -1. Everything here is vectorised over agents; the loops over agents are in compiled
+kernels (:mod:`sim.core.compiled`), which give the same results bit for bit.
 
 How it is fast (see ``benchmarks/README.md``):
+
+* **Compiled kernels** (numba, :mod:`sim.core.compiled`) do counts and sums near cells, pairs within a
+  radius, the fused chase / problem-site choice, claims of empty cells and random matchings in one
+  compiled pass each, where a NumPy version would make tens of calls on small arrays: on small grids
+  (the sweeps' 60 x 60) that call overhead was most of a step. Each reproduces the NumPy code below
+  exactly (the same draws from the same streams, the same float additions in the same order), and
+  each is used only where it is at least as fast (:data:`COMPILED_GRID_MAX`,
+  ``movement.COMPILED_CLAIMS_MAX``); the NumPy code stays the reference and the fallback
+  (``tests/test_kernels_fast.py``).
 
 * **Padded torus.** For a radius ``R`` the grid is copied into a ``(H + 2R) x (W + 2R)``
   array whose border repeats the opposite edges (a wrap pad). On it, the neighbour of a
@@ -31,9 +41,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from sim.core import compiled
 from sim.core.movement import EMPTY, Movement, draw_winners, random_matching, random_winners
 
 __all__ = ["EMPTY", "Torus", "offsets", "shape_size", "random_matching", "random_winners", "draw_winners"]
+
+
+COMPILED_GRID_MAX = 20_000
+"""Grids of up to this many cells use the compiled counts, sums and pairs (:mod:`sim.core.compiled`)."""
 
 
 @lru_cache(maxsize=64)
@@ -99,6 +114,41 @@ class Torus(Movement):
         dy = np.abs(ay - by)
         dx = np.abs(ax - bx)
         return np.maximum(np.minimum(dy, self.height - dy), np.minimum(dx, self.width - dx))
+
+    # --- compiled kernels (sim.core.compiled): the same results as the NumPy code below ----------
+    def _compiled_ok(self, span: int, any_size: bool = False) -> bool:
+        """Whether a compiled kernel serves: it wraps an offset around the torus once (``span``, the shape's
+        width, at most the grid's side), and it pays on small grids (:data:`COMPILED_GRID_MAX` cells, where
+        NumPy's calls on small arrays cost more than their work; on larger grids NumPy's packed, streaming
+        passes are as fast or faster) unless ``any_size``."""
+        return compiled.ENABLED and span <= min(self.width, self.height) and (any_size or self.size <= COMPILED_GRID_MAX)
+
+    def shape_offsets(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`offsets` with the centre, as int64 arrays (cached)."""
+        key = ("shape_offsets", radius, geometry)
+        off = self._tables.get(key)
+        if off is None:
+            off = self._tables[key] = tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, geometry, True))
+        return off
+
+    def shape_rows(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """(dy, half-width) of each row of the shape, dy ascending (:func:`offsets` order)."""
+        key = ("shape_rows", radius, geometry)
+        rows = self._tables.get(key)
+        if rows is None:
+            half = _half_widths(radius, geometry)
+            rows = self._tables[key] = (np.arange(-radius, radius + 1, dtype=np.int64), np.array(half, np.int64))
+        return rows
+
+    def row_plan_arrays(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`_row_plan` flattened: (dy, half-width) of each row of the shape, in the order
+        :meth:`_window_sum` adds them."""
+        key = ("row_plan", radius, geometry)
+        plan = self._tables.get(key)
+        if plan is None:
+            rows = [(i - radius, h) for h, shape_rows in _row_plan(radius, geometry) for i in shape_rows]
+            plan = self._tables[key] = (np.array([r[0] for r in rows], np.int64), np.array([r[1] for r in rows], np.int64))
+        return plan
 
     # --- the padded torus ------------------------------------------------------------
     def _buffer(self, name: str, n: int, dtype) -> np.ndarray:
@@ -220,6 +270,22 @@ class Torus(Movement):
         fields of one small unsigned integer (e.g. two counts below 256 in a uint16); no
         field can carry into the next, as each holds at most the size of the shape. Cells
         repeated within a group (not expected: one agent per cell) are counted unpacked."""
+        at = np.asarray(at)
+        if self._compiled_ok(2 * radius + 1, any_size=True) and at.ndim == 1 and at.dtype.kind in "iu":
+            plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
+            at = at.astype(np.int64, copy=False)
+            out = []
+            for cells in groups:
+                cells = np.asarray(cells, np.int64).reshape(-1)
+                if 6 * len(cells) * shape_size(radius, geometry) < self.size * (len(plan_dy) + plan_h.max()):
+                    n = compiled.counts_scatter(cells, plan_dy, plan_h, self.width, self.height, at,
+                                                self._count_buffer())
+                else:                          # int16 holds every count when there are fewer sources than 2^15
+                    kind = np.int16 if len(cells) < 2**15 else np.int64
+                    n = compiled.counts_window(cells, plan_dy, plan_h, self.width, self.height, at,
+                                               *(self._buffer(k, self.size, kind) for k in ("i_layer", "i_rows", "i_sums")))
+                out.append(n.astype(dtype))
+            return out
         bits = 8 if shape_size(radius, geometry) < 2**8 else 16 if shape_size(radius, geometry) < 2**16 else 32
         field = np.dtype(f"uint{bits}")
         per_word = max(1, 32 // bits)
@@ -260,6 +326,15 @@ class Torus(Movement):
         cells = np.asarray(cells, np.intp)
         weights = np.broadcast_to(np.asarray(weights, float), cells.shape)
         off = self.flat_offsets(radius, geometry, include_centre=True)
+        if len(cells) and self._compiled_ok(2 * radius + 1, any_size=True):    # float sums: pays at any size
+            w = np.ascontiguousarray(weights)
+            if len(cells) * len(off) <= self.size // 2:
+                dy, dx = self.shape_offsets(radius, geometry)
+                return compiled.scatter_sum(cells, w, dy, dx, self.width, self.height)[at]
+            layer, rows, sums = (self._buffer(name, self.size, float) for name in ("f_layer", "f_rows", "f_sums"))
+            compiled.weight_layer(cells, w, layer, distinct)
+            plan_dy, plan_h = self.row_plan_arrays(radius, geometry)
+            return compiled.window_sum(layer, plan_dy, plan_h, self.width, self.height, rows, sums)[at]
         if len(cells) * len(off) <= self.size // 2:
             reach = self.unpad((self.padded_index(cells, radius)[:, None] + off).ravel(), radius)
             return np.bincount(reach, weights=np.repeat(weights, len(off)), minlength=self.size)[at]
@@ -276,6 +351,17 @@ class Torus(Movement):
         mark[cells] = True
         return mark
 
+    def best_within(self, sources: np.ndarray, radius: int, geometry: str, values: np.ndarray):
+        """For each of ``sources`` with a cell of ``values > 0`` within ``radius`` (centre excluded): (index
+        into ``sources``, the cell of the largest value, the first in :func:`offsets` order among ties), by
+        source: :meth:`pairs_within` then the default ``chase_choice`` in one compiled pass. None when
+        the kernel cannot be used (the caller then takes the NumPy path)."""
+        if not self._compiled_ok(2 * radius + 1, any_size=True):
+            return None
+        row_dy, row_half = self.shape_rows(radius, geometry)
+        return compiled.best_within(np.asarray(sources, np.int64).reshape(-1), row_dy, row_half, self.width,
+                                    self.height, np.ascontiguousarray(values).reshape(-1))
+
     # --- pairs within a radius --------------------------------------------------------
     def pairs_within(self, sources: np.ndarray, radius: int, geometry: str,
                      targets: np.ndarray, chunk: int = 1 << 18) -> tuple[np.ndarray, np.ndarray]:
@@ -287,6 +373,10 @@ class Torus(Movement):
         k = len(off)
         if not len(sources) or not k:
             return np.empty(0, np.intp), np.empty(0, np.intp)
+        if self._compiled_ok(2 * radius + 1):
+            row_dy, row_half = self.shape_rows(radius, geometry)
+            return compiled.pairs_within(np.asarray(sources, np.int64).reshape(-1), row_dy, row_half, self.width,
+                                         self.height, np.asarray(targets, bool).reshape(-1))
         hit = self.pad(np.asarray(targets, bool).reshape(-1), radius, name="pad_targets")
         start = self.padded_index(sources, radius).astype(np.int32)
         per = max(1, chunk // k)

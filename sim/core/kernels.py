@@ -152,3 +152,90 @@ def shape_rows(dy: np.ndarray, dx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def draw_index(rng, n):
     """A uniform integer in [0, n) from one uniform double of ``rng`` (n > 0)."""
     return min(int(rng.random() * n), n - 1)
+
+
+# ------------------------------------------------------------------ NumPy's random streams inside kernels
+# A kernel that draws takes a stream's *handle* (:func:`stream_handle`: its bit generator's state address and
+# ``next_uint64`` / ``next_uint32`` function pointers, as a small uint64 array) instead of the Generator itself:
+# numba spends about 8-13 microseconds unboxing a Generator argument, an array costs well under one. The calls
+# go to the bit generator's own C functions, on its own state (the same thing numba does with a Generator), so
+# a kernel's draws and NumPy's draws interleave on one stream; the helpers below are NumPy's algorithms
+# (``random``, ``integers`` for int16, ``random_raw``) draw for draw (``tests/test_kernels_fast.py``).
+
+from llvmlite import ir  # noqa: E402
+from numba.core import types as _nbtypes  # noqa: E402
+from numba.extending import intrinsic  # noqa: E402
+
+
+def _next_binding(bits):
+    @intrinsic
+    def call(typingctx, fnptr, state):
+        sig = (_nbtypes.uint64 if bits == 64 else _nbtypes.uint32)(_nbtypes.uint64, _nbtypes.uint64)
+
+        def codegen(context, builder, signature, args):
+            fn_addr, state_addr = args
+            fnty = ir.FunctionType(ir.IntType(bits), (ir.IntType(64),))
+            fn = builder.inttoptr(fn_addr, fnty.as_pointer())
+            return builder.call(fn, (state_addr,))
+        return sig, codegen
+    return call
+
+
+_call_next64 = _next_binding(64)
+_call_next32 = _next_binding(32)
+
+
+def stream_handle(rng: np.random.Generator) -> np.ndarray:
+    """(state address, next_uint64, next_uint32) of ``rng``'s bit generator, for kernels that draw. The
+    handle is valid as long as ``rng`` lives: keep a reference to it next to the handle."""
+    import ctypes
+
+    c = rng.bit_generator.ctypes
+    return np.array([c.state_address, ctypes.cast(c.next_uint64, ctypes.c_void_p).value,
+                     ctypes.cast(c.next_uint32, ctypes.c_void_p).value], np.uint64)
+
+
+@njit
+def next_uint64(h):
+    """One raw 64-bit draw (``bit_generator.random_raw()``)."""
+    return _call_next64(h[1], h[0])
+
+
+@njit
+def next_uint32(h):
+    """One 32-bit draw (the bit generator's own, with its buffered half word)."""
+    return _call_next32(h[2], h[0])
+
+
+@njit
+def next_double(h):
+    """``Generator.random()``: one double in [0, 1) from 53 bits of a raw draw."""
+    return np.float64(next_uint64(h) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def bounded_uint16(h, rng, state):
+    """One value of ``Generator.integers(0, rng + 1, dtype=np.int16 or uint16)``: NumPy's buffered Lemire
+    draw (``buffered_bounded_lemire_uint16``), 0 < rng < 0xFFFF. ``state`` is a 2-array (count, buffer) that
+    NumPy keeps per call of ``integers``: set it to 0 at the start of each call emulated."""
+    rng_excl = np.uint32(rng) + np.uint32(1)
+    if state[0] == 0:
+        state[1] = next_uint32(h)
+        state[0] = 1
+    else:
+        state[1] >>= np.uint64(16)
+        state[0] -= 1
+    m = (np.uint32(state[1]) & np.uint32(0xFFFF)) * rng_excl
+    leftover = m & np.uint32(0xFFFF)
+    if leftover < rng_excl:
+        threshold = (np.uint32(0xFFFF) - np.uint32(rng)) % rng_excl
+        while leftover < threshold:
+            if state[0] == 0:
+                state[1] = next_uint32(h)
+                state[0] = 1
+            else:
+                state[1] >>= np.uint64(16)
+                state[0] -= 1
+            m = (np.uint32(state[1]) & np.uint32(0xFFFF)) * rng_excl
+            leftover = m & np.uint32(0xFFFF)
+    return np.int64(m >> np.uint32(16))

@@ -1,5 +1,6 @@
 """TrustModel: citizens and officers on a torus, Epstein's core plus trust, incidents,
-officer stress and budgeted policies. Agent state is arrays; every phase is vectorised.
+officer stress and budgeted policies. Agent state is arrays; every phase is vectorised (its spatial
+steps in compiled kernels where those pay, :mod:`sim.core.compiled`, with the same results).
 
 The schedule of one step is :meth:`TrustModel.step`; each phase is a short method: those that draw
 random numbers below it, the others in :mod:`sim.core.experiences`, :mod:`sim.core.modelstate`,
@@ -188,8 +189,10 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
 
         confined = o.confined
         officers = officers[~self._chased[officers]]            # officers who chased already moved
+        beat = (o.beat[officers], confined[officers], p.beat_radius) \
+            if self._default_rule("within_beat") else None      # the compiled claims know the rule
         movers, to = self.grid.moves(self.occ, officers + len(c), o.cell[officers], rng,
-                                     p.officer_vision, p.geometry, p.move_tries, within_beat)
+                                     p.officer_vision, p.geometry, p.move_tries, within_beat, beat)
         o.cell[officers[movers]] = to
 
     def _arrest(self, officers):
@@ -341,8 +344,12 @@ class TrustModel(ModelState, Experiences, Scheduling, ModelViews, mesa.Model):
         free = np.flatnonzero(o.available & ~o.confined)
         if not len(free):
             return
-        who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
-        who, cells = self.rules.chase_choice(who, cells, self.heat[cells], p)
+        best = self.grid.best_within(o.cell[free], p.officer_vision, p.geometry, self.heat) \
+            if self._default_rule("chase_choice") else None     # compiled: the default rule
+        if best is None:
+            who, cells = self.grid.pairs_within(o.cell[free], p.officer_vision, p.geometry, self.heat > 0)
+            best = self.rules.chase_choice(who, cells, self.heat[cells], p)
+        who, cells = best
         ids = free[who]
         target = self.grid.claim_empty_near(self.occ, cells, self.streams["movement"], 1, "moore", p.move_tries)
         ids = self._relocate_officers(ids, target)

@@ -59,6 +59,11 @@ class ModelState:
                 arrested=np.zeros(n_c, np.int64), arresting=np.zeros(n_c, np.int64))
         return e
 
+    def _default_rule(self, name: str) -> bool:
+        """Whether rule ``name`` is the default of :mod:`sim.core.rules` (not replaced by a plug-in), so that a
+        compiled kernel re-implementing it may run in its place."""
+        return getattr(self.rules, name) is getattr(default_rules, name)
+
     def _count_arrests(self, citizen_ids, officer_ids):
         """An arrest's tallies: the officer's confrontation, the citizen's bad experience,
         the cell and harm of a witnessed arrest."""

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.core import compiled
+
+COMPILED_CLAIMS_MAX = 40_000
+"""Claims on grids of more cells than this take the NumPy path: the compiled kernel is faster while the
+grid is small enough to stay in cache (up to about 200 x 200), NumPy's bulk passes beyond."""
+
 EMPTY = -1   # the occupancy of an empty cell (the same value as sim.core.kernels.EMPTY)
 
 
@@ -17,21 +23,27 @@ class Movement:
     """Movement methods of :class:`sim.core.grid.Torus`."""
 
     def claim_empty_near(self, occ: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-                         radius: int, geometry: str, tries: int, allowed=None) -> np.ndarray:
+                         radius: int, geometry: str, tries: int, allowed=None, beat=None) -> np.ndarray:
         """For each of ``cells``, a random empty cell within ``radius`` (-1 if none found).
 
         Each agent draws random cells of its neighbourhood until one is empty (at most
         ``tries`` draws), which gives a uniformly random empty cell. Two agents aiming at the
         same cell: a random one gets it, the other gets -1. ``allowed(index, cell)`` may veto
-        a target (for beats). ``occ`` is not changed."""
-        index, cell = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
+        a target (for beats); ``beat`` = (beat centres, confined, beat_radius), one centre and flag per
+        cell, is the same veto as ``within_beat`` computes it, for the compiled kernel (pass it only when it
+        equals ``allowed``). ``occ`` is not changed."""
+        index, cell = self._claims(occ, cells, rng, radius, geometry, tries, allowed, beat)
         target = np.full(len(cells), -1, np.intp)
         target[index] = cell
         return target
 
-    def _claims(self, occ, cells, rng, radius, geometry, tries, allowed=None):
+    def _claims(self, occ, cells, rng, radius, geometry, tries, allowed=None, beat=None):
         """(index into ``cells``, cell claimed) of the agents that win a cell; see
-        :meth:`claim_empty_near`. Works on the padded grid in int32."""
+        :meth:`claim_empty_near`. Compiled (:func:`sim.core.compiled.claims`) when it can be: a NumPy
+        Generator, and no veto or one given as ``beat``; else NumPy on the padded grid in int32."""
+        fast = self._claims_compiled(occ, cells, rng, radius, geometry, tries, allowed, beat)
+        if fast is not None:
+            return fast
         off = self.flat_offsets(radius, geometry).astype(np.int32)
         draw = np.int16 if len(off) < 2**15 else np.int64       # 16-bit draws are cheaper (and as exact)
         empty = self.pad(occ == EMPTY, radius, name="pad_empty")
@@ -59,6 +71,45 @@ class Movement:
         win = draw_winners(where, rng, self._winner_buffer()).nonzero()[0]
         return who[win], where[win]
 
+    def _claims_compiled(self, occ, cells, rng, radius, geometry, tries, allowed, beat):
+        if allowed is not None and beat is None:
+            return None
+        if self.size > COMPILED_CLAIMS_MAX:
+            return None
+        h = compiled.handle(rng)
+        dy, dx = self.move_offsets(radius, geometry)
+        if h is None or not 1 <= len(dy) < 2**15 or occ.dtype != np.int32 or 2 * radius + 1 > min(self.width, self.height):
+            return None
+        cells = np.asarray(cells, np.int64)
+        n = len(cells)
+        who, where = np.empty(n, np.int64), np.empty(n, np.int64)
+        if beat is None:
+            centres, confined, beat_radius, use_beat = cells, np.zeros(n, bool), 0, False
+        else:
+            centres, confined, beat_radius = beat
+            centres, use_beat = np.asarray(centres, np.int64), True
+        k = compiled.claims(h, occ, cells, dy, dx, self.width, self.height, tries, centres,
+                            np.asarray(confined, bool), beat_radius, use_beat, who, where,
+                            self._winner_buffer(), self._count_buffer())
+        return who[:k], where[:k]
+
+    def move_offsets(self, radius: int, geometry: str) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`sim.core.grid.offsets` without the centre, as int64 arrays (cached)."""
+        key = ("move_offsets", radius, geometry)
+        off = self._tables.get(key)
+        if off is None:
+            from sim.core.grid import offsets
+
+            off = self._tables[key] = tuple(np.ascontiguousarray(a, np.int64) for a in offsets(radius, geometry))
+        return off
+
+    def _count_buffer(self) -> np.ndarray:
+        """An int32 array of 0 per cell, for the compiled kernels (which leave it so)."""
+        buf = self._buffers.get("counts0")
+        if buf is None:
+            buf = self._buffers["counts0"] = np.zeros(self.size, np.int32)
+        return buf
+
     def move(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
              radius: int, geometry: str, tries: int, allowed=None) -> np.ndarray:
         """Move agents ``ids`` at ``cells`` each to a random empty cell within ``radius``
@@ -70,10 +121,10 @@ class Movement:
         return out
 
     def moves(self, occ: np.ndarray, ids: np.ndarray, cells: np.ndarray, rng: np.random.Generator,
-              radius: int, geometry: str, tries: int, allowed=None) -> tuple[np.ndarray, np.ndarray]:
+              radius: int, geometry: str, tries: int, allowed=None, beat=None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`move` without copying everyone's cells: updates ``occ`` and returns
         (index into ``ids`` of the agents that moved, their new cells)."""
-        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed)
+        movers, to = self._claims(occ, cells, rng, radius, geometry, tries, allowed, beat)
         occ[cells[movers]] = EMPTY
         occ[to] = ids[movers]
         return movers, to
@@ -148,6 +199,10 @@ def random_matching(left: np.ndarray, right: np.ndarray, rng: np.random.Generato
     key = rng.permutation(len(left))
     if not len(left):
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if compiled.ENABLED and left.ndim == right.ndim == 1 and left.dtype.kind == right.dtype.kind == "i" \
+            and left.min() >= 0 and right.min() >= 0:
+        won = compiled.matching(left.astype(np.int64, copy=False), right.astype(np.int64, copy=False), key, rounds)
+        return left[won], right[won]
     left_of, right_of = _compact(left), _compact(right)    # labels below len(pairs): small work arrays
     pair, l_lab, r_lab = np.arange(len(left)), left_of, right_of
     used_l, used_r = np.zeros(len(left), bool), np.zeros(len(left), bool)
