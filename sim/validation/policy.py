@@ -22,10 +22,14 @@ ELASTICITY = ("the range given in MODEL.md ('Empirical anchors'), from the econo
               "and crime (e.g. Levitt 1997, American Economic Review; Chalfin & McCrary 2018, Review of Economics "
               "and Statistics)")
 
-SMALL_INCIDENT_EFFECT = 0.10          # |relative change in incidents| at most 10% = "small or no effect"
+SMALL_INCIDENT_EFFECT = 0.10          # |relative change in crime| at most 10% = "small or no effect"
+CRIME = "offence_risk"
+"""Crime as the published studies count it: the model's expected ordinary offences per 1,000 citizens per step
+(ODD 7.8 maps offences, not rebel incidents, to crime statistics; the sum of the offending chances, so two arms
+differ by what deters them, not by draw noise). The calibration's crime statistics use the same measure."""
 SKOGAN_RANGE = (4.0, 14.0)
 ELASTICITY_RANGE = (-0.5, -0.3)
-TRUST_COLUMNS = ("trust_mean", "incident_rate", "officers", "contacts", "arrests", "active_fraction", "reported_share")
+TRUST_COLUMNS = ("trust_mean", "incident_rate", CRIME, "officers", "contacts", "arrests", "active_fraction", "reported_share")
 
 
 def window_means(series: dict, steps: int) -> dict:
@@ -59,7 +63,8 @@ class GillProximity(Check):
     source = GILL
     criterion = (f"Paired by seed (common random numbers), over the second half of each run: agrees if the mean trust "
                  f"under proximity minus under reactive has its 95% interval above zero AND the relative change in "
-                 f"the incident rate (proximity vs reactive) is at most {SMALL_INCIDENT_EFFECT:.0%} in size.")
+                 f"crime (expected ordinary offences, {CRIME}; proximity vs reactive) is at most "
+                 f"{SMALL_INCIDENT_EFFECT:.0%} in size.")
 
     def specs(self, cfg):
         self.configuration = (f"presets proximity and reactive at default parameters (same budget, all on officers; "
@@ -69,20 +74,20 @@ class GillProximity(Check):
                 for p in ("reactive", "proximity") for s in cfg.seeds(cfg.policy_reps)]
 
     def figure(self, runs, specs, n, steps):
-        """Mean trust (left) and the 10-step mean incident rate (right) of both presets over time."""
+        """Mean trust (left) and the 10-step mean of crime (expected offences, right) of both presets over time."""
         fig, axes = new_figure(10, 3.6, ncols=2)
         t = np.arange(steps + 1)
         for preset, sl, c in (("reactive", specs[:n], "C0"), ("proximity", specs[n:], "C2")):
             axes[0].plot(t, np.mean([runs[s]["series"]["trust_mean"] for s in sl], axis=0), color=c, label=preset)
-            inc = np.mean([runs[s]["series"]["incident_rate"] for s in sl], axis=0)
+            crime = np.mean([runs[s]["series"][CRIME] for s in sl], axis=0)
             k = 10
-            smooth = np.convolve(inc, np.ones(k) / k, mode="valid")
+            smooth = np.convolve(crime, np.ones(k) / k, mode="valid")
             axes[1].plot(t[k - 1:], smooth, color=c, label=preset)
         for ax in axes:
             ax.axvspan(steps // 2 + 1, steps, color="k", alpha=0.06)
             ax.legend(fontsize=8)
         axes[0].set(xlabel="step", ylabel="mean trust", title="trust (mean over seeds; shaded: measured)")
-        axes[1].set(xlabel="step", ylabel="incidents per 1,000 citizens", title="incident rate (10-step mean)")
+        axes[1].set(xlabel="step", ylabel="expected offences per 1,000 citizens", title="crime (10-step mean)")
         fig.suptitle(self.title, fontsize=10)
         return fig
 
@@ -94,9 +99,10 @@ class GillProximity(Check):
         dtrust = mean_ci([p["trust_mean"] - r["trust_mean"] for r, p in zip(reac, prox)])
         inc_r = float(np.mean([r["incident_rate"] for r in reac]))
         inc_p = float(np.mean([p["incident_rate"] for p in prox]))
-        rel = mean_ci([(p["incident_rate"] - r["incident_rate"]) / r["incident_rate"]
-                       for r, p in zip(reac, prox) if r["incident_rate"] > 0])
-        rel_means = (inc_p - inc_r) / inc_r if inc_r > 0 else float("nan")
+        crime_r = float(np.mean([r[CRIME] for r in reac]))
+        crime_p = float(np.mean([p[CRIME] for p in prox]))
+        rel = mean_ci([(p[CRIME] - r[CRIME]) / r[CRIME] for r, p in zip(reac, prox) if r[CRIME] > 0])
+        rel_means = (crime_p - crime_r) / crime_r if crime_r > 0 else float("nan")
         trust_ok = bool(np.isfinite(dtrust["lo"]) and dtrust["lo"] > 0)
         small = bool(np.isfinite(rel_means) and abs(rel_means) <= SMALL_INCIDENT_EFFECT)
         passed = trust_ok and small
@@ -105,7 +111,7 @@ class GillProximity(Check):
         else:
             verdict = "disagrees (" + "; ".join(
                 ([] if trust_ok else ["trust not clearly higher"])
-                + ([] if small else [f"incident effect {rel_means:+.0%}, not small"])) + ")"
+                + ([] if small else [f"crime effect {rel_means:+.0%}, not small"])) + ")"
         t_r = float(np.mean([r["trust_mean"] for r in reac]))
         t_p = float(np.mean([p["trust_mean"] for p in prox]))
         m_r = {k: float(np.mean([r[k] for r in reac])) for k in reac[0]}
@@ -122,17 +128,20 @@ class GillProximity(Check):
             f"- arrests per step: reactive {m_r['arrests']:.2f}, proximity {m_p['arrests']:.2f}; active fraction: "
             f"reactive {m_r['active_fraction']:.4f}, proximity {m_p['active_fraction']:.4f}; reported share: "
             f"reactive {m_r['reported_share']:.2f}, proximity {m_p['reported_share']:.2f}",
-            f"- incidents per 1,000 citizens per step: reactive {inc_r:.2f}, proximity {inc_p:.2f}; relative change "
-            f"{rel_means:+.1%} (ratio of means); paired relative change {fmt_ci(rel, 3)}",
+            f"- crime (expected ordinary offences per 1,000 citizens per step): reactive {crime_r:.3f}, proximity "
+            f"{crime_p:.3f}; relative change {rel_means:+.1%} (ratio of means); paired relative change {fmt_ci(rel, 3)}",
+            f"- all incidents (rebel incidents included) per 1,000 citizens per step: reactive {inc_r:.2f}, "
+            f"proximity {inc_p:.2f} ({(inc_p - inc_r) / inc_r if inc_r > 0 else float('nan'):+.0%})",
             f"- officers: reactive {np.mean([r['officers'] for r in reac]):.0f}, "
             f"proximity {np.mean([p['officers'] for p in prox]):.0f}",
         ]
         fig = self.figure(runs, specs, n, cfg.policy_steps)
         return self.result(
             measured={"trust_reactive": t_r, "trust_proximity": t_p, "trust_difference": dtrust,
-                      "incident_rate_reactive": inc_r, "incident_rate_proximity": inc_p,
-                      "incident_relative_change": rel_means, "incident_relative_change_paired": rel},
-            headline=(f"trust {t_r:.3f} -> {t_p:.3f} (diff {fmt_ci(dtrust, 3)}); incidents {rel_means:+.1%}"),
+                      "crime_reactive": crime_r, "crime_proximity": crime_p,
+                      "crime_relative_change": rel_means, "crime_relative_change_paired": rel,
+                      "incident_rate_reactive": inc_r, "incident_rate_proximity": inc_p},
+            headline=(f"trust {t_r:.3f} -> {t_p:.3f} (diff {fmt_ci(dtrust, 3)}); crime {rel_means:+.1%}"),
             passed=passed, verdict=verdict, details=details,
             discussion=self.discuss(trust_ok, small, dtrust, rel_means, ctx),
             figure=save_figure(fig, figdir, self.name), runs=len(specs),
@@ -161,22 +170,17 @@ class GillProximity(Check):
                 "quality do not build trust. The ODD should state it as a consequence of the quality and "
                 "negativity-bias defaults rather than a property of proximity policing.")
         if not small:
-            direction = "rise" if rel > 0 else "fall"
+            direction = "rises" if rel > 0 else "falls"
             r, x = ctx["reactive"], ctx["proximity"]
-            more_active = x["active_fraction"] > r["active_fraction"]
             parts.append(
-                f"Incidents {direction} by {abs(rel):.0%} under proximity policing (from {r['incident_rate']:.2f} to "
-                f"{x['incident_rate']:.2f} per 1,000 citizens per step), more than the small or null crime effect "
-                f"Gill et al. (2014) report. The two presets have the same officers; proximity officers spend "
-                f"contact_time = {p.contact_time:g} of their time on contacts, stay within beat_radius = "
-                f"{p.beat_radius} of their beat and, unlike reactive officers, do not move to the scene of a report. "
-                f"The active fraction goes from {r['active_fraction']:.4f} to {x['active_fraction']:.4f} and arrests "
-                f"per step from {r['arrests']:.2f} to {x['arrests']:.2f}"
-                + (": activity that starts away from the beats grows before it is stopped, and active citizens cause "
-                   "most incidents." if more_active else ".")
-                + " The incident rate at default parameters is low, so a small absolute change is a large relative "
-                "one. The empirical effect on crime averages programmes that rarely took officers off response duty; "
-                "the proximity preset puts every officer on a beat, the extreme case.")
+                f"Crime {direction} by {abs(rel):.0%} under proximity policing (expected ordinary offences from "
+                f"{r[CRIME]:.3f} to {x[CRIME]:.3f} per 1,000 citizens per step), more than the small or null crime "
+                f"effect Gill et al. (2014) report. Both presets spend the same budget on officers; in trustsim "
+                f"offending falls with trust (offence_distrust_gain) and with visible officers (deter_visible, "
+                f"visibility_beat), so proximity's trust gain and its officers' presence on the beats both lower it. "
+                f"The active fraction goes from {r['active_fraction']:.4f} to {x['active_fraction']:.4f}. The "
+                "empirical effect averages programmes that rarely changed what most officers did all day; the "
+                "proximity preset moves a large share of officers onto beats, which is the strong end of that range.")
         return "\n\n".join(parts)
 
 
@@ -266,12 +270,13 @@ class SkoganAsymmetry(Check):
 
 class PoliceElasticity(Check):
     name = "policy-police-elasticity"
-    title = "Police elasticity of incidents (reactive preset)"
+    title = "Police elasticity of crime (reactive preset)"
     group = "policy"
     gating = False
     published = "The elasticity of crime with respect to police numbers is about -0.3 to -0.5."
     source = ELASTICITY
-    criterion = (f"Least-squares slope of log(incident rate) on log(officers) over all runs, with its 95% interval: "
+    criterion = (f"Least-squares slope of log(crime) on log(officers) over all runs (crime: expected ordinary offences "
+                 f"per 1,000 citizens per step, {CRIME}), with its 95% interval: "
                  f"agrees if the estimate lies in [{ELASTICITY_RANGE[0]:g}, {ELASTICITY_RANGE[1]:g}]; consistent if "
                  "only the interval overlaps that range; disagrees if the interval misses it. Passes when the "
                  "interval overlaps the range.")
@@ -283,15 +288,15 @@ class PoliceElasticity(Check):
                               f"(default {b:g} x {list(cfg.elasticity_factors)}; all of it buys officers), "
                               f"{cfg.policy_steps} steps, {cfg.elasticity_reps} seeds each (common random numbers); "
                               f"measured over steps {cfg.policy_steps // 2 + 1}-{cfg.policy_steps}")
-        return [RunSpec.make("reactive", s, cfg.policy_steps, columns=("incident_rate", "officers"), budget_per_cell=bud)
+        return [RunSpec.make("reactive", s, cfg.policy_steps, columns=(CRIME, "officers"), budget_per_cell=bud)
                 for bud in self.budgets for s in cfg.seeds(cfg.elasticity_reps)]
 
     def analyse(self, runs, cfg, figdir, results):
         specs = self.specs(cfg)
         rows = [window_means(runs[s]["series"], cfg.policy_steps) for s in specs]
-        ok = [r for r in rows if r["incident_rate"] > 0 and r["officers"] > 0]
+        ok = [r for r in rows if r[CRIME] > 0 and r["officers"] > 0]
         x = np.log([r["officers"] for r in ok])
-        y = np.log([r["incident_rate"] for r in ok])
+        y = np.log([r[CRIME] for r in ok])
         fit = ols(x, y)
         lo_r, hi_r = ELASTICITY_RANGE
         inside = lo_r <= fit["slope"] <= hi_r
@@ -302,19 +307,19 @@ class PoliceElasticity(Check):
         for i, bud in enumerate(self.budgets):
             rr = rows[i * reps:(i + 1) * reps]
             by_budget.append({"budget_per_cell": bud, "officers": float(np.mean([r["officers"] for r in rr])),
-                              "incident_rate": mean_ci([r["incident_rate"] for r in rr])})
-        details = [f"- budget_per_cell {b['budget_per_cell']:g}: {b['officers']:.0f} officers, incident rate "
-                   f"{fmt_ci(b['incident_rate'], 2)}" for b in by_budget]
+                              "crime": mean_ci([r[CRIME] for r in rr])})
+        details = [f"- budget_per_cell {b['budget_per_cell']:g}: {b['officers']:.0f} officers, crime "
+                   f"{fmt_ci(b['crime'], 3)}" for b in by_budget]
         arcs = []
         for a, b in zip(by_budget, by_budget[1:]):
-            ya, yb = a["incident_rate"]["mean"], b["incident_rate"]["mean"]
+            ya, yb = a["crime"]["mean"], b["crime"]["mean"]
             e = (np.log(yb / ya) / np.log(b["officers"] / a["officers"])) if ya > 0 and yb > 0 else float("nan")
             arcs.append({"from_officers": a["officers"], "to_officers": b["officers"], "elasticity": float(e)})
         details.append("- arc elasticities between neighbouring budgets (not the criterion; shape of the response): "
                        + ", ".join(f"{x['from_officers']:.0f}->{x['to_officers']:.0f} officers: {x['elasticity']:.2f}"
                                    for x in arcs))
         details.append(f"- elasticity (log-log slope): {fit['slope']:.3f} [{fit['lo']:.3f}, {fit['hi']:.3f}] over "
-                       f"{fit['n']} runs ({len(rows) - len(ok)} runs without incidents dropped)")
+                       f"{fit['n']} runs ({len(rows) - len(ok)} runs without crime dropped)")
         fig, (ax,) = new_figure(7.5, 3.8)
         ax.scatter(np.exp(x), np.exp(y), s=12, color="C0", alpha=0.6, label="runs")
         if np.isfinite(fit["slope"]):
@@ -325,7 +330,7 @@ class PoliceElasticity(Check):
             for e in ELASTICITY_RANGE:
                 ax.plot(np.exp(xx), np.exp(mid_y + e * (xx - mid_x)), "k:", lw=0.9)
             ax.plot([], [], "k:", label="elasticity -0.3 and -0.5")
-        ax.set(xscale="log", yscale="log", xlabel="officers", ylabel="incidents per 1,000 citizens per step",
+        ax.set(xscale="log", yscale="log", xlabel="officers", ylabel="expected offences per 1,000 citizens per step",
                title=self.title)
         from matplotlib.ticker import NullFormatter, ScalarFormatter
 
@@ -347,45 +352,25 @@ class PoliceElasticity(Check):
         if verdict in ("agrees", "consistent"):
             return ""
         e = fit["slope"]
-        arc_text = (" The response is not a constant elasticity: between neighbouring budgets it is "
-                    + ", ".join(f"{x['elasticity']:.2f} ({x['from_officers']:.0f}->{x['to_officers']:.0f} officers)"
-                                for x in arcs) + ".") if arcs else ""
+        arcs_text = ", ".join(f"{x['elasticity']:.2f} ({x['from_officers']:.0f}->{x['to_officers']:.0f} officers)"
+                              for x in arcs)
         if e < ELASTICITY_RANGE[0]:
-            cells = Params().width * Params().height
-            finite = [x for x in arcs if np.isfinite(x["elasticity"])]
-            regime = ""
-            if finite:
-                steep = min(finite, key=lambda x: x["elasticity"])
-                last = finite[-1]
-                regime = (f" The response is far from a constant elasticity: it is steepest between "
-                          f"{steep['from_officers']:.0f} and {steep['to_officers']:.0f} officers "
-                          f"({steep['elasticity']:.2f}) and {last['elasticity']:.2f} between {last['from_officers']:.0f} "
-                          f"and {last['to_officers']:.0f}. At the low end the officer density "
-                          f"({finite[0]['from_officers'] / cells:.3f} per cell) approaches Epstein's outburst regime, "
-                          "where citizens who outnumber the officers in their vision face no arrest risk under "
-                          "floor(C/A) (the officer-withdrawal checks show actives climbing below about 0.02 per cell), "
-                          "so incidents from active citizens climb fast; at the high end the incidents left come "
-                          "from quiet citizens with a grievance (incident_rate_quiet), which officers do not deter.")
-            shape = (f"Incidents respond far more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the "
-                     "-0.3 to -0.5 the econometric literature estimates. In the reactive preset, officers act "
-                     "through Epstein's deterrence (the estimated arrest probability depends on the officer-to-active "
-                     "ratio in vision, a step function under floor(C/A)) and through response to reports, so each "
-                     "officer removes activity directly." + regime + " Real police elasticities are estimated on "
-                     "city-level crime, most of which is not deterred by visible officers at all, and average over "
-                     "cities far from any threshold.")
-            arc_text = ""
-        elif e > ELASTICITY_RANGE[1] and e <= 0:
-            shape = (f"Incidents respond less to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 to "
-                     "-0.5 the econometric literature estimates. Most incidents come from quiet citizens with a "
-                     "grievance (incident_rate_quiet) and from outbursts that officers break up only after they start; "
-                     "neither is deterred by officers in proportion to their number.")
+            shape = (f"Crime responds more strongly to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 "
+                     "to -0.5 the econometric literature estimates: deterrence by visible officers (deter_visible) "
+                     "and by the certainty of response (deter_certainty) together are stronger than the estimates "
+                     "allow.")
+        elif e <= 0:
+            shape = (f"Crime responds less to officer numbers in trustsim (elasticity {e:.2f}) than the -0.3 to -0.5 "
+                     "the econometric literature estimates: deterrence by visible officers and by the certainty of "
+                     "response is weaker at the defaults than the estimates imply.")
         else:
-            shape = (f"More officers go with more incidents in trustsim (elasticity {e:.2f}), the opposite sign of the "
-                     "-0.3 to -0.5 the literature estimates: arrests and confrontations are bad experiences that lower "
-                     "trust (witnessed arrests weigh more with stressed officers), raising grievance and activation, "
-                     "and this outweighs deterrence at default parameters.")
-        return (shape + arc_text + " The estimate is local (budget x0.5 to x2 around the default) and the parameters "
-                "were not tuned to it.")
+            shape = (f"More officers go with more crime in trustsim (elasticity {e:.2f}), the opposite sign of the "
+                     "-0.3 to -0.5 the literature estimates: arrests are bad experiences for their witnesses "
+                     "(weight_witness_arrest), lower trust raises offending (offence_distrust_gain), and this "
+                     "outweighs deterrence at default parameters.")
+        return (shape + (f" Between neighbouring budgets: {arcs_text}." if arcs else "")
+                + " The estimate is local (budget x0.5 to x2 around the default) and the parameters were not tuned "
+                "to it.")
 
 
 def policy_checks(cfg) -> list[Check]:
