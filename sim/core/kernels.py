@@ -214,28 +214,28 @@ def next_double(h):
 
 
 @njit
-def bounded_uint16(h, rng, state):
-    """One value of ``Generator.integers(0, rng + 1, dtype=np.int16 or uint16)``: NumPy's buffered Lemire
-    draw (``buffered_bounded_lemire_uint16``), 0 < rng < 0xFFFF. ``state`` is a 2-array (count, buffer) that
-    NumPy keeps per call of ``integers``: set it to 0 at the start of each call emulated."""
-    rng_excl = np.uint32(rng) + np.uint32(1)
+def _buffered_uint16(h, state):
+    """The next 16 bits of NumPy's per-call buffer of 32-bit draws (``state`` = (count, buffer))."""
     if state[0] == 0:
         state[1] = next_uint32(h)
         state[0] = 1
     else:
         state[1] >>= np.uint64(16)
         state[0] -= 1
-    m = (np.uint32(state[1]) & np.uint32(0xFFFF)) * rng_excl
+    return np.uint32(state[1]) & np.uint32(0xFFFF)
+
+
+@njit
+def bounded_uint16(h, rng, state):
+    """One value of ``Generator.integers(0, rng + 1, dtype=np.int16 or uint16)``: NumPy's buffered Lemire
+    draw (``buffered_bounded_lemire_uint16``), 0 < rng < 0xFFFF. ``state`` is a 2-array (count, buffer) that
+    NumPy keeps per call of ``integers``: set it to 0 at the start of each call emulated."""
+    rng_excl = np.uint32(rng) + np.uint32(1)
+    m = _buffered_uint16(h, state) * rng_excl
     leftover = m & np.uint32(0xFFFF)
     if leftover < rng_excl:
         threshold = (np.uint32(0xFFFF) - np.uint32(rng)) % rng_excl
         while leftover < threshold:
-            if state[0] == 0:
-                state[1] = next_uint32(h)
-                state[0] = 1
-            else:
-                state[1] >>= np.uint64(16)
-                state[0] -= 1
-            m = (np.uint32(state[1]) & np.uint32(0xFFFF)) * rng_excl
+            m = _buffered_uint16(h, state) * rng_excl
             leftover = m & np.uint32(0xFFFF)
     return np.int64(m >> np.uint32(16))
