@@ -231,7 +231,7 @@ def test_a_run_is_the_same_with_and_without_the_kernels(preset, overrides):
                                             ("problem_site_choice", {"chase_on": False})])
 def test_a_plugin_replacing_a_fused_rule_takes_the_numpy_path_with_the_same_results(name, overrides, monkeypatch):
     """A plug-in that replaces a rule a kernel re-implements (here by a copy of the rule) sends that
-    call to the NumPy path (the kernel is not called) and the run is unchanged."""
+    call to the NumPy path (the kernel is not called), the model says so once, and the run is unchanged."""
     rule = getattr(R, name)
 
     def copy(*args):
@@ -247,7 +247,9 @@ def test_a_plugin_replacing_a_fused_rule_takes_the_numpy_path_with_the_same_resu
         return original(*args)
 
     monkeypatch.setattr(compiled, kernel, spy)
-    plugged = TrustModel(preset="mixed", rng=5, rules={name: copy}, **RUN, **overrides).run(30)
+    with pytest.warns(RuntimeWarning, match=f"replaces {name}, which a compiled kernel") as caught:
+        plugged = TrustModel(preset="mixed", rng=5, rules={name: copy}, **RUN, **overrides).run(30)
+    assert sum(name in str(w.message) for w in caught) == 1       # said once per model, not every step
     assert _digest(plugged) == _digest(base)
     if name == "within_beat":       # claims still run for citizens, never with the beat veto compiled
         assert all(not args[11] for args in calls)

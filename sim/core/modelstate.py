@@ -7,6 +7,7 @@ the work arrays of the compiled sequential core, the outputs and the rule and ho
 
 from __future__ import annotations
 
+import warnings
 from types import SimpleNamespace
 
 import numpy as np
@@ -61,8 +62,16 @@ class ModelState:
 
     def _default_rule(self, name: str) -> bool:
         """Whether rule ``name`` is the default of :mod:`sim.core.rules` (not replaced by a plug-in), so that a
-        compiled kernel re-implementing it may run in its place."""
-        return getattr(self.rules, name) is getattr(default_rules, name)
+        compiled kernel re-implementing it may run in its place. When a plug-in replaced it, the model runs
+        the NumPy path with the plug-in's rule (results exact) and says so once per model and rule."""
+        if getattr(self.rules, name) is getattr(default_rules, name):
+            return True
+        warned = self.__dict__.setdefault("_compiled_fallbacks", set())
+        if name not in warned:
+            warned.add(name)
+            warnings.warn(f"the plug-in replaces {name}, which a compiled kernel re-implements; running the "
+                          "vectorised NumPy path with the plug-in's rule (exact, slower)", RuntimeWarning, stacklevel=3)
+        return False
 
     def _count_arrests(self, citizen_ids, officer_ids):
         """An arrest's tallies: the officer's confrontation, the citizen's bad experience,
