@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from sim.core import rules
+from sim.core.measures import CRIME_MEASURE
 from sim.core.model import TrustModel
 from sim.core.params import ParamError, Params
 
@@ -66,7 +67,7 @@ def police_elasticity(values: dict, seed: int, *, grid: int = 30, burn_in: int =
 
     Two arms at the same seed: the budget (so the officers bought) cut and raised by ``change`` (+-10%).
     Crime is the model's ordinary offending (ODD 7.8: offences map to crime statistics; rebel incidents
-    are public disorder, counted apart), measured without draw noise as ``offence_risk`` (the sum of the
+    are public disorder, counted apart), measured without draw noise as ``offence_risk`` (CRIME_MEASURE: the sum of the
     quiet citizens' offending chances per step), summed over ``steps`` steps after ``burn_in`` and over the
     replicates; the arc elasticity is ``log(O+ / O-) / log(officers+ / officers-)`` with the officers
     actually employed (whole people)."""
@@ -91,7 +92,7 @@ def police_elasticity(values: dict, seed: int, *, grid: int = 30, burn_in: int =
 def _crime(model: TrustModel, burn_in: int) -> float:
     """Expected ordinary offences per 1,000 citizens summed over the steps after ``burn_in``
     (``offence_risk``: the offending chances, so two arms differ by their deterrence, not by draw noise)."""
-    return float(model.results["offence_risk"].iloc[burn_in + 1:].sum())
+    return float(model.results[CRIME_MEASURE].iloc[burn_in + 1:].sum())
 
 
 def community_policing(values: dict, seed: int, *, grid: int = 30, burn_in: int = 20, steps: int = 60,

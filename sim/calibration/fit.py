@@ -275,7 +275,7 @@ class _PyabcModel:
     def __call__(self, theta):
         try:
             return self.simulator({n: theta[n] for n in self.names})
-        except KeyboardInterrupt:       # Ctrl-C / SIGTERM reach pyabc's forked workers too: they end quietly,
+        except KeyboardInterrupt:       # Ctrl-C / SIGTERM reach the evaluator's workers too: they end quietly,
             if os.getpid() != self.parent:      # the main process reports and keeps the completed generations
                 os._exit(130)
             raise

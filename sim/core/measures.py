@@ -72,6 +72,11 @@ def measure_row(model) -> dict:
     }
 
 
+CRIME_MEASURE = "offence_risk"
+"""The measure that stands for crime where a published study counts crime (the calibration's and the
+validation's crime statistics): expected ordinary offences per 1,000 citizens per step. ODD 7.8 maps offences,
+not rebel incidents, to crime statistics; the offending chances rather than the drawn offences, so that two arms
+differ by what deters them, not by draw noise."""
 BURNOUT = 0.5
 """Stress above which an officer counts as burnt out (``burnout_share``): the upper half of the
 scale, compared with the 10.9% critical burnout of Queiros et al. (2020) (docs/evidence.md 7)."""

@@ -13,21 +13,13 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
 from sim.present.paramdoc_derived import fmt
-from sim.scenario.posterior import MANIFEST_FILE, SHIPPED_POSTERIOR, load_posterior
-
-
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order]) / weights.sum()
-    return float(values[order][min(int(np.searchsorted(cumulative, q)), len(values) - 1)])
+from sim.scenario.posterior import MANIFEST_FILE, POSTERIOR_FILE, SHIPPED_POSTERIOR, load_posterior
 
 
 def render_calibrated(folder=SHIPPED_POSTERIOR) -> str:
     """Markdown table of the calibrated defaults (a sentence when no posterior is shipped)."""
-    if not (folder / "posterior.parquet").exists():
+    if not (folder / POSTERIOR_FILE).exists():
         return "No posterior is shipped: every default is the value given in the parameter table.\n"
     post = load_posterior(folder)
     priors = {p["name"]: p for p in json.loads((folder / MANIFEST_FILE).read_text()).get("parameters", [])}
@@ -36,8 +28,7 @@ def render_calibrated(folder=SHIPPED_POSTERIOR) -> str:
            "| Parameter | Before calibration | Default now (posterior median) | Posterior 90% range | Prior (uniform) |",
            "|---|---|---|---|---|"]
     for name in post.parameters:
-        x = post.values[name].to_numpy(float)
-        low, high = (_weighted_quantile(x, post.weights, q) for q in (0.05, 0.95))
+        low, high = (post.quantile(name, q) for q in (0.05, 0.95))
         p = priors.get(name, {})
         prior = f"{p['low']:.3g} to {p['high']:.3g}" if p else "not recorded"
         before = fmt(p["default"]) if p else "not recorded"

@@ -84,18 +84,19 @@ class Posterior:
         """Particles with a positive weight (those that can be drawn)."""
         return int(np.count_nonzero(self.weights > 0))
 
+    def quantile(self, name: str, q: float) -> float:
+        """Weighted quantile ``q`` of parameter ``name``: the smallest particle value whose cumulative
+        normalised weight reaches ``q``."""
+        x = self.values[name].to_numpy(dtype=float)
+        order = np.argsort(x, kind="stable")
+        cumulative = np.cumsum(self.weights[order]) / self.weights.sum()
+        return float(x[order][min(int(np.searchsorted(cumulative, q)), len(x) - 1)])
+
     def medians(self) -> dict:
-        """``{parameter: weighted median}``: for each parameter the smallest particle value whose
-        cumulative normalised weight reaches 1/2, rounded to 3 significant digits (integers stay
-        integers). ``Params`` defaults are these values (docs/calibration.md, "The shipped posterior")."""
-        out = {}
-        for name in self.parameters:
-            column = self.values[name]
-            order = np.argsort(column.to_numpy(dtype=float), kind="stable")
-            cumulative = np.cumsum(self.weights[order]) / self.weights.sum()
-            value = column.iloc[order[int(np.searchsorted(cumulative, 0.5))]]
-            out[name] = int(value) if isinstance(value, (int, np.integer)) else float(f"{float(value):.3g}")
-        return out
+        """``{parameter: weighted median}`` (:meth:`quantile` 1/2), rounded to 3 significant digits (integers
+        stay integers). ``Params`` defaults are these values once a posterior is shipped (docs/calibration.md)."""
+        return {name: int(self.quantile(name, 0.5)) if pd.api.types.is_integer_dtype(self.values[name])
+                else float(f"{self.quantile(name, 0.5):.3g}") for name in self.parameters}
 
     def describe(self) -> dict:
         """The provenance a comparison's manifest records."""

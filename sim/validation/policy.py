@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.core import rules
+from sim.core.measures import CRIME_MEASURE
 from sim.core.params import Params
 from sim.core.population import initial_trust
 from sim.validation.core import Check, RunSpec, fmt_ci, mean_ci, new_figure, ols, save_figure
@@ -23,13 +24,9 @@ ELASTICITY = ("the range given in MODEL.md ('Empirical anchors'), from the econo
               "and Statistics)")
 
 SMALL_INCIDENT_EFFECT = 0.10          # |relative change in crime| at most 10% = "small or no effect"
-CRIME = "offence_risk"
-"""Crime as the published studies count it: the model's expected ordinary offences per 1,000 citizens per step
-(ODD 7.8 maps offences, not rebel incidents, to crime statistics; the sum of the offending chances, so two arms
-differ by what deters them, not by draw noise). The calibration's crime statistics use the same measure."""
 SKOGAN_RANGE = (4.0, 14.0)
 ELASTICITY_RANGE = (-0.5, -0.3)
-TRUST_COLUMNS = ("trust_mean", "incident_rate", CRIME, "officers", "contacts", "arrests", "active_fraction", "reported_share")
+TRUST_COLUMNS = ("trust_mean", "incident_rate", CRIME_MEASURE, "officers", "contacts", "arrests", "active_fraction", "reported_share")
 
 
 def window_means(series: dict, steps: int) -> dict:
@@ -63,7 +60,7 @@ class GillProximity(Check):
     source = GILL
     criterion = (f"Paired by seed (common random numbers), over the second half of each run: agrees if the mean trust "
                  f"under proximity minus under reactive has its 95% interval above zero AND the relative change in "
-                 f"crime (expected ordinary offences, {CRIME}; proximity vs reactive) is at most "
+                 f"crime (expected ordinary offences, {CRIME_MEASURE}; proximity vs reactive) is at most "
                  f"{SMALL_INCIDENT_EFFECT:.0%} in size.")
 
     def specs(self, cfg):
@@ -79,7 +76,7 @@ class GillProximity(Check):
         t = np.arange(steps + 1)
         for preset, sl, c in (("reactive", specs[:n], "C0"), ("proximity", specs[n:], "C2")):
             axes[0].plot(t, np.mean([runs[s]["series"]["trust_mean"] for s in sl], axis=0), color=c, label=preset)
-            crime = np.mean([runs[s]["series"][CRIME] for s in sl], axis=0)
+            crime = np.mean([runs[s]["series"][CRIME_MEASURE] for s in sl], axis=0)
             k = 10
             smooth = np.convolve(crime, np.ones(k) / k, mode="valid")
             axes[1].plot(t[k - 1:], smooth, color=c, label=preset)
@@ -99,9 +96,9 @@ class GillProximity(Check):
         dtrust = mean_ci([p["trust_mean"] - r["trust_mean"] for r, p in zip(reac, prox)])
         inc_r = float(np.mean([r["incident_rate"] for r in reac]))
         inc_p = float(np.mean([p["incident_rate"] for p in prox]))
-        crime_r = float(np.mean([r[CRIME] for r in reac]))
-        crime_p = float(np.mean([p[CRIME] for p in prox]))
-        rel = mean_ci([(p[CRIME] - r[CRIME]) / r[CRIME] for r, p in zip(reac, prox) if r[CRIME] > 0])
+        crime_r = float(np.mean([r[CRIME_MEASURE] for r in reac]))
+        crime_p = float(np.mean([p[CRIME_MEASURE] for p in prox]))
+        rel = mean_ci([(p[CRIME_MEASURE] - r[CRIME_MEASURE]) / r[CRIME_MEASURE] for r, p in zip(reac, prox) if r[CRIME_MEASURE] > 0])
         rel_means = (crime_p - crime_r) / crime_r if crime_r > 0 else float("nan")
         trust_ok = bool(np.isfinite(dtrust["lo"]) and dtrust["lo"] > 0)
         small = bool(np.isfinite(rel_means) and abs(rel_means) <= SMALL_INCIDENT_EFFECT)
@@ -174,7 +171,7 @@ class GillProximity(Check):
             r, x = ctx["reactive"], ctx["proximity"]
             parts.append(
                 f"Crime {direction} by {abs(rel):.0%} under proximity policing (expected ordinary offences from "
-                f"{r[CRIME]:.3f} to {x[CRIME]:.3f} per 1,000 citizens per step), more than the small or null crime "
+                f"{r[CRIME_MEASURE]:.3f} to {x[CRIME_MEASURE]:.3f} per 1,000 citizens per step), more than the small or null crime "
                 f"effect Gill et al. (2014) report. Both presets spend the same budget on officers; in trustsim "
                 f"offending falls with trust (offence_distrust_gain) and with visible officers (deter_visible, "
                 f"visibility_beat), so proximity's trust gain and its officers' presence on the beats both lower it. "
@@ -276,7 +273,7 @@ class PoliceElasticity(Check):
     published = "The elasticity of crime with respect to police numbers is about -0.3 to -0.5."
     source = ELASTICITY
     criterion = (f"Least-squares slope of log(crime) on log(officers) over all runs (crime: expected ordinary offences "
-                 f"per 1,000 citizens per step, {CRIME}), with its 95% interval: "
+                 f"per 1,000 citizens per step, {CRIME_MEASURE}), with its 95% interval: "
                  f"agrees if the estimate lies in [{ELASTICITY_RANGE[0]:g}, {ELASTICITY_RANGE[1]:g}]; consistent if "
                  "only the interval overlaps that range; disagrees if the interval misses it. Passes when the "
                  "interval overlaps the range.")
@@ -288,15 +285,15 @@ class PoliceElasticity(Check):
                               f"(default {b:g} x {list(cfg.elasticity_factors)}; all of it buys officers), "
                               f"{cfg.policy_steps} steps, {cfg.elasticity_reps} seeds each (common random numbers); "
                               f"measured over steps {cfg.policy_steps // 2 + 1}-{cfg.policy_steps}")
-        return [RunSpec.make("reactive", s, cfg.policy_steps, columns=(CRIME, "officers"), budget_per_cell=bud)
+        return [RunSpec.make("reactive", s, cfg.policy_steps, columns=(CRIME_MEASURE, "officers"), budget_per_cell=bud)
                 for bud in self.budgets for s in cfg.seeds(cfg.elasticity_reps)]
 
     def analyse(self, runs, cfg, figdir, results):
         specs = self.specs(cfg)
         rows = [window_means(runs[s]["series"], cfg.policy_steps) for s in specs]
-        ok = [r for r in rows if r[CRIME] > 0 and r["officers"] > 0]
+        ok = [r for r in rows if r[CRIME_MEASURE] > 0 and r["officers"] > 0]
         x = np.log([r["officers"] for r in ok])
-        y = np.log([r[CRIME] for r in ok])
+        y = np.log([r[CRIME_MEASURE] for r in ok])
         fit = ols(x, y)
         lo_r, hi_r = ELASTICITY_RANGE
         inside = lo_r <= fit["slope"] <= hi_r
@@ -307,7 +304,7 @@ class PoliceElasticity(Check):
         for i, bud in enumerate(self.budgets):
             rr = rows[i * reps:(i + 1) * reps]
             by_budget.append({"budget_per_cell": bud, "officers": float(np.mean([r["officers"] for r in rr])),
-                              "crime": mean_ci([r[CRIME] for r in rr])})
+                              "crime": mean_ci([r[CRIME_MEASURE] for r in rr])})
         details = [f"- budget_per_cell {b['budget_per_cell']:g}: {b['officers']:.0f} officers, crime "
                    f"{fmt_ci(b['crime'], 3)}" for b in by_budget]
         arcs = []
