@@ -38,8 +38,8 @@ import pandas as pd
 
 from sim.core.measures import measure_info
 from sim.errors import UserError
-from sim.results.stats import t_intervals
 from sim.results.summary import CUMULATIVE, per_replicate
+from sim.results.sweepsummary import case_rows, paired_levels
 
 PROBABILITY_COLUMNS = ("measure", "policy", "baseline", "draws", "direction", "threshold", "relative",
                        "p_best", "p_beats", "p_beats_practical", "diff_mean", "diff_p05", "diff_p95")
@@ -116,10 +116,6 @@ def probabilities(runs: pd.DataFrame, policies, baseline: str, measures=None) ->
     return pd.DataFrame(rows, columns=list(PROBABILITY_COLUMNS))
 
 
-DRAW_STATISTICS = ("mean", "sd", "ci_low", "ci_high", "n", "baseline", "diff_mean", "diff_sd", "diff_ci_low",
-                   "diff_ci_high")
-
-
 def draw_table(runs: pd.DataFrame, values, policies, baseline: str, measures=None) -> pd.DataFrame:
     """The plausible worlds as cases for scenario discovery: one row per (draw, policy, ranked measure)
     with ``draw``, the draw's parameter values (one column each, from ``values``: the manifest's
@@ -150,34 +146,18 @@ def draw_table(runs: pd.DataFrame, values, policies, baseline: str, measures=Non
     idx = (runs["draw"].map(d_of).to_numpy(int), runs["policy"].map(p_of).to_numpy(int),
            runs["replicate"].map(r_of).to_numpy(int))
     b = p_of[baseline]
-    measures = ranked_measures(measures if measures is not None else runs.columns)
-    frames = []
-    for measure in measures:
+    blocks = {}
+    for measure in ranked_measures(measures if measures is not None else runs.columns):
         cube = np.full((len(draws), len(policies), len(reps)), np.nan)
         cube[idx] = runs[measure].to_numpy(float)
-        level, diff = t_intervals(cube), t_intervals(cube - cube[:, b:b + 1, :])
-        frame = pd.DataFrame({"draw": np.repeat(draws, len(policies))})
-        for name in names:
-            frame[name] = np.repeat([values[d].get(name, np.nan) for d in draws], len(policies))
-        frame["policy"] = np.tile(np.array(policies, dtype=object), len(draws))
-        frame["measure"] = measure
-        for name, x in zip(("mean", "sd", "ci_low", "ci_high", "n"), level):
-            frame[name] = x.reshape(-1)
-        frame["baseline"] = baseline
-        for name, x in zip(("diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high"), diff[:4]):
-            frame[name] = x.reshape(-1)
-        frames.append(frame)
-    out = pd.concat(frames, ignore_index=True)
-    out["n"] = out["n"].astype(int)
-    return out.sort_values(["draw", "policy", "measure"], key=_order(policies, measures), kind="stable") \
-        .reset_index(drop=True)
+        blocks[measure] = paired_levels(cube, b)
+    out = case_rows(blocks, policies, baseline)
+    case = out.pop("case").to_numpy()
+    columns = {"draw": draws[case]}
+    for name in names:
+        columns[name] = np.array([values[d].get(name, np.nan) for d in draws])[case]
+    return pd.concat([pd.DataFrame(columns), out], axis=1)
 
 
-def _order(policies, measures):
-    """Sort key: draws ascending, policies and measures in the given order."""
-    rank = {"policy": {p: i for i, p in enumerate(policies)}, "measure": {m: i for i, m in enumerate(measures)}}
-    return lambda col: col.map(rank[col.name]) if col.name in rank else col
-
-
-__all__ = ["CUMULATIVE", "DRAW_STATISTICS", "PROBABILITY_COLUMNS", "draw_table", "probabilities", "ranked_measures",
+__all__ = ["CUMULATIVE", "PROBABILITY_COLUMNS", "draw_table", "probabilities", "ranked_measures",
            "runs_table", "world_means"]

@@ -1,5 +1,8 @@
 """Summaries of a sweep's runs: per design point, policy and measure, the level and the paired
-difference to the baseline policy across replicates (the ``points.csv`` of :mod:`sim.run.sweep`)."""
+difference to the baseline policy across replicates (the ``points.csv`` of :mod:`sim.run.sweep`).
+
+:func:`paired_levels` and :func:`case_rows` are the table's two steps for any set of cases (design points
+here, posterior draws in :func:`sim.results.posterior.draw_table`)."""
 
 from __future__ import annotations
 
@@ -29,30 +32,39 @@ def summarise_points(runs: pd.DataFrame, sw: Sweep, confidence: float | None = N
     n_pts, n_pol = sw.n_points, len(sw.policies)
     summarised = [m for m in output_columns(runs, sw) if m != PUBLIC_COST]
     b = sw.policies.index(sw.baseline)
-    blocks = {}
-    for m in summarised:
-        a = _cube(runs, sw, m)
-        blocks[m] = (*t_intervals(a, confidence), *t_intervals(a - a[:, b:b + 1, :], confidence))
-    measures = list(summarised)
+    blocks = {m: paired_levels(_cube(runs, sw, m), b, confidence) for m in summarised}
     if sw.scenario is not None:
-        measures.append(RATIO)
         blocks[RATIO] = _ratio_block(runs, sw, b, confidence)
-    n_m = len(measures)
-    stat = {name: np.stack([blocks[m][k] for m in measures], axis=-1).reshape(-1) for k, name in enumerate(STATISTICS)}
-    point = np.repeat(np.arange(n_pts), n_pol * n_m)
-    df = pd.DataFrame({"point": point})
+    df = case_rows(blocks, sw.policies, sw.baseline).rename(columns={"case": "point"})
     for name in sw.factor_names:
-        df[name] = sw.points[name].to_numpy()[point]
-    df["policy"] = np.tile(np.repeat(np.array(sw.policies, dtype=object), n_m), n_pts)
-    df["measure"] = np.tile(np.array(measures, dtype=object), n_pts * n_pol)
-    df["window"] = np.tile(np.array(_windows(sw, measures), dtype=object), n_pts * n_pol)
+        df[name] = sw.points[name].to_numpy()[df["point"].to_numpy()]
+    df["window"] = np.tile(np.array(_windows(sw, list(blocks)), dtype=object), n_pts * n_pol)
+    return df[["point", *sw.factor_names, *SUMMARY_COLUMNS]]
+
+
+def paired_levels(cube: np.ndarray, b: int, confidence: float = CONFIDENCE) -> tuple:
+    """The :data:`STATISTICS` of a (cases x policies x replicates) array, each a (cases x policies) array:
+    the level across replicates, and the difference to policy ``b`` replicate by replicate (same seed)."""
+    return (*t_intervals(cube, confidence), *t_intervals(cube - cube[:, b:b + 1, :], confidence))
+
+
+def case_rows(blocks: dict, policies, baseline: str) -> pd.DataFrame:
+    """One row per case, policy and measure, in that order, from ``{measure: STATISTICS arrays}``
+    (:func:`paired_levels`): ``case`` (0-based), ``policy``, ``measure``, the level, ``baseline``, the
+    paired difference."""
+    measures = list(blocks)
+    n_cases, n_pol, n_m = len(next(iter(blocks.values()))[0]), len(policies), len(measures)
+    stat = {name: np.stack([blocks[m][k] for m in measures], axis=-1).reshape(-1) for k, name in enumerate(STATISTICS)}
+    df = pd.DataFrame({"case": np.repeat(np.arange(n_cases), n_pol * n_m)})
+    df["policy"] = np.tile(np.repeat(np.array(policies, dtype=object), n_m), n_cases)
+    df["measure"] = np.tile(np.array(measures, dtype=object), n_cases * n_pol)
     for name in ("mean", "sd", "ci_low", "ci_high", "n"):
         df[name] = stat[name]
-    df["baseline"] = sw.baseline
+    df["baseline"] = baseline
     for name in ("diff_mean", "diff_sd", "diff_ci_low", "diff_ci_high"):
         df[name] = stat[name]
     df["n"] = df["n"].astype(int)
-    return df[["point", *sw.factor_names, *SUMMARY_COLUMNS]]
+    return df
 
 
 def _cube(runs: pd.DataFrame, sw: Sweep, column: str) -> np.ndarray:
