@@ -208,7 +208,7 @@ def _fit(spec, settings: dict, quick: bool, seed: int, names: list[str], fitted:
     stats = spec.statistics("fit")
     distance = StandardisedDistance(stats)
     simulator = _PyabcModel(Simulator(spec.fit, quick), names)
-    prior_dist = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in fitted})
+    prior_dist = pyabc.Distribution(**{p.name: _random_variable(p) for p in fitted})
     db = "sqlite:///" + str((folder / CALIBRATION_DB).resolve())
 
     def make_abc():
@@ -254,6 +254,13 @@ def _fit(spec, settings: dict, quick: bool, seed: int, names: list[str], fitted:
         progress(f"generation {int(row['generation'])}: epsilon {row['epsilon']:.3g}, "
                  f"{int(row['simulations'])} simulations, acceptance {row['acceptance_rate']:.2f}, "
                  f"ESS {row['ess']:.1f} of {int(row['particles'])}, {time.perf_counter() - t0:.0f} s")
+
+
+def _random_variable(p: Prior):
+    """A prior as a pyabc random variable: scipy's ``loguniform`` or ``uniform`` on [low, high]."""
+    if p.scale == "log":
+        return pyabc.RV("loguniform", p.low, p.high)
+    return pyabc.RV("uniform", p.low, p.high - p.low)
 
 
 def _stopped_by_acceptance(manifest: dict, done: int, settings: dict) -> bool:

@@ -2,14 +2,28 @@
 
 Candidates for screening are the parameters whose reasoning in :data:`sim.present.paramdoc.REASONING`
 says they were *chosen* (no published value), plus ``negativity_bias`` (published as a range, 4-14), minus
-those that no fitted experiment can move (:data:`INERT`, with the reason). Priors are uniform on each
-parameter's documented range in :class:`sim.core.params.Params`, except where :data:`NARROWED` says why
-a range must be narrower (a Beta distribution that would not exist, a radius wider than the grid).
+those that no fitted experiment can move (:data:`INERT`, with the reason).
+
+The prior of each parameter (decided on 2026-12-02, before the third full run; docs/calibration.md,
+"Priors", gives the reasons and the second run's evidence):
+
+- **log-uniform** for a *scale parameter* (:func:`is_scale`): a positive rate, weight, gain or increment
+  whose documented range reaches at least :data:`SCALE_SPAN` (5) times its chosen value. A uniform prior
+  there puts 80-99.5% of its mass above the chosen value, in regimes nobody proposed (the second run's
+  "backfire" box). The chosen value is read as an order-of-magnitude judgement: the prior is uniform in
+  log10 over :data:`DECADES_EACH_SIDE` (1) decade either side of it, clipped to the documented range.
+- **uniform** on the documented range for the others (probabilities and shares near the middle of
+  their range, ratios with a published range, integer radii), except where :data:`NARROWED` says why a
+  range must be narrower (a Beta distribution that would not exist, a radius wider than the grid).
+
+The same priors define the Morris screening's design (in log10 for log-uniform parameters, so an
+elementary effect is per step of the prior's own scale) and the ABC-SMC fit (scipy's ``loguniform``).
 Integer parameters are sampled on the continuous range and rounded by the model wrapper.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.core.params import Params
@@ -52,14 +66,40 @@ NARROWED = {
 }
 
 
+#: A documented range reaching this many times the chosen value makes a parameter a scale parameter.
+SCALE_SPAN = 5.0
+#: Width of a log-uniform prior either side of the chosen value, in decades (clipped to the documented range).
+DECADES_EACH_SIDE = 1.0
+
+
 @dataclass(frozen=True)
 class Prior:
+    """One parameter's prior: uniform on [low, high], or log-uniform there (``scale == "log"``)."""
     name: str
     low: float
     high: float
     integer: bool
     default: float
     note: str = ""
+    scale: str = "uniform"
+
+    def design_bounds(self) -> tuple[float, float]:
+        """The bounds of the space the screening's design and its elementary effects live in."""
+        if self.scale == "log":
+            return math.log10(self.low), math.log10(self.high)
+        return self.low, self.high
+
+    def from_design(self, x: float) -> float:
+        """A design coordinate (see :meth:`design_bounds`) as the parameter's value."""
+        return float(10.0 ** x) if self.scale == "log" else float(x)
+
+
+def is_scale(name: str) -> bool:
+    """A positive, non-integer parameter whose documented range reaches :data:`SCALE_SPAN` times its default."""
+    spec = Params.spec(name)
+    default = float(spec["default"])
+    return (spec["type"] == "float" and default > 0 and spec["lo"] >= 0
+            and spec["hi"] >= SCALE_SPAN * default)
 
 
 def candidate_names() -> list[str]:
@@ -72,10 +112,17 @@ def candidate_names() -> list[str]:
 def prior(name: str) -> Prior:
     spec = Params.spec(name)
     low, high = spec["lo"], spec["hi"]
-    note = "documented range"
+    default = float(spec["default"])
     if name in NARROWED:
         (low, high), note = NARROWED[name]
-    return Prior(name, float(low), float(high), spec["type"] == "int", float(spec["default"]), note)
+        return Prior(name, float(low), float(high), spec["type"] == "int", default, note)
+    if is_scale(name):
+        width = 10.0 ** DECADES_EACH_SIDE
+        low, high = max(float(low), default / width), min(float(high), default * width)
+        note = (f"scale parameter: log-uniform, {DECADES_EACH_SIDE:g} decade either side of the chosen value, "
+                "within the documented range")
+        return Prior(name, low, high, False, default, note, "log")
+    return Prior(name, float(low), float(high), spec["type"] == "int", default, "documented range")
 
 
 def priors(names=None) -> list[Prior]:

@@ -94,9 +94,9 @@ def _marginals_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
     fig = Figure(figsize=(3.2 * cols, 2.6 * rows))
     axes = fig.subplots(rows, cols, squeeze=False)
     for ax, p in zip(axes.flat, fitted):
-        ax.hist(posterior[p.name], bins=15, range=(p.low, p.high), weights=w, color="#4477aa", alpha=0.85)
+        ax.hist(posterior[p.name], bins=_bins(p, 15), weights=w, color="#4477aa", alpha=0.85)
         ax.axvline(p.default, color="#cc3311", lw=1.2, label="default")
-        ax.set_xlim(p.low, p.high)
+        _prior_axis(ax, p, "x")
         ax.set_title(p.name, fontsize=9)
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(names):]:
@@ -106,6 +106,18 @@ def _marginals_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
                  fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _bins(p, n: int) -> np.ndarray:
+    """``n`` histogram bins over the prior's range, even on the prior's own scale (log or linear)."""
+    return np.geomspace(p.low, p.high, n + 1) if p.scale == "log" else np.linspace(p.low, p.high, n + 1)
+
+
+def _prior_axis(ax, p, which: str) -> None:
+    """The axis spans the prior's range, on a log scale for a log-uniform prior."""
+    if p.scale == "log":
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    (ax.set_xlim if which == "x" else ax.set_ylim)(p.low, p.high)
 
 
 def _pairwise_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
@@ -118,12 +130,12 @@ def _pairwise_figure(posterior: pd.DataFrame, fitted, w: np.ndarray) -> Figure:
         for j, pj in enumerate(fitted):
             ax = axes[i][j]
             if i == j:
-                ax.hist(posterior[pi.name], bins=12, range=(pi.low, pi.high), weights=w, color="#4477aa")
-                ax.set_xlim(pi.low, pi.high)
+                ax.hist(posterior[pi.name], bins=_bins(pi, 12), weights=w, color="#4477aa")
+                _prior_axis(ax, pi, "x")
             elif i > j:
                 ax.scatter(posterior[pj.name], posterior[pi.name], s=size, alpha=0.5, color="#4477aa", lw=0)
-                ax.set_xlim(pj.low, pj.high)
-                ax.set_ylim(pi.low, pi.high)
+                _prior_axis(ax, pj, "x")
+                _prior_axis(ax, pi, "y")
             else:
                 ax.axis("off")
             ax.tick_params(labelsize=5)

@@ -1,7 +1,8 @@
 """Morris screening (SALib) of the candidate parameters against the fitted targets' statistics.
 
 The design is ``SALib.sample.morris.sample`` (``r`` trajectories, ``r (D + 1)`` points, 4 levels) over the
-priors of :mod:`sim.calibration.priors`; every point runs every fitted experiment (one seed per point,
+priors of :mod:`sim.calibration.priors`, in each prior's design space (log10 of a log-uniform parameter:
+:meth:`Prior.design_bounds`), and mu* is per that space's unit; every point runs every fitted experiment (one seed per point,
 derived from the calibration seed). For each statistic, ``SALib.analyze.morris.analyze`` gives mu*, which
 is divided by the statistic's half-band (``mu_star:<statistic>``: 1 = moves the statistic by its whole
 tolerance) and by the largest such value over the parameters (``relative:<statistic>``: 1 = the
@@ -33,8 +34,13 @@ LEVELS = 4
 
 def morris_design(priors, trajectories: int, seed: int) -> np.ndarray:
     problem = {"num_vars": len(priors), "names": [p.name for p in priors],
-               "bounds": [[p.low, p.high] for p in priors]}
+               "bounds": [list(p.design_bounds()) for p in priors]}
     return morris_sampling.sample(problem, N=trajectories, num_levels=LEVELS, seed=seed)
+
+
+def design_values(priors, row: np.ndarray) -> dict:
+    """One design point as parameter values."""
+    return {p.name: p.from_design(x) for p, x in zip(priors, row)}
 
 
 def point_seeds(seed: int, n: int) -> list[int]:
@@ -48,9 +54,10 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
     X = morris_design(priors, trajectories, seed)
     names = [p.name for p in priors]
     config = {"parameters": names, "trajectories": trajectories, "seed": seed, "quick": quick,
-              "targets_sha256": spec.sha256, "levels": LEVELS}
+              "targets_sha256": spec.sha256, "levels": LEVELS,
+              "bounds": [list(p.design_bounds()) for p in priors], "scales": [p.scale for p in priors]}
     pts_file = _start_or_resume(folder, config)
-    done = _run_points(Simulator(spec.fit, quick), X, names, point_seeds(seed, len(X)), pts_file, evaluator,
+    done = _run_points(Simulator(spec.fit, quick), X, priors, point_seeds(seed, len(X)), pts_file, evaluator,
                        trajectories, progress)
     table, skipped, imputed = _morris_table(spec.statistics("fit"), priors, X, done, seed)
     table = _rank(table, select)
@@ -74,7 +81,7 @@ def _start_or_resume(folder: Path, config: dict) -> Path:
     return pts_file
 
 
-def _run_points(sim, X: np.ndarray, names: list[str], seeds: list[int], pts_file: Path, evaluator,
+def _run_points(sim, X: np.ndarray, priors, seeds: list[int], pts_file: Path, evaluator,
                 trajectories: int, progress) -> pd.DataFrame:
     """Simulate the design's points not in ``pts_file`` yet (appending each as it finishes); all points'
     statistics, indexed by point."""
@@ -82,9 +89,9 @@ def _run_points(sim, X: np.ndarray, names: list[str], seeds: list[int], pts_file
     have = set(done["point"]) if len(done) else set()
     todo = [i for i in range(len(X)) if i not in have]
     if todo:
-        progress(f"screening: {len(X)} points ({trajectories} Morris trajectories x {len(names) + 1}), "
+        progress(f"screening: {len(X)} points ({trajectories} Morris trajectories x {len(priors) + 1}), "
                  f"{len(have)} done before")
-        tasks = [(sim, dict(zip(names, X[i])), seeds[i]) for i in todo]
+        tasks = [(sim, design_values(priors, X[i]), seeds[i]) for i in todo]
         with pts_file.open("a") as fh:
             for n, (j, result) in enumerate(evaluator.map_unordered(evaluate, tasks), 1):
                 if isinstance(result, BaseException):
@@ -101,8 +108,9 @@ def _morris_table(stats, priors, X: np.ndarray, done: pd.DataFrame, seed: int) -
     """One row per parameter: its range and mu* for each fitted statistic (in half-bands); the statistics
     skipped (undefined or constant everywhere) and, by statistic, the number of points imputed."""
     names = [p.name for p in priors]
-    problem = {"num_vars": len(names), "names": names, "bounds": [[p.low, p.high] for p in priors]}
-    table = pd.DataFrame({"parameter": names, "low": [p.low for p in priors], "high": [p.high for p in priors]})
+    problem = {"num_vars": len(names), "names": names, "bounds": [list(p.design_bounds()) for p in priors]}
+    table = pd.DataFrame({"parameter": names, "low": [p.low for p in priors], "high": [p.high for p in priors],
+                          "scale": [p.scale for p in priors]})
     skipped, imputed = [], {}
     for s in stats:
         y = done[s.key].to_numpy(float) if s.key in done else np.full(len(X), np.nan)

@@ -25,12 +25,13 @@ def render_calibrated(folder=SHIPPED_POSTERIOR) -> str:
     priors = {p["name"]: p for p in json.loads((folder / MANIFEST_FILE).read_text()).get("parameters", [])}
     medians = post.medians()
     out = [f"Shipped posterior: `sim/data/posterior/` ({len(post)} particles), produced by `{post.command}`.", "",
-           "| Parameter | Before calibration | Default now (posterior median) | Posterior 90% range | Prior (uniform) |",
+           "| Parameter | Before calibration | Default now (posterior median) | Posterior 90% range | Prior |",
            "|---|---|---|---|---|"]
     for name in post.parameters:
         low, high = (post.quantile(name, q) for q in (0.05, 0.95))
         p = priors.get(name, {})
-        prior = f"{p['low']:.3g} to {p['high']:.3g}" if p else "not recorded"
+        kind = "log-uniform" if p.get("scale") == "log" else "uniform"
+        prior = f"{kind}, {p['low']:.3g} to {p['high']:.3g}" if p else "not recorded"
         before = fmt(p["default"]) if p else "not recorded"
         out.append(f"| `{name}` | `{before}` | `{fmt(medians[name])}` | {low:.3g} to {high:.3g} | {prior} |")
     return "\n".join(out) + "\n"
