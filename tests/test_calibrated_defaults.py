@@ -43,6 +43,6 @@ def test_the_odd_block_shows_before_now_and_the_posterior_range(tmp_path):
         "parameters": [{"name": "trust_step", "low": 0.0, "high": 2.0, "integer": False, "default": 0.7}]}))
     text = render_calibrated(tmp_path)
     row = next(line for line in text.splitlines() if line.startswith("| `trust_step`"))
-    assert row.split("|")[2:6] == [" `0.7` ", " `0.3` ", " 0.1 to 0.4 ", " 0 to 2 "]
+    assert row.split("|")[2:6] == [" `0.7` ", " `0.3` ", " 0.1 to 0.4 ", " uniform, 0 to 2 "]
     assert "trustsim calibrate --out results/calibration" in text
     assert "No posterior" in render_calibrated(tmp_path / "none")

@@ -17,7 +17,8 @@ The prior of each parameter (decided on 2026-12-02, before the third full run; d
   range must be narrower (a Beta distribution that would not exist, a radius wider than the grid).
 
 The same priors define the Morris screening's design (in log10 for log-uniform parameters, so an
-elementary effect is per step of the prior's own scale) and the ABC-SMC fit (scipy's ``loguniform``).
+elementary effect is per step of the prior's own scale) and the ABC-SMC fit (uniform in the same log10
+coordinates, so its kernels move a scale parameter by factors).
 Integer parameters are sampled on the continuous range and rounded by the model wrapper.
 """
 
