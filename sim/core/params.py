@@ -76,9 +76,9 @@ class Params:
 
     # --- endogenous trust (C1, C2) -----------------------------------------------------
     trust_on: bool = _p(True, doc="switch: individual trust T_i replaces L in G_i = H_i (1 - T_i) and is moved by experience", group="trust")
-    trust_initial_mean: float = _p(0.88, 0.01, 0.99, doc="mean initial trust (Beta distribution)", group="trust")
+    trust_initial_mean: float = _p(0.911, 0.01, 0.99, doc="mean initial trust (Beta distribution)", group="trust")
     trust_initial_sd: float = _p(0.08, 0.0, 0.45, doc="sd of initial trust", group="trust")
-    trust_step: float = _p(0.1, 0.0, 2.0, doc="alpha: change of logit trust per good experience (bad: alpha * negativity_bias)", group="trust")
+    trust_step: float = _p(0.112, 0.0, 2.0, doc="alpha: change of logit trust per good experience (bad: alpha * negativity_bias)", group="trust")
     negativity_bias: float = _p(4.0, 1.0, 14.0, unit="x",
                                 doc="how much more a bad experience moves logit trust than a good one (Skogan 2006: 4-14)", group="trust")
     weight_arrested: float = _p(2.0, 0.0, 10.0, doc="weight of being arrested (a bad experience)", group="trust")
@@ -94,7 +94,7 @@ class Params:
     # --- incidents, reporting and response (C2) ----------------------------------------------
     incidents_on: bool = _p(True, doc="switch: incidents, reporting by witnesses and police response", group="incidents")
     incident_prob_active: float = _p(0.3, 0.0, 1.0, unit="per step", doc="chance an active citizen causes an incident", group="incidents")
-    incident_rate_quiet: float = _p(0.002, 0.0, 0.1, unit="per step",
+    incident_rate_quiet: float = _p(0.00459, 0.0, 0.1, unit="per step",
                                     doc="chance a quiet free citizen causes an incident, times its grievance", group="incidents")
     witness_radius: int = _p(1, 1, 10, unit="cells", doc="who sees an incident or an arrest", group="incidents")
     report_base: float = _p(0.02, 0.0, 1.0, doc="reporting chance of a witness with zero trust", group="incidents")
@@ -109,7 +109,7 @@ class Params:
     offence_base: float = _p(0.0004, 0.0, 0.05, unit="per citizen per step",
                              doc="offending chance per step of a quiet citizen with zero hardship, full trust, no "
                                  "officers in sight", group="offending")
-    offence_hardship_gain: float = _p(2.0, 0.0, 20.0, unit="x per unit of H",
+    offence_hardship_gain: float = _p(2.57, 0.0, 20.0, unit="x per unit of H",
                                       doc="offending multiplier 1 + gain * H (strain)", group="offending")
     offence_distrust_gain: float = _p(2.0, 0.0, 20.0, unit="x per unit of 1 - T",
                                       doc="offending multiplier 1 + gain * (1 - T) (legitimacy -> compliance)",
@@ -130,7 +130,7 @@ class Params:
 
     # --- officers: stress, quality, absence (C4) -------------------------------------------------
     stress_on: bool = _p(True, doc="switch: officer stress, its effect on conduct and absence", group="officers")
-    quality_base: float = _p(0.85, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
+    quality_base: float = _p(0.673, 0.0, 1.0, doc="procedural quality of an unstressed officer", group="officers")
     stress_quality_loss: float = _p(0.6, 0.0, 1.0, doc="quality = quality_base (1 - loss * stress)", group="officers")
     stress_per_confrontation: float = _p(0.075, 0.0, 0.5, doc="stress load per arrest", group="officers")
     stress_recovery: float = _p(0.02, 0.0, 0.5, unit="per step",
@@ -144,8 +144,8 @@ class Params:
                                  doc="stress load of an ordinary 8-hour shift (organisational stress); 0 = off", group="officers")
     shift_hours: float = _p(8.0, 4.0, 16.0, unit="hours", doc="shift length: the shift load scales with hours / 8",
                             group="officers")
-    stress_per_call: float = _p(0.01, 0.0, 0.5, doc="stress load per report answered; 0 = off", group="officers")
-    stress_per_exposure: float = _p(0.0025, 0.0, 0.5,
+    stress_per_call: float = _p(0.00466, 0.0, 0.5, doc="stress load per report answered; 0 = off", group="officers")
+    stress_per_exposure: float = _p(0.00219, 0.0, 0.5,
                                     doc="stress load per incident within the officer's vision (exposure); 0 = off",
                                     group="officers")
     stress_susceptibility_cv: float = _p(2.0, 0.0, 4.0,
@@ -173,7 +173,7 @@ class Params:
                                   "in vision (else a random walk)", group="policy")
     heat_decay: float = _p(0.1, 0.0, 1.0, unit="per step", doc="rate at which the recent-activity map reactive officers "
                                                                "chase fades", group="policy")
-    visibility_beat: float = _p(1.5, 0.0, 5.0, unit="x",
+    visibility_beat: float = _p(0.975, 0.0, 5.0, unit="x",
                                 doc="visibility channel: weight of an on-duty officer on its beat in the deterrence count "
                                     "V (reactive officers weigh 1; 1 = channel off)", group="policy")
     beat_responsiveness_on: bool = _p(True, doc="responsiveness channel: a proximity officer busy with contacts still "
