@@ -25,20 +25,21 @@ EXPECTED = {  # recorded at commit e802f1e, before the reorganisation; the Epste
     #           issue 12's last items (problem-solving, stress susceptibility and anchored loads, chasing under
     #           sequential order; the column problem_officer_days; the Epstein presets' columns unchanged),
     #           and for places differing in attractiveness (place_sigma; policy presets only); epstein-run1 alone
-    #           when it took run 1's inputs from Epstein's Table 2 (Moore vision, legitimacy 0.89, J_max 15)
+    #           when it took run 1's inputs from Epstein's Table 2 (Moore vision, legitimacy 0.89, J_max 15); the policy
+    #           presets, comparison and sweep for issue 13's calibrated defaults (the Epstein presets unchanged)
     "preset:epstein-run1": "6c035e8c96c05aba",
     "preset:epstein-run2": "63262346e7ca91eb",
     "preset:epstein-salami": "c354f2ab6535c842",
     "preset:epstein-jump": "39530af982947565",
     "preset:epstein-cop-withdrawal": "4d021c0af6af7a49",
     "preset:netlogo-rebellion": "cbd42c841c07a163",
-    "preset:reactive": "81130bfcd80d8078",
-    "preset:proximity": "5a109221842b2006",
-    "preset:social-support": "9da9ecdc4d8e6462",
-    "preset:mixed": "620713aed23c7b14",
-    "preset:hot-spots": "a11b4fb1568ba60b",
-    "compare": "f7d511c562af0e8d/c62e790d2e26808e",
-    "sweep": "b7c90ff7dc92e56b",
+    "preset:reactive": "9e97b2e717cf07d1",
+    "preset:proximity": "4f3bc6d023204c8c",
+    "preset:social-support": "235005b283c58bfb",
+    "preset:mixed": "c19ae7cbec036e18",
+    "preset:hot-spots": "83975bb297900f80",
+    "compare": "dba26c7ec581b174/c9cfdcb846472f18",
+    "sweep": "7d05841710a9c393",
 }
 
 
