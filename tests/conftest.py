@@ -166,3 +166,11 @@ def check():
         problems = consistency_problems(m)
         assert not problems, f"step {m.steps}: " + "; ".join(problems)
     return _check
+
+
+def values_before_calibration() -> dict:
+    """The shipped calibration's fitted parameters at the values they had before it (from its manifest):
+    for tests of a mechanism that need the regime they were written in, not the calibrated one."""
+    from sim.scenario.posterior import SHIPPED_POSTERIOR
+    path = SHIPPED_POSTERIOR / "manifest.json"
+    return {p["name"]: p["default"] for p in json.loads(path.read_text())["parameters"]} if path.exists() else {}

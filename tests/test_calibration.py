@@ -10,6 +10,7 @@ import pandas as pd
 import pyabc
 import pytest
 
+from conftest import values_before_calibration
 from sim.calibration import experiments as ex
 from sim.calibration.fit import calibrate
 from sim.calibration.priors import INERT, candidate_names, priors
@@ -19,7 +20,6 @@ from sim.calibration.targets import TARGETS_FILE, Statistic, load_targets
 from sim.cli import main
 from sim.core.params import Params
 from sim.errors import UserError
-from sim.scenario.posterior import SHIPPED_POSTERIOR
 
 TINY = dict(grid=22, replicates=1)
 
@@ -124,12 +124,6 @@ def test_punctuated_equilibrium_vanishes_at_high_legitimacy():
     calm = ex.punctuated_equilibrium({"legitimacy": 0.97}, 3, steps=150)
     assert usual["outbursts_per_100"] > 0 and usual["quiet_share"] < 1
     assert calm == {"outbursts_per_100": 0.0, "quiet_share": 1.0}
-
-
-def values_before_calibration() -> dict:
-    """The shipped calibration's fitted parameters at the values they had before it (its manifest)."""
-    path = SHIPPED_POSTERIOR / "manifest.json"
-    return {p["name"]: p["default"] for p in json.loads(path.read_text())["parameters"]} if path.exists() else {}
 
 
 def test_hot_spots_presence_lowers_incidents_at_treated_spots():

@@ -23,8 +23,9 @@ NO_TRUST_CHANNELS = dict(weight_arrested=0.0, weight_witness_arrest=0.0, weight_
                          weight_unanswered=0.0, trust_memory=0.0, influence_on=False)
 # Nobody can become active (G - R P <= 1 < T), so nobody is arrested by the core.
 NOBODY_ACTIVE = dict(threshold=1.0)
-# Quiet citizens' incidents from the plain rate incident_rate_quiet * G (ordinary offending off).
-PLAIN_INCIDENTS = dict(offending_on=False)
+# Quiet citizens' incidents from the plain rate incident_rate_quiet * G (ordinary offending off), with
+# initial trust 0.88 (the default before the calibration) so that grievance makes incidents in 3 steps.
+PLAIN_INCIDENTS = dict(offending_on=False, trust_initial_mean=0.88)
 # Many actives: global legitimacy low.
 RESTLESS = dict(trust_on=False, legitimacy=0.2)
 P = Params()

@@ -68,8 +68,9 @@ def test_one_statistic_outside_its_band_fails_the_check_and_validate(tmp_path):
     assert "❌ disagrees" in markdown([r], _meta())
 
 
-def test_no_shipped_posterior_is_listed_not_run_and_does_not_gate(tmp_path):
-    data = heldout_input()                       # sim/data/posterior/ does not exist (yet)
+def test_no_shipped_posterior_is_listed_not_run_and_does_not_gate(tmp_path, monkeypatch):
+    monkeypatch.setattr("sim.commands.validate.SHIPPED_POSTERIOR", tmp_path / "posterior")   # none shipped
+    data = heldout_input()
     assert data.missing and "no shipped posterior" in data.missing and "trustsim calibrate --out" in data.missing
     r = _result(data, tmp_path)
     assert r.verdict == "not run" and r.passed is None and r.gating is False
