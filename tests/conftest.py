@@ -14,6 +14,7 @@ import sim.cli
 from sim.core import rules as default_rules
 from sim.core.grid import EMPTY
 from sim.core.policy import allocate
+from sim.scenario.posterior import SHIPPED_POSTERIOR
 
 # A 20x20 torus: every radius must be at most (20 - 1) // 2 = 9.
 SMALL = dict(width=20, height=20, vision=4, officer_vision=4, response_radius=6)
@@ -171,6 +172,5 @@ def check():
 def values_before_calibration() -> dict:
     """The shipped calibration's fitted parameters at the values they had before it (from its manifest):
     for tests of a mechanism that need the regime they were written in, not the calibrated one."""
-    from sim.scenario.posterior import SHIPPED_POSTERIOR
     path = SHIPPED_POSTERIOR / "manifest.json"
     return {p["name"]: p["default"] for p in json.loads(path.read_text())["parameters"]} if path.exists() else {}

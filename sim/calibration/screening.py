@@ -32,10 +32,14 @@ from sim.errors import UserError
 LEVELS = 4
 
 
+def morris_problem(priors) -> dict:
+    """SALib's problem: the priors' names and their design-space bounds (the design and the analysis)."""
+    return {"num_vars": len(priors), "names": [p.name for p in priors],
+            "bounds": [list(p.design_bounds()) for p in priors]}
+
+
 def morris_design(priors, trajectories: int, seed: int) -> np.ndarray:
-    problem = {"num_vars": len(priors), "names": [p.name for p in priors],
-               "bounds": [list(p.design_bounds()) for p in priors]}
-    return morris_sampling.sample(problem, N=trajectories, num_levels=LEVELS, seed=seed)
+    return morris_sampling.sample(morris_problem(priors), N=trajectories, num_levels=LEVELS, seed=seed)
 
 
 def design_values(priors, row: np.ndarray) -> dict:
@@ -55,7 +59,7 @@ def screen(spec, priors, *, quick: bool, trajectories: int, seed: int, select: i
     names = [p.name for p in priors]
     config = {"parameters": names, "trajectories": trajectories, "seed": seed, "quick": quick,
               "targets_sha256": spec.sha256, "levels": LEVELS,
-              "bounds": [list(p.design_bounds()) for p in priors], "scales": [p.scale for p in priors]}
+              "bounds": morris_problem(priors)["bounds"], "scales": [p.scale for p in priors]}
     pts_file = _start_or_resume(folder, config)
     done = _run_points(Simulator(spec.fit, quick), X, priors, point_seeds(seed, len(X)), pts_file, evaluator,
                        trajectories, progress)
@@ -108,7 +112,7 @@ def _morris_table(stats, priors, X: np.ndarray, done: pd.DataFrame, seed: int) -
     """One row per parameter: its range and mu* for each fitted statistic (in half-bands); the statistics
     skipped (undefined or constant everywhere) and, by statistic, the number of points imputed."""
     names = [p.name for p in priors]
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(p.design_bounds()) for p in priors]}
+    problem = morris_problem(priors)
     table = pd.DataFrame({"parameter": names, "low": [p.low for p in priors], "high": [p.high for p in priors],
                           "scale": [p.scale for p in priors]})
     skipped, imputed = [], {}
